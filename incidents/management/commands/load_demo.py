@@ -1,0 +1,202 @@
+"""Load a realistic demo: a Part 3 FOI leak of ~1,200 synthetic people and smaller UK GDPR cases.
+
+Idempotent: a second run changes nothing and prints the same logins. Everyone in it is made
+up by Faker (en_GB); emails use reserved example domains.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+from simple_history.utils import bulk_create_with_history
+
+from incidents import roles, services
+from incidents.models import DataCategory, DataSubject, Incident, normalise_postcode
+from incidents.vocab import Cause, Channel, roles_to_mask
+
+DEMO_MARKER = "[demo]"
+DEMO_USERS = (
+    ("dpo", "Dana", "Okafor", roles.DPO),
+    ("handler", "Harri", "Lewis", roles.HANDLER),
+    ("auditor", "Ama", "Boateng", roles.AUDITOR),
+)
+
+
+class Command(BaseCommand):
+    help = "Create demo users and demo incidents (synthetic people only). Safe to run twice."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--people", type=int, default=1200, help="People in the FOI incident.")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("load_demo only runs with DJANGO_DEBUG=true: it creates users with known passwords.")
+        if options["people"] < 1:
+            raise CommandError("--people must be at least 1.")
+        logins = self._users()
+        if Incident.objects.filter(title__endswith=DEMO_MARKER).exists():
+            self.stdout.write("Demo incidents already loaded; nothing changed.")
+        else:
+            self._incidents(people=options["people"], seed=options["seed"])
+        self.stdout.write("\nDemo logins (one per role):")
+        for username, password, role in logins:
+            self.stdout.write(f"  {role:<13} username: {username:<8} password: {password}")
+
+    def _users(self) -> list[tuple[str, str, str]]:
+        """Create the demo users once; their random passwords are kept in var/ to print again."""
+        store = Path(settings.VAR_DIR) / "demo-logins.txt"
+        saved: dict[str, str] = {}
+        if store.exists():
+            for line in store.read_text().splitlines():
+                name, _, password = line.partition(" ")
+                saved[name] = password
+        user_model = get_user_model()
+        result = []
+        for username, first, last, role in DEMO_USERS:
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last,
+                                             "email": f"{username}@example.org"}
+            )
+            password = saved.get(username)
+            if created or password is None or not user.check_password(password):
+                password = f"{username}-{secrets.token_urlsafe(9)}"
+                user.set_password(password)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+            saved[username] = password
+            result.append((username, password, role))
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text("".join(f"{k} {v}\n" for k, v in saved.items()))
+        return result
+
+    @transaction.atomic
+    def _incidents(self, *, people: int, seed: int) -> None:
+        fake = Faker("en_GB")
+        fake.seed_instance(seed)
+        user_model = get_user_model()
+        dpo = user_model.objects.get(username="dpo")
+        handler = user_model.objects.get(username="handler")
+        services.organisation_update(actor=dpo, fields={
+            "controller_name": "Northshire Police (demo)",
+            "registered_address": "Police Headquarters\n1 Constabulary Way\nNorthtown\nNT1 1AA",
+            "ico_registration_number": "Z0000000",
+            "dpo_name": "Dana Okafor",
+            "dpo_email": "dpo@example.org",
+            "dpo_phone": "01632 960000",
+            "dpo_address": "Data Protection Officer\n1 Constabulary Way\nNorthtown\nNT1 1AA",
+        })
+        now = timezone.now().replace(second=0, microsecond=0)
+        cats = {c.code: c for c in DataCategory.objects.all()}
+
+        foi = services.incident_create(actor=dpo, fields={
+            "title": f"FOI response contained hidden crime-report data {DEMO_MARKER}",
+            "description": "Spreadsheets released in answer to Freedom of Information requests "
+            "carried raw crime-report data on a hidden tab: names, dates of birth, addresses and "
+            "offence descriptions of victims, witnesses and suspects.",
+            "discovery": "A requester told the FOI team that a released file had a hidden tab.",
+            "cause": Cause.HIDDEN_DATA,
+            "regime": "dpa_part3",
+            "breach_confidentiality": True,
+            "occurred_from": now - timedelta(days=200),
+            "occurred_to": now - timedelta(days=30),
+            "occurred_estimated": True,
+            "discovered_at": now - timedelta(hours=30),
+            "aware_at": now - timedelta(hours=26),
+            "status": Incident.Status.ASSESSING,
+            "handler": handler,
+            "approx_subjects": people,
+            "approx_records": people,
+        })
+        services.incident_set_categories(incident=foi, actor=dpo, exposed={
+            cats["basic_identifiers"]: {"approx_records": people, "detail": ""},
+            cats["criminal"]: {"approx_records": people, "detail": ""},
+            cats["health"]: {"approx_records": people // 10, "detail": ""},
+            cats["sex_life"]: {"approx_records": people // 20, "detail": ""},
+        })
+        self._people(foi, fake, people, dpo, cats)
+
+        email = services.incident_create(actor=dpo, fields={
+            "title": f"HR spreadsheet emailed to the wrong recipient {DEMO_MARKER}",
+            "description": "An HR adviser emailed a sickness-absence spreadsheet to an external "
+            "contact with a similar name. The recipient confirmed deletion the same day.",
+            "discovery": "The recipient replied to say they had received it in error.",
+            "cause": Cause.WRONG_RECIPIENT,
+            "regime": "uk_gdpr",
+            "breach_confidentiality": True,
+            "occurred_from": now - timedelta(days=3, hours=2),
+            "discovered_at": now - timedelta(days=3),
+            "aware_at": now - timedelta(days=2, hours=23),
+            "contained_at": now - timedelta(days=2, hours=20),
+            "status": Incident.Status.OPEN,
+            "handler": handler,
+            "approx_subjects": 48,
+        })
+        services.incident_set_categories(incident=email, actor=dpo, exposed={
+            cats["basic_identifiers"]: {"approx_records": 48, "detail": ""},
+            cats["health"]: {"approx_records": 48, "detail": ""},
+        })
+        laptop = services.incident_create(actor=dpo, fields={
+            "title": f"Unencrypted laptop stolen from a car {DEMO_MARKER}",
+            "description": "A staff laptop holding a copy of a customer mailing list was stolen.",
+            "discovery": "Reported by the member of staff the next morning.",
+            "cause": Cause.LOSS_THEFT,
+            "regime": "uk_gdpr",
+            "breach_confidentiality": True,
+            "breach_availability": True,
+            "discovered_at": now - timedelta(hours=5),
+            "aware_at": now - timedelta(hours=4),
+            "status": Incident.Status.OPEN,
+            "approx_subjects": 350,
+        })
+        services.incident_set_categories(incident=laptop, actor=dpo, exposed={
+            cats["basic_identifiers"]: {"approx_records": 350, "detail": ""},
+        })
+        self.stdout.write(f"Loaded {foi.reference} ({people} people), {email.reference}, {laptop.reference}.")
+
+    def _people(self, incident: Incident, fake: Faker, count: int, actor: Any, cats: dict[str, DataCategory]) -> None:
+        today = timezone.localdate()
+        basic = cats["basic_identifiers"].mask | cats["criminal"].mask
+        subjects = []
+        for n in range(count):
+            roll = fake.random_int(0, 99)
+            role = "victim" if roll < 55 else "witness" if roll < 80 else "suspect"
+            codes = [role] + (["witness"] if role == "victim" and roll % 11 == 0 else [])
+            child = fake.random_int(0, 99) < 8
+            age_years = fake.random_int(10, 17) if child else fake.random_int(18, 90)
+            born = today - timedelta(days=age_years * 365 + fake.random_int(0, 364))
+            mask = basic
+            if role == "victim" and fake.random_int(0, 9) == 0:
+                mask |= cats["health"].mask
+            if role == "victim" and fake.random_int(0, 19) == 0:
+                mask |= cats["sex_life"].mask
+            do_not_write = role == "victim" and fake.random_int(0, 99) < 6
+            channel = Channel.PHONE if do_not_write else Channel.LETTER
+            subjects.append(DataSubject(
+                incident=incident,
+                reference=f"CR/{2021 + n % 2}/{100000 + n}",
+                full_name=fake.name(),
+                date_of_birth=date(born.year, born.month, born.day),
+                roles=roles_to_mask(codes),
+                categories_mask=mask,
+                is_child=child,
+                is_vulnerable=fake.random_int(0, 99) < 5,
+                address_line_1=fake.street_address().replace("\n", ", "),
+                town=fake.city(),
+                postcode=normalise_postcode(fake.postcode()),
+                email=fake.safe_email() if fake.random_int(0, 2) else "",
+                phone=fake.phone_number(),
+                preferred_channel=channel,
+                do_not_write=do_not_write,
+            ))
+        bulk_create_with_history(subjects, DataSubject, batch_size=500, default_user=actor)

@@ -1,0 +1,107 @@
+"""Writes to incidents, subjects and the organisation.
+
+Each function takes the acting user, runs in one transaction and leaves a history row that
+names that user, so the register is an audit record whoever or whatever made the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import DataCategory, DataSubject, Incident, IncidentCategory, Organisation
+
+
+def _next_reference(year: int) -> str:
+    prefix = f"BR-{year}-"
+    last = (
+        Incident.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def _apply(instance: Any, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def incident_create(*, actor: Any, fields: dict[str, Any]) -> Incident:
+    """Create an incident with the next free reference for this year (BR-2026-0001, ...)."""
+    year = timezone.localtime().year
+    for _attempt in range(5):
+        incident = Incident(created_by=actor)
+        _apply(incident, fields)
+        incident.reference = _next_reference(year)
+        incident._history_user = actor
+        try:
+            # A savepoint, so a reference taken by a concurrent request can be retried.
+            with transaction.atomic():
+                incident.save()
+        except IntegrityError:
+            continue
+        return incident
+    raise IntegrityError("Could not allocate an incident reference; try again.")
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> Incident:
+    _apply(incident, fields)
+    incident._history_user = actor
+    incident.save()
+    return incident
+
+
+@transaction.atomic
+def incident_set_categories(
+    *, incident: Incident, actor: Any, exposed: dict[DataCategory, dict[str, Any]]
+) -> None:
+    """Make the incident's exposed categories exactly `exposed` (category → approx_records, detail).
+
+    Rows are added, changed or removed one by one so each change has its own history row.
+    """
+    current = {row.category_id: row for row in incident.exposed_categories.all()}
+    for category, values in exposed.items():
+        row = current.pop(category.pk, None)
+        if row is None:
+            row = IncidentCategory(incident=incident, category=category)
+        elif all(getattr(row, k) == v for k, v in values.items()):
+            continue
+        _apply(row, values)
+        row._history_user = actor
+        row.save()
+    for row in current.values():
+        row._history_user = actor
+        row.delete()
+
+
+@transaction.atomic
+def subject_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> DataSubject:
+    subject = DataSubject(incident=incident)
+    _apply(subject, fields)
+    subject._history_user = actor
+    subject.save()
+    return subject
+
+
+@transaction.atomic
+def subject_update(*, subject: DataSubject, actor: Any, fields: dict[str, Any]) -> DataSubject:
+    _apply(subject, fields)
+    subject._history_user = actor
+    subject.save()
+    return subject
+
+
+@transaction.atomic
+def organisation_update(*, actor: Any, fields: dict[str, Any]) -> Organisation:
+    organisation = Organisation.current()
+    _apply(organisation, fields)
+    organisation._history_user = actor
+    organisation.save()
+    return organisation

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours or days:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if not days:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+@register.inclusion_tag("incidents/_clock.html")
+def regulator_clock(incident: Any, now: datetime | None = None) -> dict[str, Any]:
+    """The 72-hour clock in words (never colour alone): time left, or time overdue."""
+    now = now or timezone.now()
+    left = incident.time_to_deadline(now)
+    if not incident.is_awaiting_decision:
+        state, text = "stopped", f"Decision recorded ({incident.get_status_display().lower()})"
+    elif left.total_seconds() >= 0:
+        state = "urgent" if left < timedelta(hours=24) else "running"
+        text = f"{_span(left)} left"
+    else:
+        state, text = "overdue", f"Overdue by {_span(left)}"
+    return {"incident": incident, "state": state, "text": text, "deadline": incident.regulator_deadline}
+
+
+@register.filter
+def london(value: datetime | None) -> str:
+    """A timestamp in Europe/London wall-clock time with its zone (GMT or BST)."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value)
+    return local.strftime("%a %d %b %Y, %H:%M ") + local.tzname()

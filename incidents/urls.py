@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("incidents/", views.incident_list, name="incident_list"),
+    path("incidents/new/", views.incident_create, name="incident_create"),
+    path("incidents/<str:reference>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<str:reference>/edit/", views.incident_edit, name="incident_edit"),
+    path("incidents/<str:reference>/categories/", views.incident_categories, name="incident_categories"),
+    path("incidents/<str:reference>/history/", views.incident_history, name="incident_history"),
+    path("incidents/<str:reference>/subjects/", views.subject_list, name="subject_list"),
+    path("incidents/<str:reference>/subjects/new/", views.subject_create, name="subject_create"),
+    path("incidents/<str:reference>/subjects/<int:pk>/", views.subject_detail, name="subject_detail"),
+    path("incidents/<str:reference>/subjects/<int:pk>/edit/", views.subject_edit, name="subject_edit"),
+    path("incidents/<str:reference>/subjects/<int:pk>/history/", views.subject_history, name="subject_history"),
+    path("organisation/", views.organisation_detail, name="organisation_detail"),
+    path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
+]

@@ -1,0 +1,184 @@
+"""The fixed vocabularies of the domain, kept as data rather than `if` chains.
+
+Regimes carry their own clock length and restriction grounds; subject roles carry the ICO
+category of data subjects they map onto; data categories (seeded into the database by a
+migration) carry the ICO's exact wording and the ENISA data-processing-context level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Regime:
+    code: str
+    label: str
+    law: str
+    regulator_clock_hours: int
+    report_article: str
+    tell_people_article: str
+    # Grounds on which telling a person may be restricted (DPA 2018 s.68(7)); empty where the
+    # regime has none.
+    restriction_grounds: tuple[tuple[str, str], ...] = ()
+
+
+PART3_GROUNDS = (
+    ("a", "(a) avoid obstructing an official or legal inquiry, investigation or procedure"),
+    ("b", "(b) avoid prejudicing the prevention, detection, investigation or prosecution of "
+          "criminal offences or the execution of criminal penalties"),
+    ("c", "(c) protect public security"),
+    ("d", "(d) protect national security"),
+    ("e", "(e) protect the rights and freedoms of others"),
+)
+
+REGIMES: dict[str, Regime] = {
+    r.code: r
+    for r in (
+        Regime("uk_gdpr", "UK GDPR", "UK GDPR Articles 33 and 34", 72, "Art. 33", "Art. 34"),
+        Regime(
+            "dpa_part3",
+            "DPA 2018 Part 3 (law enforcement)",
+            "Data Protection Act 2018, Part 3, sections 67 and 68",
+            72,
+            "s.67",
+            "s.68",
+            PART3_GROUNDS,
+        ),
+        # PECR reg. 5A: 72 hours since 20 August 2025 (was 24 hours).
+        Regime("pecr", "PECR", "Privacy and Electronic Communications Regulations, reg. 5A", 72,
+               "reg. 5A", "reg. 5A"),
+    )
+}
+REGIME_CHOICES = [(r.code, r.label) for r in REGIMES.values()]
+
+
+class Cause:
+    WRONG_RECIPIENT = "wrong_recipient"
+    FOI_PUBLISHED = "foi_published"
+    FAILURE_TO_REDACT = "failure_to_redact"
+    HIDDEN_DATA = "hidden_data"
+    LOSS_THEFT = "loss_theft"
+    UNAUTHORISED_ACCESS = "unauthorised_access"
+    CYBER_RANSOMWARE = "cyber_ransomware"
+    CYBER_PHISHING = "cyber_phishing"
+    CYBER_MISCONFIGURATION = "cyber_misconfiguration"
+    CYBER_OTHER = "cyber_other"
+    OTHER = "other"
+
+    CHOICES = [
+        (WRONG_RECIPIENT, "Personal data sent to the wrong recipient"),
+        (FOI_PUBLISHED, "Disclosed in a FOI or published response"),
+        (FAILURE_TO_REDACT, "Failure to redact"),
+        (HIDDEN_DATA, "Hidden data in a released file"),
+        (LOSS_THEFT, "Loss or theft of a device or paperwork"),
+        (UNAUTHORISED_ACCESS, "Unauthorised access"),
+        (CYBER_RANSOMWARE, "Cyber attack: ransomware"),
+        (CYBER_PHISHING, "Cyber attack: phishing"),
+        (CYBER_MISCONFIGURATION, "Cyber attack: misconfiguration"),
+        (CYBER_OTHER, "Cyber attack: other"),
+        (OTHER, "Other"),
+    ]
+    CYBER = frozenset({CYBER_RANSOMWARE, CYBER_PHISHING, CYBER_MISCONFIGURATION, CYBER_OTHER})
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    ico_category: str
+    bit: int
+
+
+# The ICO's categories of data subjects, in its wording and order.
+ICO_SUBJECT_CATEGORIES = (
+    "Employees",
+    "Users",
+    "Subscribers",
+    "Students",
+    "Customers or prospective customers",
+    "Patients",
+    "Children",
+    "Vulnerable adults",
+    "Not yet known",
+    "Other",
+)
+
+# Bits are stored in the database: never renumber one, only add new ones.
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in (
+        Role("victim", "Victim", "Other", 0),
+        Role("witness", "Witness", "Other", 1),
+        Role("suspect", "Suspect", "Other", 2),
+        Role("complainant", "Complainant", "Other", 3),
+        Role("officer_staff", "Officer or staff member", "Employees", 4),
+        Role("customer", "Customer", "Customers or prospective customers", 5),
+        Role("patient", "Patient", "Patients", 6),
+        Role("student", "Student", "Students", 7),
+        Role("service_user", "Service user", "Users", 8),
+        Role("other", "Other", "Other", 9),
+    )
+}
+ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]
+
+
+def roles_to_mask(codes: Iterable[str]) -> int:
+    mask = 0
+    for code in codes:
+        mask |= 1 << ROLES[code].bit
+    return mask
+
+
+def mask_to_roles(mask: int) -> list[Role]:
+    return [r for r in ROLES.values() if mask & (1 << r.bit)]
+
+
+class Channel:
+    LETTER = "letter"
+    EMAIL = "email"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    CHOICES = [
+        (LETTER, "Letter"),
+        (EMAIL, "Email"),
+        (PHONE, "Phone call"),
+        (IN_PERSON, "In person"),
+    ]
+
+
+@dataclass(frozen=True)
+class CategorySeed:
+    code: str
+    name: str
+    bit: int
+    dpc_level: int
+    is_special: bool = False
+    is_criminal: bool = False
+    needs_detail: bool = False
+
+
+# The ICO report form's categories of personal data, in its exact wording and order. The
+# ENISA data-processing-context level (1 simple, 2 behavioural, 3 financial, 4 sensitive) is
+# the starting point of the severity method; credentials take the level of what they unlock,
+# which the assessment adjusts. Bits are stored in the database: never renumber one.
+DATA_CATEGORY_SEEDS: tuple[CategorySeed, ...] = (
+    CategorySeed("racial_ethnic", "Data revealing racial or ethnic origin", 0, 4, is_special=True),
+    CategorySeed("political", "Political opinions", 1, 4, is_special=True),
+    CategorySeed("religious", "Religious or philosophical beliefs", 2, 4, is_special=True),
+    CategorySeed("trade_union", "Trade union membership", 3, 4, is_special=True),
+    CategorySeed("sex_life", "Sex life data", 4, 4, is_special=True),
+    CategorySeed("sexual_orientation", "Sexual orientation data", 5, 4, is_special=True),
+    CategorySeed("gender_reassignment", "Gender reassignment data", 6, 4, is_special=True),
+    CategorySeed("health", "Health data", 7, 4, is_special=True),
+    CategorySeed("basic_identifiers", "Basic personal identifiers, eg name, contact details", 8, 1),
+    CategorySeed("identification", "Identification data, eg usernames, passwords", 9, 1),
+    CategorySeed("financial", "Economic and financial data, eg credit card numbers, bank details", 10, 3),
+    CategorySeed("official_documents", "Official documents, eg driving licences", 11, 1),
+    CategorySeed("location", "Location data", 12, 2),
+    CategorySeed("genetic_biometric", "Genetic or biometric data", 13, 4, is_special=True),
+    CategorySeed("criminal", "Criminal convictions, offences", 14, 4, is_criminal=True),
+    CategorySeed("not_yet_known", "Not yet known", 15, 1),
+    CategorySeed("other", "Other (details)", 16, 1, needs_detail=True),
+)

@@ -1,0 +1,1 @@
+"""Notifications to affected people: the outbox, letters, channels and deadlines (to come)."""

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Start (or reuse) a private PostgreSQL and redis-server on loopback for the test suite, and
+# print the environment to use them: `eval "$(scripts/services.sh up)"`.
+# `scripts/services.sh down` stops them. Exits non-zero if either cannot start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)/var/services"
+pg_port="${BT_PG_PORT:-54329}"
+redis_port="${BT_REDIS_PORT:-63799}"
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+
+as_pg() {
+  # PostgreSQL refuses to run as root: run its tools as the postgres system user.
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+up() {
+  mkdir -p "$root"
+  if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/pg_ctl" ]; then
+    echo "services: PostgreSQL binaries not found under /usr/lib/postgresql" >&2; return 1
+  fi
+  if ! command -v redis-server >/dev/null; then
+    echo "services: redis-server not found (apt-get install -y redis-server)" >&2; return 1
+  fi
+  local pgdata="$root/pg"
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    rm -rf "$pgdata"; mkdir -p "$pgdata"
+    [ "$(id -u)" = 0 ] && chown postgres "$pgdata" "$root"
+    as_pg "$pg_bin/initdb" -D "$pgdata" -U breachtracker --auth=trust -E UTF8 >"$root/initdb.log" 2>&1 \
+      || { cat "$root/initdb.log" >&2; return 1; }
+  fi
+  [ "$(id -u)" = 0 ] && chown -R postgres "$pgdata"
+  if ! "$pg_bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q; then
+    as_pg "$pg_bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
+      -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
+      || { tail -n 20 "$pgdata/server.log" >&2; return 1; }
+  fi
+  "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U breachtracker -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname='breachtracker'" | grep -q 1 \
+    || "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U breachtracker breachtracker
+  if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+    redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \
+      --dir "$root" --logfile "$root/redis.log" --pidfile "$root/redis.pid"
+    for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    redis-cli -p "$redis_port" ping >/dev/null || { echo "services: redis-server did not start" >&2; return 1; }
+  fi
+  echo "export DATABASE_URL=postgres://breachtracker@127.0.0.1:$pg_port/breachtracker"
+  echo "export REDIS_URL=redis://127.0.0.1:$redis_port/0"
+  echo "export BT_REDIS_PORT=$redis_port"
+}
+
+down() {
+  [ -n "$pg_bin" ] && [ -f "$root/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$root/pg" -m fast stop >/dev/null || true
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test suite, as `make test` runs it.
+# With PostgreSQL and redis-server on the machine (always in CI), the suite runs against real
+# ones started by scripts/services.sh, and the integration tests start real Celery workers.
+# Without them (a quick local loop), it falls back to SQLite and says so. In CI (CI=true) a
+# server that cannot start is a failure, never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+if [ "${CI:-}" = "true" ]; then
+  bash scripts/system-deps.sh --test
+fi
+if [ -z "${DATABASE_URL:-}" ]; then
+  if env_lines="$(bash scripts/services.sh up)"; then
+    eval "$env_lines"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "test: PostgreSQL or Redis could not start; CI needs both." >&2
+    exit 1
+  else
+    echo "test: no PostgreSQL/Redis here; running on SQLite (integration tests are skipped)." >&2
+  fi
+fi
+[ "${CI:-}" = "true" ] && export BREACHTRACKER_REQUIRE_SERVICES=1
+exec "$py" -m pytest "$@"

@@ -1,0 +1,114 @@
+"""Every view, for every role: anonymous → login, wrong role → 403, right role → 200."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.base import BaseTestCase, make_incident, make_subject
+
+# Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
+READ = {"dpo", "handler", "auditor"}
+EDIT = {"dpo", "handler"}
+DPO_ONLY = {"dpo"}
+
+MATRIX: dict[str, set[str]] = {
+    "dashboard": READ,
+    "incident_list": READ,
+    "incident_create": EDIT,
+    "incident_detail": READ,
+    "incident_edit": EDIT,
+    "incident_categories": EDIT,
+    "incident_history": READ,
+    "subject_list": READ,
+    "subject_create": EDIT,
+    "subject_detail": READ,
+    "subject_edit": EDIT,
+    "subject_history": READ,
+    "organisation_detail": READ,
+    "organisation_edit": DPO_ONLY,
+}
+# Django's own pages, with their own access rules.
+NOT_OURS = {"login", "logout"}
+
+
+def _names(patterns: list[Any], namespace: str | None = None) -> set[str]:
+    found: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            found |= _names(pattern.url_patterns, pattern.namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return found
+
+
+class PermissionMatrixTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.incident = make_incident(actor=cls.dpo)
+        cls.subject = make_subject(cls.incident, actor=cls.dpo)
+
+    def _url(self, name: str) -> str:
+        ref = self.incident.reference
+        args: dict[str, list[Any]] = {
+            "incident_detail": [ref], "incident_edit": [ref], "incident_categories": [ref],
+            "incident_history": [ref], "subject_list": [ref], "subject_create": [ref],
+            "subject_detail": [ref, self.subject.pk], "subject_edit": [ref, self.subject.pk],
+            "subject_history": [ref, self.subject.pk],
+        }
+        return reverse(name, args=args.get(name, []))
+
+    def test_every_url_has_a_rule(self) -> None:
+        unlisted = _names(get_resolver().url_patterns) - set(MATRIX) - NOT_OURS
+        self.assertEqual(unlisted, set(), "Add these views to the permission matrix")
+
+    def test_anonymous_users_are_sent_to_login(self) -> None:
+        for name in MATRIX:
+            url = self._url(name)
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 302, name)
+            self.assertTrue(response["Location"].startswith(reverse("login")), name)
+
+    def test_each_role_gets_200_or_403(self) -> None:
+        people = {"dpo": self.dpo, "handler": self.handler, "auditor": self.auditor, "outsider": self.outsider}
+        checked = 0
+        for persona, user in people.items():
+            self.client.force_login(user)
+            for name, allowed in MATRIX.items():
+                response = self.client.get(self._url(name))
+                expected = 200 if persona in allowed else 403
+                self.assertEqual(response.status_code, expected, f"{persona} GET {name}")
+                checked += 1
+        self.assertEqual(checked, len(MATRIX) * 4)
+
+    def test_a_refused_post_changes_nothing(self) -> None:
+        self.client.force_login(self.auditor)
+        response = self.client.post(self._url("incident_edit"), {"title": "Changed by an auditor"})
+        self.assertEqual(response.status_code, 403)
+        self.incident.refresh_from_db()
+        self.assertNotEqual(self.incident.title, "Changed by an auditor")
+
+    def test_the_403_page_explains_itself(self) -> None:
+        self.client.force_login(self.handler)
+        response = self.client.get(self._url("organisation_edit"))
+        self.assertContains(response, "You do not have permission", status_code=403)
+
+    def test_auditors_see_no_edit_buttons(self) -> None:
+        self.client.force_login(self.auditor)
+        response = self.client.get(self._url("incident_detail"))
+        self.assertNotContains(response, self._url("incident_edit"))
+        self.assertNotContains(response, reverse("incident_create"))
+
+    def test_an_unknown_incident_is_404(self) -> None:
+        self.client.force_login(self.dpo)
+        self.assertEqual(self.client.get(reverse("incident_detail", args=["BR-1999-0001"])).status_code, 404)
+
+    def test_a_subject_is_only_found_under_its_own_incident(self) -> None:
+        other = make_incident(actor=self.dpo)
+        self.client.force_login(self.dpo)
+        url = reverse("subject_detail", args=[other.reference, self.subject.pk])
+        self.assertEqual(self.client.get(url).status_code, 404)

@@ -1,0 +1,67 @@
+"""A real Celery worker process for integration tests, pointed at the test database and Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def needs_services() -> None:
+    """Skip locally without PostgreSQL and Redis; in CI conftest makes their absence a failure."""
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        if os.environ.get("BREACHTRACKER_REQUIRE_SERVICES"):
+            pytest.fail("CI must run integration tests against PostgreSQL and Redis")
+        pytest.skip("needs PostgreSQL and Redis (run `make test` where they are installed)")
+
+
+def test_database_url() -> str:
+    s = connection.settings_dict
+    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
+    return f"postgres://{quote(s['USER'])}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+@contextmanager
+def celery_worker(*, concurrency: int = 1, extra_env: dict[str, str] | None = None,
+                  args: tuple[str, ...] = ()) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `celery worker` against the test database; stop it (TERM, then KILL) afterwards."""
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "CELERY_TASK_ALWAYS_EAGER": "false",
+           "DJANGO_SETTINGS_MODULE": "breachtracker.settings", **(extra_env or {})}
+    log = open(ROOT / "var" / f"test-worker-{os.getpid()}.log", "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "breachtracker", "worker", "--loglevel", "info",
+         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", *args],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):  # type: ignore[no-untyped-def]
+    """Poll until predicate() is truthy; fail the test with a clear message after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"gave up after {timeout}s waiting for {predicate}")
