@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 
+from .templatetags.breach import london
 from .vocab import mask_to_roles
 
 HIDDEN_FIELDS = {"id", "updated_at", "created_at"}
@@ -46,9 +48,7 @@ def _display(model: type[models.Model], name: str, value: Any, categories: dict[
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        from django.utils import timezone
-
-        return timezone.localtime(value).strftime("%d %b %Y %H:%M")
+        return london(value)
     return str(value)
 
 
@@ -69,13 +69,26 @@ def events(
     subject: str,
     categories: dict[int, str],
     related_labels: dict[str, dict[Any, str]] | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> list[Event]:
     """One event per history row, oldest first within the given records, with its field changes.
 
     `records` must be one object's history (or several objects' histories ordered by object
     then date); diffs are taken against the previous row of the same object.
     """
-    related_labels = related_labels or {}
+    records = list(records)
+    related_labels = dict(related_labels or {})
+    # Foreign keys to users (handler, created_by...) are shown by name: one query for all.
+    user_model = get_user_model()
+    user_fields = [
+        f for f in model._meta.concrete_fields
+        if f.is_relation and f.related_model is user_model and f.name not in related_labels
+    ]
+    if user_fields:
+        ids = {getattr(r, f.attname) for r in records for f in user_fields} - {None}
+        names = {u.pk: u.get_full_name() or u.username for u in user_model.objects.filter(pk__in=ids)}
+        for f in user_fields:
+            related_labels[f.name] = names
     result: list[Event] = []
     previous: dict[Any, Any] = {}
     for record in records:
@@ -83,7 +96,7 @@ def events(
         who = (user.get_full_name() or user.username) if user else "System"
         event = Event(record.history_date, who, ACTIONS[record.history_type], subject)
         before = previous.get(record.id)
-        fields = [f.name for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
+        fields = [f.name for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS | skip]
         for name in fields:
             attname = model._meta.get_field(name).attname
             new = getattr(record, attname)

@@ -138,8 +138,9 @@ def incident_categories(request: HttpRequest, reference: str) -> HttpResponse:
 @require(READ)
 def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
-    categories = {c.bit: c.name for c in _categories()}
-    names = {c.pk: c.name for c in DataCategory.objects.all()}
+    category_list = _categories()
+    categories = {c.bit: c.name for c in category_list}
+    names = {c.pk: c.name for c in category_list}
     incident_events = events(
         incident.history.select_related("history_user").order_by("history_date", "history_id"),
         model=Incident,
@@ -153,7 +154,8 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
         model=IncidentCategory,
         subject="Exposed category",
         categories=categories,
-        related_labels={"category": names, "incident": {incident.pk: incident.reference}},
+        related_labels={"category": names},
+        skip=frozenset({"incident"}),
     )
     timeline = sorted(incident_events + category_events, key=lambda e: e.when, reverse=True)
     page = Paginator(timeline, 100).get_page(request.GET.get("page"))
@@ -240,7 +242,7 @@ def subject_history(request: HttpRequest, reference: str, pk: int) -> HttpRespon
         model=DataSubject,
         subject=subject.full_name,
         categories={c.bit: c.name for c in _categories()},
-        related_labels={"incident": {incident.pk: incident.reference}},
+        skip=frozenset({"incident"}),
     )
     timeline.reverse()
     return render(

@@ -114,6 +114,14 @@ class IncidentEditTests(BaseTestCase):
         self.assertContains(page, "Harri Lewis")
         self.assertEqual(incident.history.latest().history_user, self.handler)
 
+    def test_the_history_names_people_not_ids(self) -> None:
+        incident = make_incident(actor=self.dpo)
+        self.login(self.dpo)
+        self.client.post(reverse("incident_edit", args=[incident.reference]),
+                         _form(title=incident.title, handler=str(self.handler.pk)))
+        page = self.client.get(reverse("incident_history", args=[incident.reference]))
+        self.assertContains(page, "<td class=\"history-change break-anywhere\">Harri Lewis</td>", html=False)
+
     def test_an_invalid_edit_changes_nothing(self) -> None:
         incident = make_incident(actor=self.dpo, title="Kept")
         self.login(self.dpo)
