@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailableMiddleware:
+    """When the database cannot be reached, answer with a plain 503 page instead of a 500.
+
+    The request's transaction (ATOMIC_REQUESTS or a service's atomic block) has already been
+    rolled back by then, so nothing is half-written. The page is rendered without touching the
+    database (no session, no user).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError) and _is_connection_error(exception):
+            logger.error("Database unavailable: %s", exception)
+            response = HttpResponse(render_to_string("503.html"), status=503)
+            response["Retry-After"] = "30"
+            return response
+        return None
+
+
+def _is_connection_error(exception: DatabaseError) -> bool:
+    text = str(exception).lower()
+    markers = ("connection", "could not connect", "server closed", "terminating", "timeout", "unable to open")
+    return isinstance(exception, InterfaceError) or any(m in text for m in markers)
