@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages breachtracker needs beyond Python. Installs them with apt when run as root
 # on Debian/Ubuntu; otherwise says exactly what to install. Pass --test for the extra tools
-# the test suite uses (PostgreSQL and Redis servers, pdftotext).
+# the test suite uses (PostgreSQL and Redis servers, pdftotext, Chromium).
 set -euo pipefail
 need=()
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
@@ -13,6 +13,8 @@ if [ "${1:-}" = "--test" ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+  # Browser tests drive Debian's Chromium (a test tool's own browser download is not used).
+  [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -6,24 +6,9 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from incidents.vocab import DATA_CATEGORY_SEEDS
+    from incidents.seed import seed_reference_data
 
-    DataCategory = apps.get_model("incidents", "DataCategory")
-    for seed in DATA_CATEGORY_SEEDS:
-        DataCategory.objects.update_or_create(
-            code=seed.code,
-            defaults={
-                "name": seed.name,
-                "bit": seed.bit,
-                "dpc_level": seed.dpc_level,
-                "is_special": seed.is_special,
-                "is_criminal": seed.is_criminal,
-                "needs_detail": seed.needs_detail,
-            },
-        )
-    Group = apps.get_model("auth", "Group")
-    for name in ("DPO", "Case handler", "Auditor"):
-        Group.objects.get_or_create(name=name)
+    seed_reference_data(apps.get_model("incidents", "DataCategory"), apps.get_model("auth", "Group"))
 
 
 class Migration(migrations.Migration):

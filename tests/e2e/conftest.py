@@ -1,0 +1,99 @@
+"""Browser tests: Playwright driving Debian's Chromium against the app on 127.0.0.1.
+
+Chromium is launched by its path (headless, --no-sandbox); Playwright's own browser download
+is never used. Where Chromium is missing the tests skip locally and fail in CI.
+Screenshots go to artifacts/screenshots/ (listed in the README).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("BREACHTRACKER_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("BREACHTRACKER_REQUIRE_SERVICES"):
+            pytest.fail(f"CI must run the browser tests: {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class Visit:
+    """A signed-in browser session with the checks every journey makes on every page."""
+
+    def __init__(self, page: Any, base_url: str, journey: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.journey = journey
+        self.pages_checked: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def login(self, username: str, password: str) -> None:
+        self.goto("/login/")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_url(re.compile(r".*/$"))
+
+    def check(self, step: str) -> None:
+        """Screenshot the page, run axe-core on it, and fail on CSP or script errors."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^a-z0-9]+", "-", f"{self.journey}-{len(self.pages_checked) + 1:02d}-{step}".lower())
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        # evaluate() runs through DevTools, so the page's CSP does not have to allow it.
+        self.page.evaluate(AXE)
+        result = self.page.evaluate(
+            "async () => (await axe.run(document, {runOnly: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa','best-practice']})).violations"
+        )
+        serious = [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result if v["impact"] in ("serious", "critical")
+        ]
+        assert not serious, f"axe on {self.page.url}: {json.dumps(serious, indent=1)}"
+        assert not self.console_errors, f"console errors on {self.page.url}: {self.console_errors}"
+        self.pages_checked.append(self.page.url)
+
+
+@pytest.fixture
+def visit(browser: Any, live_server: Any, request: pytest.FixtureRequest,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls a test makes
+    # between browser steps are ordinary synchronous code. Only for the browser tests.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    def start(journey: str) -> Visit:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB",
+            timezone_id="Europe/London",
+        )
+        request.addfinalizer(context.close)
+        return Visit(context.new_page(), live_server.url, journey)
+
+    yield start
