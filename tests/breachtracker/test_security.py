@@ -64,7 +64,7 @@ class TemplateHygieneTests(BaseTestCase):
 class ProductionSettingsTests(BaseTestCase):
     def test_check_deploy_reports_nothing(self) -> None:
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
             "DJANGO_ALLOWED_HOSTS": "breaches.example.org",

@@ -34,6 +34,9 @@ def browser() -> Iterator[Any]:
         pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in this thread for the whole session; the ORM
+    # calls tests (and database teardown) make meanwhile are ordinary synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
@@ -82,12 +85,7 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser: Any, live_server: Any, request: pytest.FixtureRequest,
-          monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls a test makes
-    # between browser steps are ordinary synchronous code. Only for the browser tests.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
+def visit(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     def start(journey: str) -> Visit:
         context = browser.new_context(
             viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB",
