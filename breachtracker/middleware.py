@@ -3,6 +3,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -37,3 +43,30 @@ def _is_connection_error(exception: DatabaseError) -> bool:
     text = str(exception).lower()
     markers = ("connection", "could not connect", "server closed", "terminating", "timeout", "unable to open")
     return isinstance(exception, InterfaceError) or any(m in text for m in markers)
+
+
+class IdleTimeoutMiddleware:
+    """Sign a user out after SESSION_IDLE_SECONDS without a request.
+
+    The last-seen time is written to the session at most once a minute, so an active user's
+    pages do not each pay for a session write.
+    """
+
+    KEY = "_last_seen"
+    RESOLUTION = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(self.KEY)
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                messages.info(request, "You were signed out after a period of inactivity. Please sign in again.")
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - last_seen >= self.RESOLUTION:
+                request.session[self.KEY] = now
+        return self.get_response(request)

@@ -4,6 +4,7 @@ from io import StringIO
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.urls import reverse
 
 from incidents.models import DataSubject, Incident
 
@@ -33,7 +34,8 @@ class LoadDemoTests(TestCase):
         logins = [line for line in first.splitlines() if "password:" in line]
         self.assertEqual(logins, [line for line in second.splitlines() if "password:" in line])
         username, password = logins[0].split("username:")[1].split("password:")
-        self.assertTrue(self.client.login(username=username.strip(), password=password.strip()))
+        response = self.client.post(reverse("login"), {"username": username.strip(), "password": password.strip()})
+        self.assertRedirects(response, reverse("dashboard"))
 
     def test_its_people_are_recorded_in_the_history(self) -> None:
         self._run()
