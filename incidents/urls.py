@@ -12,6 +12,7 @@ urlpatterns = [
     path("incidents/<str:reference>/edit/", views.incident_edit, name="incident_edit"),
     path("incidents/<str:reference>/categories/", views.incident_categories, name="incident_categories"),
     path("incidents/<str:reference>/history/", views.incident_history, name="incident_history"),
+    path("incidents/<str:reference>/history.csv", views.incident_audit_csv, name="incident_audit_csv"),
     path("incidents/<str:reference>/subjects/", views.subject_list, name="subject_list"),
     path("incidents/<str:reference>/subjects/new/", views.subject_create, name="subject_create"),
     path("incidents/<str:reference>/subjects/<int:pk>/", views.subject_detail, name="subject_detail"),

@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from . import services
+from breachtracker.csvsafe import csv_response
+
+from . import audit, services
 from .forms import (
     CategoriesForm,
     IncidentForm,
@@ -17,7 +19,7 @@ from .forms import (
 )
 from .history import events
 from .models import DataCategory, DataSubject, Incident, IncidentCategory, Organisation
-from .roles import EDIT_CASE, MANAGE_ORGANISATION, READ, require
+from .roles import EDIT_CASE, EXPORT, MANAGE_ORGANISATION, READ, require
 from .vocab import ROLES
 
 SUBJECTS_PER_PAGE = 50
@@ -162,6 +164,13 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request, "incidents/incident_history.html", {"incident": incident, "page": page, "tab": "history"}
     )
+
+
+@require(EXPORT)
+def incident_audit_csv(request: HttpRequest, reference: str) -> HttpResponse:
+    """The incident's audit trail for the regulator: people's details withheld."""
+    incident = _incident(reference)
+    return csv_response(f"{incident.reference}-audit-trail.csv", audit.HEADER, audit.audit_rows(incident))
 
 
 @require(READ)

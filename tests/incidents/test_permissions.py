@@ -21,6 +21,7 @@ MATRIX: dict[str, set[str]] = {
     "incident_edit": EDIT,
     "incident_categories": EDIT,
     "incident_history": READ,
+    "incident_audit_csv": {"dpo", "auditor"},
     "subject_list": READ,
     "subject_create": EDIT,
     "subject_detail": READ,
@@ -56,7 +57,7 @@ class PermissionMatrixTests(BaseTestCase):
         ref = self.incident.reference
         args: dict[str, list[Any]] = {
             "incident_detail": [ref], "incident_edit": [ref], "incident_categories": [ref],
-            "incident_history": [ref], "subject_list": [ref], "subject_create": [ref],
+            "incident_history": [ref], "incident_audit_csv": [ref], "subject_list": [ref], "subject_create": [ref],
             "subject_detail": [ref, self.subject.pk], "subject_edit": [ref, self.subject.pk],
             "subject_history": [ref, self.subject.pk],
         }

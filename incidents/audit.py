@@ -1,0 +1,58 @@
+"""The audit trail of one incident as rows, for the regulator's CSV export.
+
+Changes to the incident and its exposed categories are given in full. Changes to affected
+people name the person by record number and the fields that changed, never the values: an
+export that leaves the organisation carries no data subject's details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from .history import Event, events
+from .models import DataCategory, DataSubject, Incident, IncidentCategory
+from .templatetags.breach import london
+
+HEADER = ["When (Europe/London)", "Who", "Action", "Record", "Field", "Before", "After"]
+WITHHELD = "(personal data, not exported)"
+
+
+def audit_events(incident: Incident) -> list[tuple[Event, bool]]:
+    """Every recorded change for the incident, oldest first, each flagged if it must be redacted."""
+    categories = list(DataCategory.objects.all())
+    bits = {c.bit: c.name for c in categories}
+    found: list[tuple[Event, bool]] = []
+    for event in events(
+        incident.history.select_related("history_user").order_by("history_date", "history_id"),
+        model=Incident, subject=incident.reference, categories=bits,
+    ):
+        found.append((event, False))
+    for event in events(
+        IncidentCategory.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=IncidentCategory, subject="Exposed category", categories=bits,
+        related_labels={"category": {c.pk: c.name for c in categories}}, skip=frozenset({"incident"}),
+    ):
+        found.append((event, False))
+    subject_records = list(
+        DataSubject.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    subject_events = events(subject_records, model=DataSubject, subject="", categories=bits,
+                            skip=frozenset({"incident"}))
+    for record, event in zip(subject_records, subject_events, strict=True):
+        found.append((replace(event, subject=f"Affected person #{record.id}"), True))
+    found.sort(key=lambda pair: pair[0].when)
+    return found
+
+
+def audit_rows(incident: Incident) -> Iterator[list[Any]]:
+    for event, redact in audit_events(incident):
+        when = london(event.when)
+        if not event.changes:
+            yield [when, event.who, event.action, event.subject, "", "", ""]
+        for change in event.changes:
+            before, after = (WITHHELD, WITHHELD) if redact else (change.old, change.new)
+            yield [when, event.who, event.action, event.subject, change.field, before, after]
