@@ -25,7 +25,7 @@ INCIDENTS_PER_PAGE = 25
 
 
 def _incident(reference: str) -> Incident:
-    return get_object_or_404(Incident.objects.select_related("handler"), reference=reference)
+    return get_object_or_404(Incident.objects.with_regulator_state().select_related("handler"), reference=reference)
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -40,7 +40,7 @@ def _categories() -> list[DataCategory]:
 @require(READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    incidents = list(Incident.objects.open().with_subject_count().select_related("handler"))
+    incidents = list(Incident.objects.open().with_subject_count().with_regulator_state().select_related("handler"))
     # Most urgent first: clocks still running, soonest deadline first; then the rest by
     # deadline, most recent last.
     incidents.sort(key=lambda i: (not i.is_awaiting_decision, i.regulator_deadline))
