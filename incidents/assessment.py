@@ -238,9 +238,6 @@ def _severity(facts: Facts) -> tuple[int, Decimal, Decimal, list[WorkingLine]]:
 
 
 def _likelihood(facts: Facts, reasons: list[str]) -> str:
-    if facts.unintelligible:
-        reasons.append("Harm is remote: the data was unintelligible to whoever got it.")
-        return "remote"
     level = 1
     if facts.published_or_unknown_recipients or facts.exfiltrated or facts.malicious:
         level += 1
@@ -254,6 +251,9 @@ def _likelihood(facts: Facts, reasons: list[str]) -> str:
     elif facts.number_of_people is not None and facts.number_of_people >= LARGE_SCALE:
         level += 1
         reasons.append(f"Harm is more likely: {facts.number_of_people:,} people are affected (large scale).")
+    if facts.unintelligible:
+        level -= 1
+        reasons.append("Harm is less likely: the data was unintelligible to whoever got it.")
     if facts.recipient_trusted_and_deleted:
         level -= 1
         reasons.append("Harm is less likely: a trusted recipient confirmed deletion or return.")
