@@ -200,7 +200,13 @@ def subject_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
     return render(
         request,
         "incidents/subject_detail.html",
-        {"incident": incident, "subject": subject, "exposed": subject.category_list(_categories()), "tab": "subjects"},
+        {
+            "incident": incident,
+            "subject": subject,
+            "exposed": subject.category_list(_categories()),
+            "notification_block": services.subject_notification_block(subject),
+            "tab": "subjects",
+        },
     )
 
 

@@ -146,3 +146,16 @@ class RestrictionTests(BaseTestCase):
     def test_only_a_dpo_may_restrict(self) -> None:
         with self.assertRaises(PermissionDenied):
             services.restriction_create(incident=self.incident, actor=self.handler, fields={})
+
+
+class RestrictedPersonPageTests(BaseTestCase):
+    def test_the_person_page_says_not_to_notify_a_restricted_person(self) -> None:
+        incident = make_incident(actor=self.dpo, regime="dpa_part3")
+        subject = make_subject(incident, actor=self.dpo)
+        services.restriction_create(incident=incident, actor=self.dpo, fields={
+            "subject": subject, "grounds": "b", "rationale": "Live investigation.",
+            "review_date": timezone.localdate() + timedelta(days=10)})
+        self.login(self.handler)
+        response = self.client.get(subject.get_absolute_url())
+        self.assertContains(response, "Do not notify:")
+        self.assertContains(response, "restricted under s.68(7) (b)")
