@@ -290,7 +290,7 @@ def recommend(facts: Facts) -> Recommendation:
     likelihood = _likelihood(facts, reasons)
     risk = RISK_MATRIX[likelihood][band]
     reasons.append(
-        f"{LIKELIHOOD_LABELS[likelihood]} likelihood × {BAND_LABELS[band].lower()} severity: "
+        f"Likelihood {LIKELIHOOD_LABELS[likelihood].lower()} × severity {BAND_LABELS[band].lower()}: "
         f"{RISK_LABELS[risk].lower()}."
     )
 

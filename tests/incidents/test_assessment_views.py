@@ -177,3 +177,12 @@ class AssessmentPageTests(BaseTestCase):
         with self.assertNumQueries(4):
             response = self.client.get(reverse("dashboard"))
         self.assertContains(response, "Reported on time", count=3)
+
+
+class StatusFollowsTheRecordsTests(BaseTestCase):
+    def test_the_incident_form_cannot_mark_an_incident_reported_by_hand(self) -> None:
+        incident = make_incident(actor=self.handler)
+        self.login(self.handler)
+        response = self.client.get(reverse("incident_edit", args=[incident.reference]))
+        self.assertNotContains(response, 'value="reported"')
+        self.assertNotContains(response, 'value="not_reported"')
