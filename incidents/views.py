@@ -155,7 +155,11 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
         categories=categories,
         related_labels={"category": names, "incident": {incident.pk: incident.reference}},
     )
-    timeline = sorted(incident_events + category_events, key=lambda e: e.when, reverse=True)
+    from .views_assessment import assessment_events
+
+    timeline = sorted(
+        incident_events + category_events + assessment_events(incident), key=lambda e: e.when, reverse=True
+    )
     page = Paginator(timeline, 100).get_page(request.GET.get("page"))
     return render(
         request, "incidents/incident_history.html", {"incident": incident, "page": page, "tab": "history"}

@@ -6,7 +6,10 @@ restrictions and regulator submissions are the DPO's alone (403 for anyone else)
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +18,8 @@ from django.utils import timezone
 
 from . import services
 from .forms_assessment import AssessmentForm, DecisionForm, RestrictionForm, RestrictionReviewForm, SubmissionForm
-from .models import Assessment, Decision, RegulatorSubmission, Restriction
+from .history import Event, events
+from .models import Assessment, Decision, Incident, RegulatorSubmission, Restriction
 from .roles import DECIDE, EDIT_CASE, READ, require
 from .views import _incident, _posted
 
@@ -176,3 +180,24 @@ def submission_create(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("assessment", incident.reference)
     return _form_page(request, incident, form, "Record a report to the regulator",
                       "A report made after the regulator deadline must give the reasons for the delay.")
+
+
+def assessment_events(incident: Incident) -> list[Event]:
+    """The history of the incident's assessments, decisions, restrictions and reports, for the
+    incident's History tab (Art. 33(5): who decided what, and when)."""
+    users = {u.pk: u.get_full_name() or u.username for u in get_user_model().objects.all()}
+    subjects = dict(incident.subjects.filter(restrictions__isnull=False).values_list("pk", "full_name"))
+    labels: dict[str, dict[Any, str]] = {
+        "incident": {incident.pk: incident.reference},
+        "created_by": users, "decided_by": users, "recorded_by": users,
+        "subject": {None: "Everyone in the incident", **subjects},
+        "assessment": {a.pk: f"Version {a.version}" for a in incident.assessments.all()},
+    }
+    found: list[Event] = []
+    for model, title in ((Assessment, "Assessment"), (Decision, "Decision"), (Restriction, "Restriction"),
+                         (RegulatorSubmission, "Report to the regulator")):
+        records = (model.history.filter(incident_id=incident.pk)  # type: ignore[attr-defined]
+                   .select_related("history_user").order_by("id", "history_date", "history_id"))
+        found += events(records, model=model, subject=title, categories={}, related_labels=labels,
+                        keep=frozenset({"outcome", "recommended", "recommend_report", "recommend_tell"}))
+    return found

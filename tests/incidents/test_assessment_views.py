@@ -186,3 +186,20 @@ class StatusFollowsTheRecordsTests(BaseTestCase):
         response = self.client.get(reverse("incident_edit", args=[incident.reference]))
         self.assertNotContains(response, 'value="reported"')
         self.assertNotContains(response, 'value="not_reported"')
+
+
+class HistoryTabTests(BaseTestCase):
+    def test_the_history_tab_shows_who_decided_what(self) -> None:
+        incident = make_incident(actor=self.dpo)
+        services.assessment_record(incident=incident, actor=self.handler,
+                                   fields={"published_or_unknown_recipients": True})
+        services.decision_record(incident=incident, actor=self.dpo, kind="report",
+                                 fields={"outcome": False, "justification": "Only our own staff saw it."})
+        self.login(self.auditor)
+        page = self.client.get(reverse("incident_history", args=[incident.reference]))
+        self.assertContains(page, "Decision")
+        self.assertContains(page, "Only our own staff saw it.")
+        self.assertContains(page, "Dana Okafor")
+        self.assertContains(page, "Version 1")
+        # A decision *not* to report shows its "No", though a new row's "No" is usually left out.
+        self.assertRegex(page.content.decode(), r"Outcome</th><td[^>]*>—</td><td[^>]*>No</td>")
