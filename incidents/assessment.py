@@ -286,7 +286,10 @@ def recommend(facts: Facts) -> Recommendation:
     dpc, ei, cb, working = _severity(facts)
     score = dpc * ei + cb
     band = _band(score)
-    reasons = [f"Severity {score.normalize():f} (DPC {dpc} × EI {ei.normalize():f} + CB {cb.normalize():f}): {BAND_LABELS[band].lower()}."]
+    reasons = [
+        f"Severity {score.normalize():f} (DPC {dpc} × EI {ei.normalize():f} + CB {cb.normalize():f}): "
+        f"{BAND_LABELS[band].lower()}."
+    ]
     likelihood = _likelihood(facts, reasons)
     risk = RISK_MATRIX[likelihood][band]
     reasons.append(
@@ -316,7 +319,10 @@ def recommend(facts: Facts) -> Recommendation:
     public_communication = False
     if not tell:
         what = "a high risk" if regime.tell_threshold == HIGH_RISK else "a risk"
-        reasons.append(f"No need to tell the people ({regime.tell_people_article}): the breach is not likely to result in {what}.")
+        reasons.append(
+            f"No need to tell the people ({regime.tell_people_article}): the breach is not likely to "
+            f"result in {what}."
+        )
     else:
         available = {
             "a": facts.unintelligible,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +26,10 @@ from .vocab import PART3_GROUNDS, REGIMES
 if TYPE_CHECKING:
     from .models import DataSubject, Incident
 
+# Free text is for sentences, not documents: a pasted spreadsheet is refused with a message.
+TEXT_LIMIT = 10_000
+# A TextField's max_length only reaches forms; the validator makes full_clean() enforce it too.
+LIMITED = [MaxLengthValidator(TEXT_LIMIT)]
 ICO_REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{0,39}$")
 
 
@@ -179,12 +183,13 @@ class Decision(models.Model):
     outcome = models.BooleanField(help_text="Yes: report / tell. No: do not.")
     assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions")
     recommended = models.BooleanField(null=True, editable=False, help_text="What the assessment recommended.")
-    justification = models.TextField(blank=True)
+    justification = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
     exemption = models.CharField(max_length=1, choices=Exemption.choices, blank=True)
     public_communication = models.TextField(
-        blank=True, help_text="For exemption (c): the public communication made, where and when."
+        blank=True, help_text="For exemption (c): the public communication made, where and when.",
+        max_length=TEXT_LIMIT, validators=LIMITED,
     )
-    regulator_advice = models.TextField("advice from the regulator", blank=True)
+    regulator_advice = models.TextField("advice from the regulator", blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -258,16 +263,19 @@ class Restriction(models.Model):
         help_text="Leave blank to restrict telling everyone in the incident.",
     )
     extent = models.CharField(max_length=10, choices=Extent.choices, default=Extent.WHOLE)
-    withheld = models.TextField("information withheld", blank=True, help_text="For a partial restriction.")
+    withheld = models.TextField(
+        "information withheld", blank=True, help_text="For a partial restriction.",
+        max_length=TEXT_LIMIT, validators=LIMITED,
+    )
     grounds = models.CharField(max_length=20, help_text="Letters of the s.68(7) grounds, e.g. “a,b”.")
-    rationale = models.TextField("why it is necessary and proportionate")
+    rationale = models.TextField("why it is necessary and proportionate", max_length=TEXT_LIMIT, validators=LIMITED)
     start_date = models.DateField(default=timezone.localdate)
     review_date = models.DateField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    last_review_note = models.TextField(blank=True)
+    last_review_note = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
     lifted_at = models.DateTimeField(null=True, blank=True)
-    lift_reason = models.TextField(blank=True)
+    lift_reason = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
 
     history = HistoricalRecords()
     objects = RestrictionQuerySet.as_manager()
@@ -336,8 +344,8 @@ class RegulatorSubmission(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     submitted_at = models.DateTimeField()
     ico_reference = models.CharField("regulator's case reference", max_length=40, blank=True)
-    what_changed = models.TextField("what was reported or what changed", blank=True)
-    delay_reasons = models.TextField("reasons for the delay", blank=True)
+    what_changed = models.TextField("what was reported or what changed", blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
+    delay_reasons = models.TextField("reasons for the delay", blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

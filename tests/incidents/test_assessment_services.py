@@ -246,3 +246,13 @@ class SubmissionTests(BaseTestCase):
 
     def test_an_incident_with_nothing_recorded_awaits_a_decision(self) -> None:
         self.assertEqual(Incident.objects.get(pk=self.incident.pk).regulator_state, "awaiting_decision")
+
+
+class HugeInputTests(BaseTestCase):
+    def test_a_pasted_document_as_justification_is_refused(self) -> None:
+        incident = make_incident(actor=self.dpo)
+        with self.assertRaises(ValidationError) as caught:
+            services.decision_record(incident=incident, actor=self.dpo, kind="report",
+                                     fields={"outcome": True, "justification": "x" * 100_000})
+        self.assertIn("justification", caught.exception.message_dict)
+        self.assertEqual(Decision.objects.count(), 0)
