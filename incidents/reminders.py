@@ -46,12 +46,17 @@ def due_clock_reminder(incident: Incident, now: datetime) -> str | None:
     return None
 
 
-def _recipients(incident: Incident) -> list[str]:
+def _dpo_emails() -> set[str]:
     users = get_user_model().objects.filter(is_active=True, groups__name=roles.DPO).exclude(email="")
-    emails = sorted({u.email for u in users})
+    return set(users.values_list("email", flat=True))
+
+
+def _recipients(incident: Incident, dpos: set[str]) -> list[str]:
+    """The incident's handler and every active DPO with an email address."""
+    emails = set(dpos)
     if incident.handler and incident.handler.is_active and incident.handler.email:
-        emails = sorted({*emails, incident.handler.email})
-    return emails
+        emails.add(incident.handler.email)
+    return sorted(emails)
 
 
 def _claim(*, incident: Incident, kind: str, restriction: Restriction | None, recipients: list[str]) -> ReminderSent | None:
@@ -90,20 +95,26 @@ def reminders_sweep(now: datetime | None = None) -> int:
     """Send every reminder that is due and not yet claimed; return how many emails went out."""
     now = now or timezone.now()
     sent = 0
-    waiting = (
+    dpos = _dpo_emails()
+    waiting = list(
         Incident.objects.exclude(status=Incident.Status.CLOSED)
         .with_regulator_state()
         .filter(initial_submitted_at__isnull=True, aware_at__lte=now - timedelta(hours=24))
         .select_related("handler")
         .order_by("aware_at")
     )
+    # Reminders already claimed: skipped without trying (the constraint still guards races).
+    claimed = set(
+        ReminderSent.objects.filter(restriction__isnull=True, incident__in=[i.pk for i in waiting])
+        .values_list("incident_id", "kind")
+    )
     for incident in waiting:
         if incident.last_report_decision is False:
             continue
         kind = due_clock_reminder(incident, now)
-        if kind is None:
+        if kind is None or (incident.pk, kind) in claimed:
             continue
-        claim = _claim(incident=incident, kind=kind, restriction=None, recipients=_recipients(incident))
+        claim = _claim(incident=incident, kind=kind, restriction=None, recipients=_recipients(incident, dpos))
         if claim is None:
             continue
         context = {
@@ -122,7 +133,7 @@ def reminders_sweep(now: datetime | None = None) -> int:
         kind = f"review-{restriction.review_date.isoformat()}"
         claim = _claim(
             incident=restriction.incident, kind=kind, restriction=restriction,
-            recipients=_recipients(restriction.incident),
+            recipients=_recipients(restriction.incident, dpos),
         )
         if claim is None:
             continue
