@@ -69,7 +69,6 @@ def events(
     subject: str,
     categories: dict[int, str],
     related_labels: dict[str, dict[Any, str]] | None = None,
-    keep: frozenset[str] = frozenset(),
 ) -> list[Event]:
     """One event per history row, oldest first within the given records, with its field changes.
 
@@ -91,8 +90,7 @@ def events(
             old = getattr(before, attname) if before is not None else None
             if before is not None and old == new:
                 continue
-            # `keep`: fields whose "No" or 0 is news when created (a decision's outcome).
-            if before is None and record.history_type == "+" and new in (None, "", False, 0) and name not in keep:
+            if before is None and record.history_type == "+" and new in (None, "", False, 0):
                 continue
             if record.history_type == "-":
                 continue

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import services
 from .forms_assessment import AssessmentForm, DecisionForm, RestrictionForm, RestrictionReviewForm, SubmissionForm
-from .history import Event, events
+from .history import Change, Event, events
 from .models import Assessment, Decision, Incident, RegulatorSubmission, Restriction
 from .roles import DECIDE, EDIT_CASE, READ, require
 from .views import _incident, _posted
@@ -196,8 +196,27 @@ def assessment_events(incident: Incident) -> list[Event]:
     found: list[Event] = []
     for model, title in ((Assessment, "Assessment"), (Decision, "Decision"), (Restriction, "Restriction"),
                          (RegulatorSubmission, "Report to the regulator")):
-        records = (model.history.filter(incident_id=incident.pk)  # type: ignore[attr-defined]
-                   .select_related("history_user").order_by("id", "history_date", "history_id"))
-        found += events(records, model=model, subject=title, categories={}, related_labels=labels,
-                        keep=frozenset({"outcome", "recommended", "recommend_report", "recommend_tell"}))
+        records = list(model.history.filter(incident_id=incident.pk)  # type: ignore[attr-defined]
+                       .select_related("history_user").order_by("id", "history_date", "history_id"))
+        made = events(records, model=model, subject=title, categories={}, related_labels=labels)
+        for record, event in zip(records, made, strict=True):
+            _add_created_noes(model, record, event)
+        found += made
     return found
+
+
+# A new row's "No" is left out of the history by `events` (it is usually a default), but a
+# decision's "No" — not to report, not to tell — is the news itself.
+CREATED_NOES = ("outcome", "recommended", "recommend_report", "recommend_tell")
+
+
+def _add_created_noes(model: type[Any], record: Any, event: Event) -> None:
+    if record.history_type != "+":
+        return
+    for name in CREATED_NOES:
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            continue
+        if getattr(record, name) is False:
+            event.changes.append(Change(str(field.verbose_name).capitalize(), "—", "No"))
