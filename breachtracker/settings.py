@@ -253,3 +253,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "WARNING")},
 }
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Links in reminder emails point here.
+BREACHTRACKER_BASE_URL = envstr("BREACHTRACKER_BASE_URL", "http://127.0.0.1:8000")
+
+# Hourly: regulator-clock reminders (24/48/66 h, deadline) and restrictions due for review.
+# Run exactly one `celery beat`; a second one is harmless (each reminder is claimed once).
+CELERY_BEAT_SCHEDULE["incident-reminders"] = {
+    "task": "incidents.send_reminders",
+    "schedule": 60 * 60,
+}

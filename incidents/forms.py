@@ -62,6 +62,10 @@ class IncidentForm(forms.ModelForm):
             is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]
         ).distinct().order_by("username")
         self.fields["handler"].label_from_instance = lambda u: u.get_full_name() or u.username
+        # "Reported" and "decided not to report" follow from recorded decisions and reports
+        # (services.decision_record, submission_record), never from a hand-edited status.
+        by_records = {Incident.Status.REPORTED, Incident.Status.NOT_REPORTED} - {self.instance.status}
+        self.fields["status"].choices = [c for c in Incident.Status.choices if c[0] not in by_records]
         if self.instance.pk is None:
             self.fields["status"].initial = Incident.Status.OPEN
             self.fields["aware_at"].initial = timezone.localtime().replace(second=0, microsecond=0)

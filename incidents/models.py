@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -113,6 +114,17 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         if not text:
             return self
         return self.filter(Q(reference__icontains=text) | Q(title__icontains=text))
+
+    def with_regulator_state(self) -> IncidentQuerySet:
+        """Annotate what `Incident.regulator_state` needs, so a list costs no extra queries."""
+        from .models_assessment import Decision, RegulatorSubmission
+
+        initial = RegulatorSubmission.objects.filter(incident=OuterRef("pk"), kind="initial")
+        last = Decision.objects.filter(incident=OuterRef("pk"), kind="report").order_by("-decided_at", "-pk")
+        return self.annotate(
+            initial_submitted_at=Subquery(initial.values("submitted_at")[:1]),
+            last_report_decision=Subquery(last.values("outcome")[:1]),
+        )
 
 
 class Incident(models.Model):
@@ -245,6 +257,36 @@ class Incident(models.Model):
         """Positive while time is left, negative once overdue."""
         return self.regulator_deadline - (now or timezone.now())
 
+    @property
+    def regulator_state(self) -> str:
+        """awaiting_decision, awaiting_submission, reported_on_time, reported_late or not_reported.
+
+        Derived from the records (initial submission, latest report decision), not the status
+        field. Uses `with_regulator_state()` annotations when present, else two queries.
+        """
+        from .models_assessment import regulator_state
+
+        if not hasattr(self, "initial_submitted_at"):
+            initial = self.submissions.filter(kind="initial").first()
+            last = self.decisions.filter(kind="report").order_by("-decided_at", "-pk").first()
+            self.initial_submitted_at = initial.submitted_at if initial else None
+            self.last_report_decision = last.outcome if last else None
+        return regulator_state(
+            deadline=self.regulator_deadline,
+            initial_submitted_at=self.initial_submitted_at,
+            last_report_decision=self.last_report_decision,
+        )
+
+    @property
+    def regulator_state_label(self) -> str:
+        from .models_assessment import REGULATOR_STATES
+
+        return REGULATOR_STATES[self.regulator_state]
+
+    def active_restrictions(self) -> models.QuerySet[Any]:
+        """Part 3 restrictions on telling people that are in force (incident-wide and per person)."""
+        return self.restrictions.active()  # type: ignore[attr-defined]
+
 
 class IncidentCategory(models.Model):
     """A category of personal data exposed in an incident, with an approximate record count."""
@@ -362,3 +404,14 @@ class DataSubject(models.Model):
     def address_lines(self) -> list[str]:
         return [line for line in (self.address_line_1, self.address_line_2, self.town, self.postcode) if line]
 
+
+
+# Assessments, decisions, restrictions, submissions and reminders live in their own module to
+# keep this file small; importing it here registers them as models of this app.
+from .models_assessment import (  # noqa: E402,F401
+    Assessment,
+    Decision,
+    RegulatorSubmission,
+    ReminderSent,
+    Restriction,
+)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import views, views_assessment
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -18,6 +18,13 @@ urlpatterns = [
     path("incidents/<str:reference>/subjects/<int:pk>/", views.subject_detail, name="subject_detail"),
     path("incidents/<str:reference>/subjects/<int:pk>/edit/", views.subject_edit, name="subject_edit"),
     path("incidents/<str:reference>/subjects/<int:pk>/history/", views.subject_history, name="subject_history"),
+    path("incidents/<str:reference>/assessment/", views_assessment.assessment, name="assessment"),
+    path("incidents/<str:reference>/assessment/new/", views_assessment.assessment_create, name="assessment_create"),
+    path("incidents/<str:reference>/decisions/<str:kind>/new/", views_assessment.decision_create, name="decision_create"),
+    path("incidents/<str:reference>/restrictions/new/", views_assessment.restriction_create, name="restriction_create"),
+    path("incidents/<str:reference>/restrictions/<int:pk>/review/", views_assessment.restriction_review,
+         name="restriction_review"),
+    path("incidents/<str:reference>/submissions/new/", views_assessment.submission_create, name="submission_create"),
     path("organisation/", views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
 ]

@@ -27,7 +27,7 @@ INCIDENTS_PER_PAGE = 25
 
 
 def _incident(reference: str) -> Incident:
-    return get_object_or_404(Incident.objects.select_related("handler"), reference=reference)
+    return get_object_or_404(Incident.objects.with_regulator_state().select_related("handler"), reference=reference)
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -42,7 +42,7 @@ def _categories() -> list[DataCategory]:
 @require(READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    incidents = list(Incident.objects.open().with_subject_count().select_related("handler"))
+    incidents = list(Incident.objects.open().with_subject_count().with_regulator_state().select_related("handler"))
     # Most urgent first: clocks still running, soonest deadline first; then the rest by
     # deadline, most recent last.
     incidents.sort(key=lambda i: (not i.is_awaiting_decision, i.regulator_deadline))
@@ -159,7 +159,11 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
         related_labels={"category": names},
         skip=frozenset({"incident"}),
     )
-    timeline = sorted(incident_events + category_events, key=lambda e: e.when, reverse=True)
+    from .views_assessment import assessment_events
+
+    timeline = sorted(
+        incident_events + category_events + assessment_events(incident), key=lambda e: e.when, reverse=True
+    )
     page = Paginator(timeline, 100).get_page(request.GET.get("page"))
     return render(
         request, "incidents/incident_history.html", {"incident": incident, "page": page, "tab": "history"}
@@ -211,7 +215,13 @@ def subject_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
     return render(
         request,
         "incidents/subject_detail.html",
-        {"incident": incident, "subject": subject, "exposed": subject.category_list(_categories()), "tab": "subjects"},
+        {
+            "incident": incident,
+            "subject": subject,
+            "exposed": subject.category_list(_categories()),
+            "notification_block": services.subject_notification_block(subject),
+            "tab": "subjects",
+        },
     )
 
 

@@ -22,6 +22,15 @@ class Regime:
     # Grounds on which telling a person may be restricted (DPA 2018 s.68(7)); empty where the
     # regime has none.
     restriction_grounds: tuple[tuple[str, str], ...] = ()
+    # The lowest risk outcome (see incidents/assessment.py) at which the regulator must be
+    # told; "" means every breach is reported whatever the risk (PECR reg. 5A(2)).
+    report_threshold: str = "risk"
+    # The lowest risk outcome at which the people must be told: "high_risk" for Art. 34 and
+    # s.68; PECR reg. 5A(3) asks for it when privacy is likely to be adversely affected.
+    tell_threshold: str = "high_risk"
+    # The exemptions from telling people this regime knows (Art. 34(3) / s.68(3) (a)–(c);
+    # PECR reg. 5A(6) only the unintelligible-data one).
+    tell_exemptions: tuple[str, ...] = ("a", "b", "c")
 
 
 PART3_GROUNDS = (
@@ -48,7 +57,8 @@ REGIMES: dict[str, Regime] = {
         ),
         # PECR reg. 5A: 72 hours since 20 August 2025 (was 24 hours).
         Regime("pecr", "PECR", "Privacy and Electronic Communications Regulations, reg. 5A", 72,
-               "reg. 5A", "reg. 5A"),
+               "reg. 5A", "reg. 5A", report_threshold="", tell_threshold="risk",
+               tell_exemptions=("a",)),
     )
 }
 REGIME_CHOICES = [(r.code, r.label) for r in REGIMES.values()]

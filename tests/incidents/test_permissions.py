@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from datetime import date, timedelta
+
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from incidents import services
 from tests.base import BaseTestCase, make_incident, make_subject
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
@@ -29,6 +32,12 @@ MATRIX: dict[str, set[str]] = {
     "subject_history": READ,
     "organisation_detail": READ,
     "organisation_edit": DPO_ONLY,
+    "assessment": READ,
+    "assessment_create": EDIT,
+    "decision_create": DPO_ONLY,
+    "restriction_create": DPO_ONLY,
+    "restriction_review": DPO_ONLY,
+    "submission_create": DPO_ONLY,
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
@@ -52,6 +61,12 @@ class PermissionMatrixTests(BaseTestCase):
         super().setUpTestData()
         cls.incident = make_incident(actor=cls.dpo)
         cls.subject = make_subject(cls.incident, actor=cls.dpo)
+        # Restrictions exist under DPA 2018 Part 3 only.
+        cls.part3 = make_incident(actor=cls.dpo, regime="dpa_part3")
+        cls.restriction = services.restriction_create(
+            incident=cls.part3, actor=cls.dpo,
+            fields={"grounds": "b", "rationale": "Live investigation.", "review_date": date.today() + timedelta(days=30)},
+        )
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -60,6 +75,10 @@ class PermissionMatrixTests(BaseTestCase):
             "incident_history": [ref], "incident_audit_csv": [ref], "subject_list": [ref], "subject_create": [ref],
             "subject_detail": [ref, self.subject.pk], "subject_edit": [ref, self.subject.pk],
             "subject_history": [ref, self.subject.pk],
+            "assessment": [ref], "assessment_create": [ref], "decision_create": [ref, "report"],
+            "restriction_create": [self.part3.reference],
+            "restriction_review": [self.part3.reference, self.restriction.pk],
+            "submission_create": [ref],
         }
         return reverse(name, args=args.get(name, []))
 

@@ -162,7 +162,24 @@ class Command(BaseCommand):
         services.incident_set_categories(incident=laptop, actor=dpo, exposed={
             cats["basic_identifiers"]: {"approx_records": 350, "detail": ""},
         })
+        self._assessments(foi, email, dpo, handler)
         self.stdout.write(f"Loaded {foi.reference} ({people} people), {email.reference}, {laptop.reference}.")
+
+    def _assessments(self, foi: Incident, email: Incident, dpo: Any, handler: Any) -> None:
+        """An assessment on the FOI case (awaiting decision) and a recorded "do not report"."""
+        services.assessment_record(incident=foi, actor=handler, fields={
+            "published_or_unknown_recipients": True, "vulnerable_people": True,
+            "number_of_people": foi.approx_subjects, "identification": "maximum",
+        })
+        services.assessment_record(incident=email, actor=dpo, fields={
+            "disclosed_known_recipients_only": True, "recipient_trusted_and_deleted": True,
+            "number_of_people": 48, "identification": "maximum",
+        })
+        services.decision_record(incident=email, actor=dpo, kind="report", fields={
+            "outcome": False,
+            "justification": "One known, professional recipient confirmed deletion within three "
+            "hours, in writing; the data went no further. Risk to the staff concerned is remote.",
+        })
 
     def _people(self, incident: Incident, fake: Faker, count: int, actor: Any, cats: dict[str, DataCategory]) -> None:
         today = timezone.localdate()

@@ -1,0 +1,127 @@
+"""Forms for the assessment, decisions, restrictions and regulator submissions.
+
+Each ModelForm is built around an unsaved instance that already carries its incident (and,
+for decisions, what was recommended), so the model's own `clean()` rules show as form errors.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from .forms import LocalDateTimeInput
+from .models import Assessment, Decision, RegulatorSubmission, Restriction
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = [
+            "disclosed_known_recipients_only",
+            "published_or_unknown_recipients",
+            "exfiltrated",
+            "integrity",
+            "availability",
+            "malicious",
+            "unintelligible",
+            "unintelligible_how",
+            "backup_recovery_hours",
+            "recipient_trusted_and_deleted",
+            "vulnerable_people",
+            "number_of_people",
+            "identification",
+            "dpc_adjustment",
+            "dpc_adjustment_reason",
+            "measures_remove_high_risk",
+            "measures_detail",
+            "disproportionate_effort",
+        ]
+
+
+class DecisionForm(forms.ModelForm):
+    outcome = forms.TypedChoiceField(
+        label="Decision", coerce=lambda v: v == "yes", choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Decision
+        fields = ["outcome", "justification", "exemption", "public_communication", "regulator_advice"]
+        widgets = {
+            "justification": forms.Textarea(attrs={"rows": 3}),
+            "public_communication": forms.Textarea(attrs={"rows": 2}),
+            "regulator_advice": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        decision: Decision = self.instance
+        verb = "Report to the regulator?" if decision.kind == Decision.Kind.REPORT else "Tell the people affected?"
+        self.fields["outcome"].label = verb
+        self.fields["justification"].help_text = "Required when your decision departs from the recommendation."
+        if decision.kind == Decision.Kind.REPORT:
+            del self.fields["exemption"]
+            del self.fields["public_communication"]
+
+
+class RestrictionForm(forms.ModelForm):
+    grounds = forms.MultipleChoiceField(
+        label="Grounds (DPA 2018 s.68(7))", widget=forms.CheckboxSelectMultiple, choices=[]
+    )
+
+    class Meta:
+        model = Restriction
+        fields = ["subject", "extent", "withheld", "grounds", "rationale", "start_date", "review_date"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "review_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "withheld": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        incident = self.instance.incident
+        self.fields["grounds"].choices = list(incident.regime_info.restriction_grounds)
+        self.fields["subject"].queryset = incident.subjects.order_by("full_name", "pk")
+        self.fields["subject"].label = "Person (leave blank for everyone in the incident)"
+        self.fields["review_date"].error_messages["required"] = (
+            "Set a review date: a restriction lasts only as long as it is necessary."
+        )
+
+    def clean_grounds(self) -> str:
+        return ",".join(sorted(self.cleaned_data.get("grounds") or []))
+
+
+class RestrictionReviewForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("keep", "Keep it, with a new review date"), ("lift", "Lift it")], widget=forms.RadioSelect
+    )
+    review_date = forms.DateField(
+        label="Next review date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("action") == "keep" and not cleaned.get("review_date"):
+            self.add_error("review_date", "Set the next review date.")
+        review: date | None = cleaned.get("review_date")
+        if review and cleaned.get("action") == "keep" and review < timezone.localdate():
+            self.add_error("review_date", "The review date is in the past.")
+        return cleaned
+
+
+class SubmissionForm(forms.ModelForm):
+    class Meta:
+        model = RegulatorSubmission
+        fields = ["kind", "submitted_at", "ico_reference", "what_changed", "delay_reasons"]
+        widgets = {
+            "submitted_at": LocalDateTimeInput(),
+            "what_changed": forms.Textarea(attrs={"rows": 3}),
+            "delay_reasons": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"submitted_at": "Europe/London time."}
