@@ -19,23 +19,32 @@ HEADER = ["When (Europe/London)", "Who", "Action", "Record", "Field", "Before", 
 WITHHELD = "(personal data, not exported)"
 
 
-def audit_events(incident: Incident) -> list[tuple[Event, bool]]:
-    """Every recorded change for the incident, oldest first, each flagged if it must be redacted."""
+def incident_events(incident: Incident, *, name_people: bool = True) -> list[Event]:
+    """Changes to the incident itself, its exposed categories, assessments, decisions,
+    restrictions and reports to the regulator, oldest first: the incident's History tab."""
+    from .views_assessment import assessment_events
+
     categories = list(DataCategory.objects.all())
     bits = {c.bit: c.name for c in categories}
-    found: list[tuple[Event, bool]] = []
-    for event in events(
+    timeline = events(
         incident.history.select_related("history_user").order_by("history_date", "history_id"),
         model=Incident, subject=incident.reference, categories=bits,
-    ):
-        found.append((event, False))
-    for event in events(
+    )
+    timeline += events(
         IncidentCategory.history.filter(incident_id=incident.pk).select_related("history_user")
         .order_by("id", "history_date", "history_id"),
         model=IncidentCategory, subject="Exposed category", categories=bits,
         related_labels={"category": {c.pk: c.name for c in categories}}, skip=frozenset({"incident"}),
-    ):
-        found.append((event, False))
+    )
+    timeline += assessment_events(incident, name_people=name_people)
+    timeline.sort(key=lambda e: e.when)
+    return timeline
+
+
+def audit_events(incident: Incident) -> list[tuple[Event, bool]]:
+    """Every recorded change for the incident, oldest first, each flagged if it must be redacted."""
+    found: list[tuple[Event, bool]] = [(e, False) for e in incident_events(incident, name_people=False)]
+    bits = {c.bit: c.name for c in DataCategory.objects.all()}
     subject_records = list(
         DataSubject.history.filter(incident_id=incident.pk).select_related("history_user")
         .order_by("id", "history_date", "history_id")

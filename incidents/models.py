@@ -117,7 +117,6 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
     def with_regulator_state(self) -> IncidentQuerySet:
         """Annotate what `Incident.regulator_state` needs, so a list costs no extra queries."""
-        from .models_assessment import Decision, RegulatorSubmission
 
         initial = RegulatorSubmission.objects.filter(incident=OuterRef("pk"), kind="initial")
         last = Decision.objects.filter(incident=OuterRef("pk"), kind="report").order_by("-decided_at", "-pk")

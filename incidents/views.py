@@ -18,7 +18,7 @@ from .forms import (
     SubjectForm,
 )
 from .history import events
-from .models import DataCategory, DataSubject, Incident, IncidentCategory, Organisation
+from .models import DataCategory, DataSubject, Incident, Organisation
 from .roles import EDIT_CASE, EXPORT, MANAGE_ORGANISATION, READ, require
 from .vocab import ROLES
 
@@ -140,30 +140,8 @@ def incident_categories(request: HttpRequest, reference: str) -> HttpResponse:
 @require(READ)
 def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
-    category_list = _categories()
-    categories = {c.bit: c.name for c in category_list}
-    names = {c.pk: c.name for c in category_list}
-    incident_events = events(
-        incident.history.select_related("history_user").order_by("history_date", "history_id"),
-        model=Incident,
-        subject=incident.reference,
-        categories=categories,
-    )
-    category_events = events(
-        IncidentCategory.history.filter(incident_id=incident.pk)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id"),
-        model=IncidentCategory,
-        subject="Exposed category",
-        categories=categories,
-        related_labels={"category": names},
-        skip=frozenset({"incident"}),
-    )
-    from .views_assessment import assessment_events
-
-    timeline = sorted(
-        incident_events + category_events + assessment_events(incident), key=lambda e: e.when, reverse=True
-    )
+    timeline = audit.incident_events(incident)
+    timeline.reverse()
     page = Paginator(timeline, 100).get_page(request.GET.get("page"))
     return render(
         request, "incidents/incident_history.html", {"incident": incident, "page": page, "tab": "history"}

@@ -182,11 +182,18 @@ def submission_create(request: HttpRequest, reference: str) -> HttpResponse:
                       "A report made after the regulator deadline must give the reasons for the delay.")
 
 
-def assessment_events(incident: Incident) -> list[Event]:
+def assessment_events(incident: Incident, *, name_people: bool = True) -> list[Event]:
     """The history of the incident's assessments, decisions, restrictions and reports, for the
-    incident's History tab (Art. 33(5): who decided what, and when)."""
+    incident's History tab (Art. 33(5): who decided what, and when).
+
+    With name_people=False a restricted person is shown by record number, not name (exports).
+    """
     users = {u.pk: u.get_full_name() or u.username for u in get_user_model().objects.all()}
-    subjects = dict(incident.subjects.filter(restrictions__isnull=False).values_list("pk", "full_name"))
+    if name_people:
+        subjects = dict(incident.subjects.filter(restrictions__isnull=False).values_list("pk", "full_name"))
+    else:
+        subjects = {pk: f"Affected person #{pk}" for pk in
+                    incident.subjects.filter(restrictions__isnull=False).values_list("pk", flat=True)}
     labels: dict[str, dict[Any, str]] = {
         "incident": {incident.pk: incident.reference},
         "created_by": users, "decided_by": users, "recorded_by": users,

@@ -46,3 +46,25 @@ class AuditTrailExportTests(BaseTestCase):
         self.incident.save()
         titles = [r[6] for r in self._rows() if r[4] == "Title"]
         self.assertIn("'=HYPERLINK(\"http://evil\",\"x\")", titles)
+
+
+class AuditTrailDecisionsTests(BaseTestCase):
+    def test_it_includes_restrictions_without_naming_the_person(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from incidents import services
+
+        incident = make_incident(actor=self.dpo, regime="dpa_part3")
+        subject = make_subject(incident, actor=self.dpo, full_name="Ulrika Restricted-Person")
+        services.restriction_create(incident=incident, actor=self.dpo, fields={
+            "subject": subject, "grounds": "b", "rationale": "Live investigation of this suspect.",
+            "review_date": timezone.localdate() + timedelta(days=30),
+        })
+        self.login(self.auditor)
+        body = b"".join(self.client.get(reverse("incident_audit_csv", args=[incident.reference])).streaming_content)
+        text = body.decode("utf-8-sig")
+        self.assertIn("Restriction", text)
+        self.assertIn(f"Affected person #{subject.pk}", text)
+        self.assertNotIn("Ulrika", text)
