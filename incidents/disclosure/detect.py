@@ -39,7 +39,8 @@ NINO_IN_TEXT = re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-
 CRIME_REF = re.compile(r"^(?:[A-Z]{1,5}[ /-]?)?\d{2,}(?:[/-]\d{2,}){1,2}$|^(?:CR|INC|OCC|CAD|URN)[ /-]?\d{4,}$", re.I)
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})$")
-NAME_WORD = r"[A-Z][a-z'’-]+|[A-Z]'[A-Z][a-z]+|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+"
+# Latin-1 letters too: Zoë, Siân, Séamus.
+NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+|[A-Z]'[A-Z][a-z]+|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+"
 PERSON_NAME = re.compile(rf"^(?:(?:Mr|Mrs|Ms|Miss|Dr|PC|DC|Sgt|Insp)\.? )?(?:{NAME_WORD})(?:[ -](?:{NAME_WORD})){{1,3}}$")
 SURNAME_FIRST = re.compile(rf"^[A-Z][A-Z'’-]+, (?:{NAME_WORD})(?: (?:{NAME_WORD}))?$")
 STREET = re.compile(
@@ -237,7 +238,8 @@ def find_in_text(text: str) -> list[tuple[Kind, str]]:
             found.append((KINDS[kind], mask(kind, hit)))
     if OFFENCE_WORDS.search(text) and len(text) >= 12:
         found.append((KINDS["offence"], mask("offence", text)))
-    for hit in re.findall(rf"\b(?:{NAME_WORD}) (?:{NAME_WORD})\b", text):
+    # Overlapping pairs of capitalised words ("Ring John Smith" holds "John Smith").
+    for hit in re.findall(rf"(?=\b((?:{NAME_WORD}) (?:{NAME_WORD}))\b)", text):
         if hit.split()[0].lower() in FIRST_NAMES:
             found.append((KINDS["name"], mask("name", hit)))
     return found
