@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import disclosure_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -17,6 +17,9 @@ urlpatterns = [
     path("incidents/<str:reference>/subjects/<int:pk>/", views.subject_detail, name="subject_detail"),
     path("incidents/<str:reference>/subjects/<int:pk>/edit/", views.subject_edit, name="subject_edit"),
     path("incidents/<str:reference>/subjects/<int:pk>/history/", views.subject_history, name="subject_history"),
+    path("incidents/<str:reference>/disclosure/", disclosure_views.incident_disclosure_check,
+         name="incident_disclosure_check"),
+    path("disclosure/check/", disclosure_views.disclosure_check, name="disclosure_check"),
     path("organisation/", views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
 ]

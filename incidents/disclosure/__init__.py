@@ -16,7 +16,7 @@ from .package import ZIP_MAGIC, Deadline, Limits, Package, open_zip, sniff
 from .report import Finding, Location, Refused, Report, Severity, Table
 from .xlsx import analyse_workbook
 
-__all__ = ["Finding", "Limits", "Location", "Refused", "Report", "Severity", "Table", "check_file"]
+__all__ = ["ACCEPTED", "Finding", "Limits", "Location", "Refused", "Report", "Severity", "Table", "check_file"]
 
 WORKBOOK_TYPES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 DOCUMENT_TYPES = {".docx", ".docm", ".dotx", ".dotm"}

@@ -126,6 +126,12 @@ class Table:
     last_row: int = 0
 
 
+_KIND_ORDER = {kind: i for i, kind in enumerate((
+    "macro", "very_hidden_sheet", "hidden_sheet", "pivot_cache_records", "pivot_cache", "hidden_columns",
+    "hidden_rows", "tracked_changes", "hidden_text", "outside_used_area", "outside_print_area",
+))}
+
+
 @dataclass
 class Report:
     filename: str
@@ -146,7 +152,10 @@ class Report:
         return "pass" if self.passed else "fail"
 
     def sorted_findings(self) -> list[Finding]:
-        return sorted(self.findings, key=lambda f: (-f.severity, f.location.part, f.location.sheet, f.kind))
+        """Most severe first; within a severity, the containers (a hidden sheet, a pivot cache)
+        before the columns found inside them."""
+        return sorted(self.findings, key=lambda f: (-f.severity, _KIND_ORDER.get(f.kind, 50), f.location.part,
+                                                    f.location.sheet, f.location.range))
 
     def kinds(self) -> set[str]:
         return {f.kind for f in self.findings}

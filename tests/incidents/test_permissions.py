@@ -28,6 +28,8 @@ MATRIX: dict[str, set[str]] = {
     "subject_history": READ,
     "organisation_detail": READ,
     "organisation_edit": DPO_ONLY,
+    "disclosure_check": EDIT,
+    "incident_disclosure_check": EDIT,
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
@@ -58,7 +60,7 @@ class PermissionMatrixTests(BaseTestCase):
             "incident_detail": [ref], "incident_edit": [ref], "incident_categories": [ref],
             "incident_history": [ref], "subject_list": [ref], "subject_create": [ref],
             "subject_detail": [ref, self.subject.pk], "subject_edit": [ref, self.subject.pk],
-            "subject_history": [ref, self.subject.pk],
+            "subject_history": [ref, self.subject.pk], "incident_disclosure_check": [ref],
         }
         return reverse(name, args=args.get(name, []))
 
