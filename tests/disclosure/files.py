@@ -10,6 +10,7 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -156,8 +157,13 @@ def _rels(*entries: tuple[str, str, str]) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{body}</Relationships>'
 
 
-def pivot_xlsx(with_records: bool = True) -> bytes:
-    """The first leak: the visible sheet shows counts; the pivot cache keeps every raw record."""
+def pivot_xlsx(with_records: bool = True, table: list[tuple[str, ...]] | None = None) -> bytes:
+    """The first leak: the visible sheet shows counts; the pivot cache keeps every raw record.
+
+    `table` is a header row and records (VICTIMS by default); its 2nd and 5th fields are
+    stored as shared items indexed by <x>, the others inline: both forms occur in real files.
+    """
+    table = table or VICTIMS
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
@@ -166,18 +172,16 @@ def pivot_xlsx(with_records: bool = True) -> bytes:
     ws.append(["Harassment", 1])
     ws.append(["Sexual offence", 1])
     base = save(wb)
-    fields = VICTIMS[0]
-    records = VICTIMS[1:]
-    # Names and references as shared items indexed by <x>, the rest as inline values: both
-    # forms occur in real files.
+    fields = table[0]
+    records = table[1:]
     shared_fields = {1, 4}
     cache_fields = []
     for i, name in enumerate(fields):
         if i in shared_fields:
-            items = "".join(f'<s v="{r[i]}"/>' for r in records)
-            cache_fields.append(f'<cacheField name="{name}" numFmtId="0"><sharedItems count="{len(records)}">{items}</sharedItems></cacheField>')
+            items = "".join(f"<s v={quoteattr(r[i])}/>" for r in records)
+            cache_fields.append(f'<cacheField name={quoteattr(name)} numFmtId="0"><sharedItems count="{len(records)}">{items}</sharedItems></cacheField>')
         else:
-            cache_fields.append(f'<cacheField name="{name}" numFmtId="0"><sharedItems/></cacheField>')
+            cache_fields.append(f'<cacheField name={quoteattr(name)} numFmtId="0"><sharedItems/></cacheField>')
     definition = (
         f'<?xml version="1.0" encoding="UTF-8"?><pivotCacheDefinition xmlns="{SS}" xmlns:r="{REL}" '
         f'{"r:id=" + chr(34) + "rId1" + chr(34) if with_records else ""} refreshOnLoad="1" recordCount="{len(records)}">'
@@ -186,7 +190,7 @@ def pivot_xlsx(with_records: bool = True) -> bytes:
     )
     rows = []
     for n, r in enumerate(records):
-        cells = "".join(f'<x v="{n}"/>' if i in shared_fields else f'<s v="{r[i]}"/>' for i in range(len(fields)))
+        cells = "".join(f'<x v="{n}"/>' if i in shared_fields else f"<s v={quoteattr(r[i])}/>" for i in range(len(fields)))
         rows.append(f"<r>{cells}</r>")
     records_xml = f'<?xml version="1.0" encoding="UTF-8"?><pivotCacheRecords xmlns="{SS}" count="{len(records)}">{"".join(rows)}</pivotCacheRecords>'
     table = (
