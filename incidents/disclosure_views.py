@@ -89,7 +89,8 @@ def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpRespon
 
 def _analyse(upload: UploadedFile) -> Report:
     """Copy the upload into a private temporary directory, check it, delete it."""
-    limits = Limits(max_file_bytes=max_upload_bytes())
+    # Within a web worker's timeout (gunicorn's default is 30 s); the command allows longer.
+    limits = Limits(max_file_bytes=max_upload_bytes(), max_seconds=25)
     name = Path(upload.name or "upload").name[-120:]
     try:
         with tempfile.TemporaryDirectory(prefix="bt-check-") as folder:

@@ -43,7 +43,7 @@ def check_file(path: Path | str, *, filename: str | None = None, limits: Limits 
     if not head.startswith(ZIP_MAGIC):
         raise Refused("corrupt", "The file is damaged or not what its name says: an Office file is a zip package.")
     with open_zip(path, limits) as archive:
-        package = Package(archive, deadline)
+        package = Package(archive, deadline, limits)
         is_workbook = package.has("xl/workbook.xml")
         if suffix in WORKBOOK_TYPES and not is_workbook and not package.has("word/document.xml"):
             raise Refused("corrupt", "The package has no workbook part: it is not a readable Excel workbook.")

@@ -32,8 +32,11 @@ class Limits:
     max_file_bytes: int = 50 * 1024 * 1024
     max_members: int = 5_000
     max_uncompressed_bytes: int = 300 * 1024 * 1024
-    # Real spreadsheets compress 10–50×; a bomb compresses 1,000× or more.
-    max_ratio: int = 200
+    # Real spreadsheets compress 10–50× (a very repetitive pivot cache 300×); deflate tops out
+    # near 1,030×, which is what a zip bomb's layer of zeros reaches.
+    max_ratio: int = 500
+    # Parts parsed whole (not streamed): workbook, styles, comments, pivot definitions.
+    max_tree_part_bytes: int = 64 * 1024 * 1024
     # Below this uncompressed size a member's ratio is not checked (tiny XML parts vary).
     ratio_floor_bytes: int = 1024 * 1024
     max_seconds: float = 60.0
@@ -128,9 +131,10 @@ def open_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
 class Package:
     """Read access to the parts of an opened OOXML package, bounded and defused."""
 
-    def __init__(self, archive: zipfile.ZipFile, deadline: Deadline) -> None:
+    def __init__(self, archive: zipfile.ZipFile, deadline: Deadline, limits: Limits | None = None) -> None:
         self.archive = archive
         self.deadline = deadline
+        self.limits = limits or Limits()
         self.names = {info.filename for info in archive.infolist() if not info.is_dir()}
 
     def has(self, name: str) -> bool:
@@ -155,6 +159,13 @@ class Package:
     def xml(self, name: str) -> Element | None:
         if name not in self.names:
             return None
+        size = self.archive.getinfo(name).file_size
+        if size > self.limits.max_tree_part_bytes:
+            raise Refused(
+                "too_large",
+                f"The part {name!r} is {size / 1024 / 1024:,.0f} MB; parts of this kind over "
+                f"{self.limits.max_tree_part_bytes / 1024 / 1024:,.0f} MB are not read.",
+            )
         data = self.read(name)
         try:
             return fromstring(data, forbid_dtd=True)

@@ -184,19 +184,23 @@ class Workbook:
 
     def _sheet(self, sheet: SheetInfo) -> None:
         loc = Location(sheet.part or WORKBOOK, sheet=sheet.name)
-        if sheet.state in ("hidden", "veryHidden"):
+        readable = bool(sheet.part) and self.p.has(sheet.part)
+        scan = self._scan(sheet) if readable else SheetScan()
+        hidden_sheet = sheet.state != "visible"
+        if hidden_sheet:
             very = sheet.state == "veryHidden"
             self.report.add(Finding(
                 "very_hidden_sheet" if very else "hidden_sheet",
-                f"A {'very hidden' if very else 'hidden'} sheet", Severity.HIGH, loc,
-                detail="Very hidden sheets do not appear in Excel's Unhide list; anyone can reveal "
-                "them with the VBA editor or by unzipping the file." if very else
-                "Anyone can show it with right-click › Unhide.",
+                f"A {'very hidden' if very else 'hidden'} sheet" + ("" if scan.cell_count else " (empty)"),
+                Severity.HIGH if scan.cell_count else Severity.LOW, loc,
+                detail=(f"{scan.cell_count:,} cells with data. " if scan.cell_count else "")
+                + ("Very hidden sheets do not appear in Excel's Unhide list; anyone can reveal "
+                   "them with the VBA editor or by unzipping the file." if very else
+                   "Anyone can show it with right-click › Unhide."),
+                count=scan.cell_count,
             ))
-        if not sheet.part or not self.p.has(sheet.part):
+        if not readable:
             return
-        scan = self._scan(sheet)
-        hidden_sheet = sheet.state != "visible"
         table = self._table(sheet, scan, hidden_sheet)
         matches = detect_table(table.headers, table.rows) if table else []
         rows_hidden = sorted(set(scan.hidden_rows))

@@ -64,6 +64,10 @@ class RefusalTests(SimpleTestCase):
         refusal = self.refused(files.many_parts(Limits().max_members + 1))
         self.assertEqual(refusal.code, "too_many_parts")
 
+    def test_it_refuses_to_parse_a_huge_part_whole(self) -> None:
+        refusal = self.refused(files.pivot_xlsx(), limits=Limits(max_tree_part_bytes=100))
+        self.assertEqual(refusal.code, "too_large")
+
     def test_it_refuses_an_enormous_file_before_reading_it(self) -> None:
         refusal = self.refused(files.clean_xlsx(), limits=Limits(max_file_bytes=1000))
         self.assertEqual(refusal.code, "too_large")

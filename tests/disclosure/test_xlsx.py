@@ -40,6 +40,13 @@ class HiddenSheetTests(SimpleTestCase):
         self.assertEqual(names[0].categories[0].name, "Basic personal identifiers, eg name, contact details")
         self.assertIn("hidden sheet", names[0].title)
 
+    def test_an_empty_hidden_sheet_is_noted_but_does_not_fail(self) -> None:
+        wb = files.summary_workbook()
+        wb.create_sheet("Spare").sheet_state = "hidden"
+        report = check(files.save(wb))
+        [finding] = report.of_kind("hidden_sheet")
+        self.assertEqual((finding.severity, report.verdict), (Severity.LOW, "pass"))
+
     def test_it_finds_a_very_hidden_sheet(self) -> None:
         report = check(files.hidden_sheet_xlsx("veryHidden"))
         [finding] = report.of_kind("very_hidden_sheet")
