@@ -36,7 +36,7 @@ class Limits:
     # near 1,030×, which is what a zip bomb's layer of zeros reaches.
     max_ratio: int = 500
     # Parts parsed whole (not streamed): workbook, styles, comments, pivot definitions.
-    max_tree_part_bytes: int = 64 * 1024 * 1024
+    max_tree_part_bytes: int = 32 * 1024 * 1024
     # Below this uncompressed size a member's ratio is not checked (tiny XML parts vary).
     ratio_floor_bytes: int = 1024 * 1024
     max_seconds: float = 60.0

@@ -93,6 +93,7 @@ class SheetScan:
     cell_count: int = 0
     outside_dimension: list[str] = field(default_factory=list)
     outside_print: list[str] = field(default_factory=list)
+    invisible: list[tuple[str, str]] = field(default_factory=list)  # (ref, value) of cells that show nothing
     truncated: bool = False
 
 
@@ -111,7 +112,7 @@ class Workbook:
         self.epoch = datetime(1904, 1, 1) if pr is not None and attr(pr, "date1904") in ("1", "true") else datetime(1899, 12, 30)
         self.sheets = self._sheets()
         self.strings = self._shared_strings()
-        self.date_styles = self._date_styles()
+        self.date_styles, self.blank_styles = self._styles()
 
     # --- workbook-level parts -------------------------------------------------------------
 
@@ -127,25 +128,61 @@ class Workbook:
         strings: list[str] = []
         if not self.p.has(part):
             return strings
+        root: Element | None = None
         for event, node in self.p.iterparse(part):
-            if event == "end" and local(node.tag) == "si":
+            if event == "start":
+                root = node if root is None else root
+                continue
+            if local(node.tag) == "si":
                 strings.append("".join(t.text or "" for t in node.iter() if local(t.tag) == "t"
-                                       and not _inside_phonetic(node, t)))
-                node.clear()
+                                       and not _inside_phonetic(node, t))[:2000])
+                if root is not None:
+                    # Always the only child by now, so removing it is cheap and keeps memory flat.
+                    try:
+                        root.remove(node)
+                    except ValueError:
+                        node.clear()
         return strings
 
-    def _date_styles(self) -> set[int]:
+    def _styles(self) -> tuple[set[int], set[int]]:
+        """Cell styles (cellXfs indices) that show dates, and those that show nothing.
+
+        A value shows nothing under the number format ";;;" or in white text without a fill:
+        the cell looks empty on screen and in print, but its value is in the file.
+        """
         part = next((t for kind, t, _ in self.rels.values() if kind == "styles"), "xl/styles.xml")
         root = self.p.xml(part)
         if root is None:
-            return set()
-        custom = {int(n.get("numFmtId", "0")) for n in descendants(root, "numFmt")
-                  if re.search(r"[dy]", re.sub(r'"[^"]*"|\[[^]]*]', "", n.get("formatCode", "")), re.I)}
+            return set(), set()
+        codes = {int(n.get("numFmtId", "0")): n.get("formatCode", "") for n in descendants(root, "numFmt")}
+        custom = {i for i, code in codes.items()
+                  if re.search(r"[dy]", re.sub(r'"[^"]*"|\[[^]]*]', "", code), re.I)}
+        blank_formats = {i for i, code in codes.items() if re.fullmatch(r"\s*;\s*;\s*;?\s*", code)}
         date_ids = BUILTIN_DATE_FORMATS | custom
+        fonts = next(descendants(root, "fonts"), None)
+        white_fonts = set()
+        for i, font in enumerate(children(fonts, "font") if fonts is not None else []):
+            color = next((c for c in font if local(c.tag) == "color"), None)
+            if color is not None and color.get("rgb", "").upper().endswith("FFFFFF"):
+                white_fonts.add(i)
+        fills = next(descendants(root, "fills"), None)
+        filled = set()
+        for i, fill in enumerate(children(fills, "fill") if fills is not None else []):
+            pattern = next(descendants(fill, "patternFill"), None)
+            if next(descendants(fill, "gradientFill"), None) is not None or (
+                    pattern is not None and pattern.get("patternType", "none") not in ("none", "")):
+                filled.add(i)
         xfs = next(descendants(root, "cellXfs"), None)
-        if xfs is None:
-            return set()
-        return {i for i, xf in enumerate(children(xfs, "xf")) if int(xf.get("numFmtId", "0") or 0) in date_ids}
+        dates: set[int] = set()
+        blank: set[int] = set()
+        for i, xf in enumerate(children(xfs, "xf") if xfs is not None else []):
+            fmt = int(xf.get("numFmtId", "0") or 0)
+            if fmt in date_ids:
+                dates.add(i)
+            font, fill = int(xf.get("fontId", "0") or 0), int(xf.get("fillId", "0") or 0)
+            if fmt in blank_formats or (font in white_fonts and fill not in filled):
+                blank.add(i)
+        return dates, blank
 
     # --- the whole check ------------------------------------------------------------------
 
@@ -154,6 +191,7 @@ class Workbook:
         for sheet in self.sheets:
             self._sheet(sheet)
         self._pivot_caches()
+        self._charts()
         self._connections()
 
     def _defined_names(self) -> None:
@@ -235,6 +273,19 @@ class Workbook:
                 detail="Programs that trust the declared range (and people scrolling) will miss these cells.",
                 count=len(scan.outside_dimension),
             ))
+        if scan.invisible:
+            found: dict[str, float] = {}
+            for _ref, value in scan.invisible:
+                for kind, _masked in find_in_text(value):
+                    found[kind.category] = 0.6
+            self.report.add(Finding(
+                "invisible_cells", f"{len(scan.invisible):,} cells formatted so their content does not show",
+                Severity.HIGH, Location(sheet.part, sheet.name, ", ".join(r for r, _ in scan.invisible[:5])),
+                detail="White text without a fill, or the number format “;;;”: the cells look empty on "
+                "screen and in print, but anyone who selects them or changes the format sees the value.",
+                evidence=tuple(mask_text(v) for _, v in scan.invisible[:3]),
+                categories=tuple(CategoryMatch(c, v) for c, v in found.items()), count=len(scan.invisible),
+            ))
         if scan.outside_print:
             self.report.add(Finding(
                 "outside_print_area", f"{len(scan.outside_print):,} cells with data outside the print area",
@@ -276,6 +327,9 @@ class Workbook:
                 value = self._value(node)
                 if value:
                     self._keep(scan, sheet, row_number, col_number, value)
+                    style = node.get("s", "0")
+                    if style.isdigit() and int(style) in self.blank_styles and len(scan.invisible) < 1000:
+                        scan.invisible.append((f"{col_letters(col_number)}{row_number}", value[:200]))
                 node.clear()
             elif tag == "row":
                 if sheet_data is not None:
@@ -506,6 +560,29 @@ class Workbook:
             elif tag in ("s", "n", "d", "b", "e", "m"):
                 current.append(_item(node))
         return rows, truncated
+
+    def _charts(self) -> None:
+        """Charts keep a copy of the values they plot, even from a hidden or deleted sheet."""
+        hidden = [s.name for s in self.sheets if s.state != "visible"]
+        for part in self.p.matching("xl/charts/chart"):
+            root = self.p.xml(part)
+            if root is None:
+                continue
+            formulas = [f.text or "" for f in descendants(root, "f")]
+            texts = [v.text or "" for cache in descendants(root, "strCache") for v in descendants(cache, "v")]
+            found = find_in_text("\n".join(texts))
+            from_hidden = sorted({name for name in hidden for f in formulas if name in f})
+            if not found and not from_hidden:
+                continue
+            self.report.add(Finding(
+                "chart_cache", "A chart keeps a copy of its data" + (" from a hidden sheet" if from_hidden else ""),
+                Severity.MEDIUM, Location(part, sheet=", ".join(from_hidden)),
+                detail=f"{len(texts):,} cached labels. The copy stays in the file even if the source is "
+                "hidden or deleted.",
+                evidence=tuple(dict.fromkeys(masked for _, masked in found))[:3],
+                categories=tuple(CategoryMatch(c, 0.6) for c in sorted({k.category for k, _ in found})),
+                count=len(texts),
+            ))
 
     def _connections(self) -> None:
         root = self.p.xml("xl/connections.xml")

@@ -311,3 +311,31 @@ def check(data: bytes, name: str = "response.xlsx", limits: Limits | None = None
     """Write the bytes to a temporary file and check it."""
     with tempfile.TemporaryDirectory() as tmp:
         return check_file(write(Path(tmp), name, data), limits=limits)
+
+
+def invisible_cells_xlsx(how: str) -> bytes:
+    """A name in a cell that looks empty: white text, or the number format ;;;."""
+    from openpyxl.styles import Font
+
+    wb = summary_workbook()
+    ws = wb.active
+    ws["E2"] = "Mary Brown, SW1A 1AA"
+    if how == "white":
+        ws["E2"].font = Font(color="FFFFFFFF")
+    else:
+        ws["E2"].number_format = ";;;"
+    return save(wb)
+
+
+def chart_xlsx() -> bytes:
+    """A chart whose label cache still names people from a hidden sheet."""
+    wb = hidden_sheet_xlsx_workbook()
+    base = save(wb)
+    c = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+    chart = (
+        f'<?xml version="1.0" encoding="UTF-8"?><c:chartSpace xmlns:c="{c}"><c:chart><c:plotArea><c:barChart><c:ser>'
+        "<c:cat><c:strRef><c:f>Staff!$A$2:$A$3</c:f><c:strCache><c:ptCount val=\"2\"/>"
+        "<c:pt idx=\"0\"><c:v>John Smith</c:v></c:pt><c:pt idx=\"1\"><c:v>Aisha Khan</c:v></c:pt></c:strCache></c:strRef></c:cat>"
+        "</c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>"
+    )
+    return patch(base, add={"xl/charts/chart1.xml": chart})

@@ -165,3 +165,20 @@ class MacroTests(SimpleTestCase):
         data = files.patch(files.clean_xlsx(), add={"xl/embeddings/oleObject1.bin": b"\x00" * 10})
         [finding] = check(data).of_kind("embedded_object")
         self.assertEqual(finding.location.part, "xl/embeddings/oleObject1.bin")
+
+
+class InvisibleContentTests(SimpleTestCase):
+    def test_it_finds_white_text_on_no_fill(self) -> None:
+        report = check(files.invisible_cells_xlsx("white"))
+        [finding] = report.of_kind("invisible_cells")
+        self.assertEqual((finding.location.range, finding.severity), ("E2", Severity.HIGH))
+        self.assertIn("basic_identifiers", [c.code for c in finding.categories])
+
+    def test_it_finds_cells_under_the_blank_number_format(self) -> None:
+        [finding] = check(files.invisible_cells_xlsx(";;;")).of_kind("invisible_cells")
+        self.assertEqual(finding.location.range, "E2")
+
+    def test_it_finds_a_chart_that_caches_names_from_a_hidden_sheet(self) -> None:
+        [finding] = check(files.chart_xlsx()).of_kind("chart_cache")
+        self.assertEqual(finding.location.sheet, "Staff")
+        self.assertIn("J*** S****", finding.evidence)
