@@ -174,19 +174,20 @@ class Package:
         except Exception as exc:  # ParseError and friends from a malformed part
             raise Refused("corrupt", f"The part {name!r} is not well-formed XML ({exc}).") from None
 
-    def iterparse(self, name: str) -> Iterator[tuple[str, Element]]:
+    def iterparse(self, name: str, events: tuple[str, ...] = ("start", "end")) -> Iterator[tuple[str, Element]]:
         """Stream a large part (a worksheet, a pivot cache) without building the whole tree."""
         try:
             with self.archive.open(name) as handle:
-                yield from _iterparse(handle, name, self.deadline)
+                yield from _iterparse(handle, name, self.deadline, events)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise Refused("corrupt", f"The part {name!r} is damaged ({exc}).") from None
 
 
-def _iterparse(handle: IO[bytes], name: str, deadline: Deadline) -> Iterator[tuple[str, Element]]:
+def _iterparse(handle: IO[bytes], name: str, deadline: Deadline,
+               events: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
     count = 0
     try:
-        for event, element in iterparse(handle, events=("start", "end"), forbid_dtd=True):
+        for event, element in iterparse(handle, events=events, forbid_dtd=True):
             count += 1
             if count % 20_000 == 0:
                 deadline.check()

@@ -302,38 +302,32 @@ class Workbook:
         self._sheet_objects(sheet)
 
     def _scan(self, sheet: SheetInfo) -> SheetScan:
+        # End events only (half the work of start+end): a cell's row comes from its reference,
+        # a row's attributes are read when it closes.
         scan = SheetScan()
-        sheet_data: Element | None = None
-        row_number = 0
+        last_row = 0
         col_number = 0
-        for event, node in self.p.iterparse(sheet.part):
+        for _event, node in self.p.iterparse(sheet.part, events=("end",)):
             tag = local(node.tag)
-            if event == "start":
-                if tag == "sheetData":
-                    sheet_data = node
-                elif tag == "row":
-                    row_number = int(node.get("r") or row_number + 1)
-                    col_number = 0
-                    if node.get("hidden") in ("1", "true") or node.get("ht") in ("0", "0.0"):
-                        scan.hidden_rows.append(row_number)
-                    elif scan.all_rows_hidden and node.get("customHeight") not in ("1", "true"):
-                        scan.hidden_rows.append(row_number)
-                elif tag == "sheetFormatPr" and node.get("zeroHeight") in ("1", "true"):
-                    scan.all_rows_hidden = True
-                continue
             if tag == "c":
                 ref = parse_ref(node.get("r", ""))
-                col_number = ref[0] if ref else col_number + 1
+                row_number, col_number = (ref[1], ref[0]) if ref else (last_row + 1, col_number + 1)
                 value = self._value(node)
                 if value:
                     self._keep(scan, sheet, row_number, col_number, value)
                     style = node.get("s", "0")
                     if style.isdigit() and int(style) in self.blank_styles and len(scan.invisible) < 1000:
                         scan.invisible.append((f"{col_letters(col_number)}{row_number}", value[:200]))
-                node.clear()
             elif tag == "row":
-                if sheet_data is not None:
-                    sheet_data.remove(node)
+                row_number = int(node.get("r") or last_row + 1)
+                last_row, col_number = row_number, 0
+                if node.get("hidden") in ("1", "true") or node.get("ht") in ("0", "0.0"):
+                    scan.hidden_rows.append(row_number)
+                elif scan.all_rows_hidden and node.get("customHeight") not in ("1", "true"):
+                    scan.hidden_rows.append(row_number)
+                node.clear()  # drops its cells; the empty row element itself is small
+            elif tag == "sheetFormatPr" and node.get("zeroHeight") in ("1", "true"):
+                scan.all_rows_hidden = True
             elif tag == "dimension":
                 scan.dimension = parse_range(node.get("ref", ""))
             elif tag == "col":

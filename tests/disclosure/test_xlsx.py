@@ -182,3 +182,33 @@ class InvisibleContentTests(SimpleTestCase):
         [finding] = check(files.chart_xlsx()).of_kind("chart_cache")
         self.assertEqual(finding.location.sheet, "Staff")
         self.assertIn("J*** S****", finding.evidence)
+
+
+class MoreHidingPlacesTests(SimpleTestCase):
+    def test_rows_hidden_by_a_zero_default_height_are_found(self) -> None:
+        data = files.patch(files.clean_xlsx(), edit={"xl/worksheets/sheet1.xml": (
+            '<sheetFormatPr baseColWidth="8" defaultRowHeight="15" />',
+            '<sheetFormatPr baseColWidth="8" defaultRowHeight="15" zeroHeight="1" />')})
+        [finding] = check(data).of_kind("hidden_rows")
+        self.assertEqual(finding.location.range, "rows 1–4")
+        self.assertIn("zero height", finding.detail)
+
+    def test_it_finds_a_link_to_another_workbook(self) -> None:
+        rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" '
+                'Target="file:///\\\\fileserver\\crime\\victims.xlsx" TargetMode="External"/></Relationships>')
+        data = files.patch(files.clean_xlsx(), add={
+            "xl/externalLinks/externalLink1.xml": f'<externalLink xmlns="{files.SS}"/>',
+            "xl/externalLinks/_rels/externalLink1.xml.rels": rels,
+        })
+        [finding] = check(data).of_kind("external_link")
+        self.assertIn("victims.xlsx", finding.detail)
+
+    def test_a_visible_named_range_is_only_information(self) -> None:
+        from openpyxl.workbook.defined_name import DefinedName
+
+        wb = files.summary_workbook()
+        wb.defined_names["Totals"] = DefinedName("Totals", attr_text="Summary!$B$2:$C$4")
+        report = check(files.save(wb))
+        [finding] = report.of_kind("defined_name")
+        self.assertEqual((finding.severity, report.verdict), (Severity.INFO, "pass"))
