@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .detect import detect_table
 from .package import Deadline
-from .report import Finding, Location, Refused, Report, Severity, Table
+from .report import Finding, Location, Refused, Report, Severity, Table, plural
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?\d[\d,.]*$")
@@ -69,7 +69,7 @@ def analyse_csv(path: Path, report: Report, deadline: Deadline, max_kept_cells: 
         ))
     if formulas:
         report.add(Finding(
-            "formula_cells", f"{len(formulas)} cells a spreadsheet would treat as formulas", Severity.MEDIUM,
+            "formula_cells", plural(len(formulas), "cell", "cells") + " a spreadsheet would treat as formulas", Severity.MEDIUM,
             Location(location.part, range=", ".join(formulas[:5])),
             detail="Cells starting with =, +, - or @ run as formulas when the CSV is opened in Excel "
             "(CSV injection). They were not run here.", count=len(formulas),

@@ -6,7 +6,7 @@ from xml.etree.ElementTree import Element
 
 from .detect import find_in_text, mask_text
 from .package import Package, attr, descendants, local, rels
-from .report import CategoryMatch, Finding, Location, Refused, Report, Severity
+from .report import CategoryMatch, Finding, Location, Refused, Report, Severity, plural
 
 DOCUMENT = "word/document.xml"
 
@@ -69,7 +69,7 @@ def _tracked(tree: Element, part: str, report: Report) -> None:
         authors = sorted({c.get(next((k for k in c.attrib if k.endswith("author")), ""), "") for c in changes} - {""})
         text = " ".join(_texts(c) for c in changes)
         report.add(Finding(
-            "tracked_changes", f"{len(changes)} tracked {label}", Severity.HIGH if tag == "del" else Severity.MEDIUM,
+            "tracked_changes", plural(len(changes), "tracked " + label[:-1], "tracked " + label), Severity.HIGH if tag == "del" else Severity.MEDIUM,
             Location(part),
             detail=("Deleted text is still in the file and shows when changes are displayed. " if tag == "del" else "")
             + "Accept or reject every change before release." + (f" By {len(authors)} authors." if authors else ""),
@@ -83,7 +83,7 @@ def _hidden(tree: Element, part: str, report: Report) -> None:
     text = " ".join(_texts(r) for r in runs).strip()
     if text:
         report.add(Finding(
-            "hidden_text", f"{len(runs)} runs of hidden text", Severity.HIGH, Location(part),
+            "hidden_text", plural(len(runs), "run", "runs") + " of hidden text", Severity.HIGH, Location(part),
             detail="Text formatted as hidden does not show or print, but it is in the file.",
             evidence=(mask_text(text),), categories=_categories(text), count=len(runs),
         ))
@@ -100,7 +100,7 @@ def _comments(package: Package, report: Report) -> None:
         authors = sorted({attr(c, "author") for c in comments} - {""})
         text = " ".join(_texts(c) for c in comments)
         report.add(Finding(
-            "comments", f"{len(comments)} comments", Severity.MEDIUM, Location(part),
+            "comments", plural(len(comments), "comment", "comments"), Severity.MEDIUM, Location(part),
             detail=f"Written by {len(authors)} people or accounts." if authors else "",
             evidence=tuple(mask_text(a) for a in authors[:3]) + tuple(mask_text(_texts(c)) for c in comments[:3]),
             categories=_categories(text) or ((CategoryMatch("basic_identifiers", 0.6),) if authors else ()),

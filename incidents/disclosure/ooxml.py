@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .detect import KINDS, find_in_text, mask_text
 from .package import Package, descendants, local
-from .report import CategoryMatch, Finding, Location, Report, Severity
+from .report import CategoryMatch, Finding, Location, Report, Severity, plural
 
 CORE = "docProps/core.xml"
 APP = "docProps/app.xml"
@@ -53,7 +53,7 @@ def properties(package: Package, report: Report) -> None:
         props = list(descendants(custom, "property"))
         if props:
             report.add(Finding(
-                "custom_property", f"{len(props)} custom document properties", Severity.LOW, Location(CUSTOM),
+                "custom_property", plural(len(props), "custom document property", "custom document properties"), Severity.LOW, Location(CUSTOM),
                 detail="Names: " + ", ".join(p.get("name", "?")[:40] for p in props[:10]),
                 count=len(props),
             ))
@@ -84,6 +84,6 @@ def macros_and_embeddings(package: Package, report: Report, prefix: str) -> None
     media = [n for n in package.names if n.startswith(f"{prefix}media/")]
     if media:
         report.add(Finding(
-            "image", f"{len(media)} images or media files", Severity.INFO, Location(f"{prefix}media/"),
+            "image", plural(len(media), "image or media file", "images or media files"), Severity.INFO, Location(f"{prefix}media/"),
             detail="Images are not read: look at them, they may show people or documents.", count=len(media),
         ))

@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element
 
 from .detect import KINDS, ColumnMatch, detect_column, detect_table, find_in_text, mask_text
 from .package import Limits, Package, attr, children, descendants, local, rels, text_of
-from .report import CategoryMatch, Finding, Location, Refused, Report, Severity, Table, merge_categories
+from .report import CategoryMatch, Finding, Location, Refused, Report, Severity, Table, merge_categories, plural
 
 WORKBOOK = "xl/workbook.xml"
 BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57})
@@ -246,7 +246,7 @@ class Workbook:
             data_rows = [r for r in rows_hidden if r in scan.cells]
             categories = self._categories_of(scan, rows=set(data_rows))
             self.report.add(Finding(
-                "hidden_rows", f"{len(rows_hidden):,} hidden rows" + (f", {len(data_rows):,} with data" if data_rows else ""),
+                "hidden_rows", plural(len(rows_hidden), "hidden row", "hidden rows") + (f", {len(data_rows):,} with data" if data_rows else ""),
                 Severity.HIGH if data_rows else Severity.LOW,
                 Location(sheet.part, sheet.name, "rows " + _describe(spans(rows_hidden))),
                 detail="Rows are hidden by default on this sheet (zero height)." if scan.all_rows_hidden else "",
@@ -260,7 +260,7 @@ class Workbook:
                 col_matches = [m for m in matches if m.index + 1 in scan.hidden_cols]
                 self.report.add(Finding(
                     "hidden_columns",
-                    f"{len(data_cols)} hidden columns with data" if data_cols else "Hidden columns (empty)",
+                    plural(len(data_cols), "hidden column", "hidden columns") + " with data" if data_cols else "Hidden columns (empty)",
                     Severity.HIGH if data_cols else Severity.LOW,
                     Location(sheet.part, sheet.name, "columns " + _describe(spans(data_cols or sorted(scan.hidden_cols)[:50]), letters=True)),
                     evidence=tuple(f"{col_letters(m.index + 1)} “{m.header[:40]}”: {', '.join(m.samples)}" for m in col_matches[:4]),
@@ -279,7 +279,7 @@ class Workbook:
                 for kind, _masked in find_in_text(value):
                     found[kind.category] = 0.6
             self.report.add(Finding(
-                "invisible_cells", f"{len(scan.invisible):,} cells formatted so their content does not show",
+                "invisible_cells", plural(len(scan.invisible), "cell", "cells") + " formatted so the content does not show",
                 Severity.HIGH, Location(sheet.part, sheet.name, ", ".join(r for r, _ in scan.invisible[:5])),
                 detail="White text without a fill, or the number format “;;;”: the cells look empty on "
                 "screen and in print, but anyone who selects them or changes the format sees the value.",
@@ -288,7 +288,7 @@ class Workbook:
             ))
         if scan.outside_print:
             self.report.add(Finding(
-                "outside_print_area", f"{len(scan.outside_print):,} cells with data outside the print area",
+                "outside_print_area", plural(len(scan.outside_print), "cell", "cells") + " with data outside the print area",
                 Severity.MEDIUM, Location(sheet.part, sheet.name, ", ".join(scan.outside_print[:5])),
                 detail="A printed or PDF copy will not show them; the file does.", count=len(scan.outside_print),
             ))
@@ -411,7 +411,7 @@ class Workbook:
                 authors = [a.text or "" for a in descendants(root, "author")]
                 notes = list(descendants(root, "comment"))
                 texts = [text_of(n) for n in notes]
-                self._comment_finding("comments", "notes (comments)", target, sheet, notes, texts, authors)
+                self._comment_finding("comments", ("note (comment)", "notes (comments)"), target, sheet, notes, texts, authors)
             elif kind == "threadedComment" and self.p.has(target):
                 root = self.p.xml(target)
                 if root is None:
@@ -420,7 +420,7 @@ class Workbook:
                 notes = list(descendants(root, "threadedComment"))
                 texts = [text_of(n, "text") for n in notes]
                 authors = [people.get(n.get("personId", ""), "") for n in notes]
-                self._comment_finding("threaded_comments", "threaded comments", target, sheet, notes, texts, authors)
+                self._comment_finding("threaded_comments", ("threaded comment", "threaded comments"), target, sheet, notes, texts, authors)
 
     def _persons(self) -> dict[str, str]:
         part = next((t for k, t, _ in self.rels.values() if k == "person"), "xl/persons/person.xml")
@@ -429,7 +429,7 @@ class Workbook:
             return {}
         return {n.get("id", ""): n.get("displayName", "") for n in descendants(root, "person")}
 
-    def _comment_finding(self, kind: str, label: str, part: str, sheet: SheetInfo, notes: list[Element],
+    def _comment_finding(self, kind: str, label: tuple[str, str], part: str, sheet: SheetInfo, notes: list[Element],
                          texts: list[str], authors: list[str]) -> None:
         if not notes:
             return
@@ -442,7 +442,7 @@ class Workbook:
             found.setdefault(KINDS["name"].category, 0.6)
         refs = [n.get("ref", "") for n in notes]
         self.report.add(Finding(
-            kind, f"{len(notes)} {label}", Severity.MEDIUM, Location(part, sheet.name, ", ".join(refs[:8])),
+            kind, plural(len(notes), *label), Severity.MEDIUM, Location(part, sheet.name, ", ".join(refs[:8])),
             detail=f"Written by {len(names)} people or accounts." if names else "",
             evidence=tuple(mask_text(a) for a in names[:3]) + tuple(mask_text(t) for t in texts[:3]),
             categories=tuple(CategoryMatch(c, v) for c, v in found.items()), count=len(notes),
@@ -496,7 +496,7 @@ class Workbook:
                 pd = [m for m in matches if m.confidence >= 0.45]
                 self.report.add(Finding(
                     "pivot_cache_records",
-                    f"A pivot cache holds {len(rows):,} raw records" + (" with personal data" if pd else ""),
+                    "A pivot cache holds " + plural(len(rows), "raw record", "raw records") + (" with personal data" if pd else ""),
                     Severity.HIGH, Location(records_part, range=source_text),
                     detail=(
                         f"Fields: {', '.join(n[:30] for n in names[:20])}. "

@@ -25,14 +25,14 @@ class DocxTests(SimpleTestCase):
 
     def test_it_finds_a_tracked_deletion_that_still_holds_a_name(self) -> None:
         report = check(doc(DELETION), "reply.docx")
-        [deletion] = [f for f in report.of_kind("tracked_changes") if "deletions" in f.title]
+        [deletion] = [f for f in report.of_kind("tracked_changes") if "deletion" in f.title]
         self.assertEqual(deletion.severity, Severity.HIGH)
         self.assertIn("M*** B****", " ".join(deletion.evidence))
         self.assertIn("J*** D***", deletion.evidence)
 
     def test_it_finds_a_tracked_insertion(self) -> None:
         [insertion] = check(doc(INSERTION), "reply.docx").of_kind("tracked_changes")
-        self.assertIn("insertions", insertion.title)
+        self.assertIn("1 tracked insertion", insertion.title)
 
     def test_it_finds_hidden_text(self) -> None:
         body = para("Visible text") + para("Suspect lives at SW1A 1AA", props="<w:vanish/>")
