@@ -128,6 +128,11 @@ class Table:
     # Sheet row numbers of the first and last data rows, for ranges like C2:C125.
     first_row: int = 2
     last_row: int = 0
+    # The sheet column number (1 = A) of each table column: empty columns are left out.
+    columns: list[int] = field(default_factory=list)
+
+    def column_number(self, index: int) -> int:
+        return self.columns[index] if index < len(self.columns) else index + 1
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate((

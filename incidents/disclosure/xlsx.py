@@ -18,6 +18,7 @@ from .report import CategoryMatch, Finding, Location, Refused, Report, Severity,
 
 WORKBOOK = "xl/workbook.xml"
 BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57})
+MAX_TABLE_COLUMNS = 500
 CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 
 
@@ -257,13 +258,13 @@ class Workbook:
             used = {c for row in scan.cells.values() for c in row}
             data_cols = sorted(scan.hidden_cols & used)
             if data_cols or len(scan.hidden_cols) < 16_000:
-                col_matches = [m for m in matches if m.index + 1 in scan.hidden_cols]
+                col_matches = [m for m in matches if table and table.column_number(m.index) in scan.hidden_cols]
                 self.report.add(Finding(
                     "hidden_columns",
                     plural(len(data_cols), "hidden column", "hidden columns") + " with data" if data_cols else "Hidden columns (empty)",
                     Severity.HIGH if data_cols else Severity.LOW,
                     Location(sheet.part, sheet.name, "columns " + _describe(spans(data_cols or sorted(scan.hidden_cols)[:50]), letters=True)),
-                    evidence=tuple(f"{col_letters(m.index + 1)} “{m.header[:40]}”: {', '.join(m.samples)}" for m in col_matches[:4]),
+                    evidence=tuple(f"{col_letters(table.column_number(m.index)) if table else ''} “{m.header[:40]}”: {', '.join(m.samples)}" for m in col_matches[:4]),
                     categories=merge_categories([m.category for m in col_matches]), count=len(data_cols),
                 ))
         if scan.outside_dimension:
@@ -293,7 +294,7 @@ class Workbook:
                 detail="A printed or PDF copy will not show them; the file does.", count=len(scan.outside_print),
             ))
         for m in matches:
-            where = ("hidden column" if (m.index + 1) in scan.hidden_cols
+            where = ("hidden column" if table and table.column_number(m.index) in scan.hidden_cols
                      else f"column on a {'very ' if sheet.state == 'veryHidden' else ''}hidden sheet" if hidden_sheet else "")
             self.report.add(_column_finding(m, Location(sheet.part, sheet.name, _column_range(m, table)), where))
         if table is not None:
@@ -378,22 +379,25 @@ class Workbook:
         if not scan.cells:
             return None
         numbers = sorted(scan.cells)
-        width = max(c for row in scan.cells.values() for c in row)
+        # Only the columns that hold something: a lone cell in column XFD must not make every
+        # row 16,384 wide.
+        columns = sorted({c for row in scan.cells.values() for c in row})
+        truncated = scan.truncated or len(columns) > MAX_TABLE_COLUMNS
+        columns = columns[:MAX_TABLE_COLUMNS]
         header_row = next(
             (r for r in numbers[:10] if sum(1 for v in scan.cells[r].values() if not _numeric(v)) >= 2), numbers[0]
         )
-        headers = [scan.cells[header_row].get(c, "") for c in range(1, width + 1)]
-        rows = [[scan.cells[r].get(c, "") for c in range(1, width + 1)] for r in numbers if r > header_row]
+        headers = [scan.cells[header_row].get(c, "") for c in columns]
+        rows = [[scan.cells[r].get(c, "") for c in columns] for r in numbers if r > header_row]
         return Table(f"Sheet “{sheet.name}”", Location(sheet.part, sheet.name), headers, rows, hidden=hidden,
-                     truncated=scan.truncated, first_row=header_row + 1, last_row=numbers[-1])
+                     truncated=truncated, first_row=header_row + 1, last_row=numbers[-1], columns=columns)
 
     def _categories_of(self, scan: SheetScan, rows: set[int]) -> tuple[CategoryMatch, ...]:
         if not rows:
             return ()
-        width = max(c for r in rows for c in scan.cells[r])
         found: dict[str, float] = {}
         header_row = min(scan.cells)
-        for col in range(1, width + 1):
+        for col in sorted({c for r in rows for c in scan.cells[r]})[:MAX_TABLE_COLUMNS]:
             values = [scan.cells[r].get(col, "") for r in sorted(rows)]
             m = detect_column(col - 1, scan.cells[header_row].get(col, ""), values)
             if m and m.confidence >= 0.45:
@@ -627,9 +631,9 @@ def _numeric(value: str) -> bool:
 
 
 def _column_range(m: ColumnMatch, table: Table | None) -> str:
-    letters = col_letters(m.index + 1)
     if table is None:
-        return letters
+        return col_letters(m.index + 1)
+    letters = col_letters(table.column_number(m.index))
     return f"{letters}{table.first_row}:{letters}{max(table.last_row, table.first_row)}"
 
 

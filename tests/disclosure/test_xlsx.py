@@ -212,3 +212,29 @@ class MoreHidingPlacesTests(SimpleTestCase):
         report = check(files.save(wb))
         [finding] = report.of_kind("defined_name")
         self.assertEqual((finding.severity, report.verdict), (Severity.INFO, "pass"))
+
+
+class HostileWorkbookTests(SimpleTestCase):
+    def test_a_lone_cell_in_the_last_column_does_not_widen_every_row(self) -> None:
+        wb = files.summary_workbook()
+        ws = wb.active
+        ws["XFD1"] = "Mary Brown"
+        report = check(files.save(wb))
+        [table] = report.tables
+        self.assertEqual(len(table.headers), 4)
+        self.assertEqual(table.columns[-1], 16_384)
+
+    def test_a_doctype_in_a_streamed_sheet_is_refused(self) -> None:
+        from incidents.disclosure import Refused
+
+        data = files.patch(files.clean_xlsx(), edit={"xl/worksheets/sheet1.xml": (
+            "<worksheet", '<!DOCTYPE x [<!ENTITY e "boom">]><worksheet')})
+        with self.assertRaises(Refused) as caught:
+            check(data)
+        self.assertEqual(caught.exception.code, "unsafe_xml")
+
+    def test_formula_text_in_cells_is_reported_as_text(self) -> None:
+        wb = files.hidden_sheet_xlsx_workbook()
+        wb["Staff"]["A5"] = '=HYPERLINK("http://evil.example","Mary Brown")'
+        report = check(files.save(wb))
+        self.assertEqual(report.verdict, "fail")
