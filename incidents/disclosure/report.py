@@ -141,6 +141,22 @@ _KIND_ORDER = {kind: i for i, kind in enumerate((
 ))}
 
 
+@dataclass(frozen=True)
+class SheetSummary:
+    """Every sheet of a workbook, whatever it holds: the inventory a reviewer reads first."""
+
+    name: str
+    state: str  # visible, hidden, veryHidden
+    part: str
+    cells: int
+    hidden_rows: int
+    hidden_columns: int
+
+    @property
+    def state_label(self) -> str:
+        return {"veryHidden": "very hidden"}.get(self.state, self.state)
+
+
 @dataclass
 class Report:
     filename: str
@@ -148,6 +164,7 @@ class Report:
     size: int
     findings: list[Finding] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    sheets: list[SheetSummary] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -178,5 +195,10 @@ class Report:
             "file_type": self.file_type,
             "size": self.size,
             "verdict": self.verdict,
+            "sheets": [
+                {"name": s.name, "state": s.state, "part": s.part, "cells": s.cells,
+                 "hidden_rows": s.hidden_rows, "hidden_columns": s.hidden_columns}
+                for s in self.sheets
+            ],
             "findings": [f.to_dict() for f in self.sorted_findings()],
         }

@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element
 
 from .detect import KINDS, ColumnMatch, detect_column, detect_table, find_in_text, mask_text
 from .package import Limits, Package, attr, children, descendants, local, rels, text_of
-from .report import CategoryMatch, Finding, Location, Refused, Report, Severity, Table, merge_categories, plural
+from .report import CategoryMatch, Finding, Location, Refused, Report, SheetSummary, Severity, Table, merge_categories, plural
 
 WORKBOOK = "xl/workbook.xml"
 BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57})
@@ -238,6 +238,11 @@ class Workbook:
                    "Anyone can show it with right-click › Unhide."),
                 count=scan.cell_count,
             ))
+        used_cols = {c for row in scan.cells.values() for c in row}
+        self.report.sheets.append(SheetSummary(
+            sheet.name, sheet.state, sheet.part, scan.cell_count, len(set(scan.hidden_rows)),
+            len(scan.hidden_cols & used_cols) if len(scan.hidden_cols) > 1000 else len(scan.hidden_cols),
+        ))
         if not readable:
             return
         table = self._table(sheet, scan, hidden_sheet)

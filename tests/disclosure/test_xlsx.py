@@ -238,3 +238,13 @@ class HostileWorkbookTests(SimpleTestCase):
         wb["Staff"]["A5"] = '=HYPERLINK("http://evil.example","Mary Brown")'
         report = check(files.save(wb))
         self.assertEqual(report.verdict, "fail")
+
+
+class SheetInventoryTests(SimpleTestCase):
+    def test_every_sheet_is_listed_with_its_visibility(self) -> None:
+        wb = files.hidden_sheet_xlsx_workbook()
+        wb.create_sheet("Secret").sheet_state = "veryHidden"
+        report = check(files.save(wb))
+        self.assertEqual([(s.name, s.state_label, s.cells) for s in report.sheets],
+                         [("Summary", "visible", 12), ("Staff", "hidden", 12), ("Secret", "very hidden", 0)])
+        self.assertEqual(report.to_dict()["sheets"][1]["state"], "hidden")

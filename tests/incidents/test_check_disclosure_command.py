@@ -44,6 +44,7 @@ class CheckDisclosureCommandTests(SimpleTestCase):
         self.assertEqual(code, 1)
         self.assertIn("A pivot cache holds 3 raw records", out)
         self.assertIn("xl/pivotCache/pivotCacheRecords1.xml", out)
+        self.assertIn("sheet “Summary”: visible", out)
         self.assertNotIn("Mary Brown", out)
 
     def test_json_output_lists_the_findings(self) -> None:

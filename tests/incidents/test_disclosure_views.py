@@ -153,3 +153,11 @@ class IncidentCheckFileTests(BaseTestCase):
         self.client.post(self.url, {"file": upload(files.pivot_xlsx())})
         self.assertEqual(DataSubject.objects.count(), 0)
 
+
+
+class SheetListTests(BaseTestCase):
+    def test_the_report_lists_every_sheet_with_its_visibility_in_words(self) -> None:
+        self.login(self.dpo)
+        response = self.client.post(reverse("disclosure_check"), {"file": upload(files.hidden_sheet_xlsx("veryHidden"))})
+        self.assertContains(response, '<th scope="row" class="break-anywhere">Staff</th><td><strong>Very hidden</strong></td>')
+        self.assertContains(response, '<th scope="row" class="break-anywhere">Summary</th><td>Visible</td>')

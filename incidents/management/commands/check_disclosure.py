@@ -65,6 +65,9 @@ class Command(BaseCommand):
 
     def _print(self, report: Any) -> None:
         self.stdout.write(f"{report.filename}: {report.verdict.upper()} ({len(report.findings)} findings)")
+        for sheet in report.sheets:
+            self.stdout.write(f"  sheet “{sheet.name}”: {sheet.state_label}, {sheet.cells:,} cells, "
+                              f"{sheet.hidden_rows:,} hidden rows, {sheet.hidden_columns:,} hidden columns")
         for f in report.sorted_findings():
             self.stdout.write(f"[{f.severity.label.upper():6}] {f.title}")
             self.stdout.write(f"         where: {f.location}")
