@@ -84,7 +84,7 @@ class CheckFilePageTests(BaseTestCase):
         self.assertNotContains(response, "<b>Jane</b>")
 
     def test_the_upload_is_not_left_on_disk(self) -> None:
-        with tempfile.TemporaryDirectory() as folder, override_settings(FILE_UPLOAD_TEMP_DIR=folder):
+        with tempfile.TemporaryDirectory() as folder, override_settings(FILE_UPLOAD_TEMP_DIR=folder, FILE_UPLOAD_MAX_MEMORY_SIZE=0):
             before = set(os.listdir(tempfile.gettempdir()))
             self.client.post(self.url, {"file": upload(files.pivot_xlsx())})
             self.assertEqual(os.listdir(folder), [])
