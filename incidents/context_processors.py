@@ -18,4 +18,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "can_decide": r.can(user, r.DECIDE),
         "can_manage_organisation": r.can(user, r.MANAGE_ORGANISATION),
         "can_export": r.can(user, r.EXPORT),
+        "can_check_disclosure": r.can(user, r.CHECK_DISCLOSURE),
     }

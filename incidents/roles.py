@@ -30,6 +30,9 @@ EDIT_CASE = "edit_case"
 DECIDE = "decide"
 MANAGE_ORGANISATION = "manage_organisation"
 EXPORT = "export"
+# Look inside a file (before release or after a leak). Not auditors: the uploaded file may hold
+# personal data that is not yet in the register.
+CHECK_DISCLOSURE = "check_disclosure"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     READ: frozenset({DPO, HANDLER, AUDITOR}),
@@ -37,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     DECIDE: frozenset({DPO}),
     MANAGE_ORGANISATION: frozenset({DPO}),
     EXPORT: frozenset({DPO, AUDITOR}),
+    CHECK_DISCLOSURE: frozenset({DPO, HANDLER}),
 }
 
 

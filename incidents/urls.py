@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_assessment
+from . import disclosure_views, views, views_assessment
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -25,6 +25,9 @@ urlpatterns = [
     path("incidents/<str:reference>/restrictions/<int:pk>/review/", views_assessment.restriction_review,
          name="restriction_review"),
     path("incidents/<str:reference>/submissions/new/", views_assessment.submission_create, name="submission_create"),
+    path("incidents/<str:reference>/disclosure/", disclosure_views.incident_disclosure_check,
+         name="incident_disclosure_check"),
+    path("disclosure/check/", disclosure_views.disclosure_check, name="disclosure_check"),
     path("organisation/", views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
 ]

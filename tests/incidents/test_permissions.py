@@ -38,6 +38,8 @@ MATRIX: dict[str, set[str]] = {
     "restriction_create": DPO_ONLY,
     "restriction_review": DPO_ONLY,
     "submission_create": DPO_ONLY,
+    "disclosure_check": EDIT,
+    "incident_disclosure_check": EDIT,
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
@@ -79,6 +81,7 @@ class PermissionMatrixTests(BaseTestCase):
             "restriction_create": [self.part3.reference],
             "restriction_review": [self.part3.reference, self.restriction.pk],
             "submission_create": [ref],
+            "incident_disclosure_check": [ref],
         }
         return reverse(name, args=args.get(name, []))
 

@@ -1,0 +1,77 @@
+"""CSV files: which columns hold personal data, and cells a spreadsheet would run as formulas."""
+
+from __future__ import annotations
+
+import csv as _csv
+import io
+import re
+from pathlib import Path
+
+from .detect import detect_table
+from .package import Deadline
+from .report import Finding, Location, Refused, Report, Severity, Table, plural
+
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?\d[\d,.]*$")
+
+
+def _decode(raw: bytes) -> str:
+    if b"\x00" in raw[:4096]:
+        raise Refused("not_text", "The file is not a text CSV (it contains binary data).")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def analyse_csv(path: Path, report: Report, deadline: Deadline, max_kept_cells: int) -> None:
+    text = _decode(path.read_bytes())
+    try:
+        dialect: type[_csv.Dialect] | _csv.Dialect = _csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    except _csv.Error:
+        dialect = _csv.excel
+    reader = _csv.reader(io.StringIO(text), dialect)
+    headers: list[str] = []
+    rows: list[list[str]] = []
+    formulas: list[str] = []
+    kept = 0
+    truncated = False
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number % 10_000 == 0:
+                deadline.check()
+            if not headers:
+                if any(cell.strip() for cell in row):
+                    headers = [cell.strip() for cell in row]
+                continue
+            for col, cell in enumerate(row):
+                if FORMULA_START.match(cell) and not _NUMBER.match(cell) and len(formulas) < 1000:
+                    formulas.append(f"row {number}, column {col + 1}")
+            if kept + len(row) > max_kept_cells:
+                truncated = True
+                continue
+            kept += len(row)
+            rows.append([cell.strip()[:500] for cell in row])
+    except _csv.Error as exc:
+        raise Refused("corrupt", f"The CSV cannot be read ({exc}).") from None
+    if not headers:
+        return
+    location = Location(path.name if report.filename == "" else report.filename)
+    for m in detect_table(headers, rows):
+        report.add(Finding(
+            "personal_data", f"A column that looks like {m.kind.label}" + (f": “{m.header[:40]}”" if m.header else ""),
+            Severity.MEDIUM if m.confidence >= 0.45 else Severity.LOW,
+            Location(location.part, range=f"column {m.index + 1}" + (f" “{m.header[:40]}”" if m.header else "")),
+            detail=f"{m.hits:,} of {m.values:,} values looked at match; confidence {m.confidence:.0%}.",
+            evidence=m.samples, categories=(m.category,), count=m.hits,
+        ))
+    if formulas:
+        report.add(Finding(
+            "formula_cells", plural(len(formulas), "cell", "cells") + " a spreadsheet would treat as formulas", Severity.MEDIUM,
+            Location(location.part, range=", ".join(formulas[:5])),
+            detail="Cells starting with =, +, - or @ run as formulas when the CSV is opened in Excel "
+            "(CSV injection). They were not run here.", count=len(formulas),
+        ))
+    report.tables.append(Table("CSV rows", location, headers, rows, truncated=truncated))

@@ -1,0 +1,129 @@
+"""“Check a file”: upload a file, see what a reader could recover from it, keep nothing.
+
+Reachable on its own (before release: an FOI officer checks a response) and from an incident
+(after a leak: the DPO checks the file that went out). The upload is written to a private
+temporary directory, checked in the request within the limits of `disclosure.Limits`, and
+deleted before the page is returned; neither the file nor the findings are stored.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from .disclosure import ACCEPTED, Limits, Refused, Report, check_file
+from .disclosure.report import CATEGORY_NAMES, CategoryMatch, Severity, merge_categories
+from .disclosure.rows import exposed_people
+from .models import Incident
+from .roles import CHECK_DISCLOSURE, require
+from .views import _incident
+
+# Multipart overhead allowed on top of the file itself.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+def max_upload_bytes() -> int:
+    return settings.BREACHTRACKER_MAX_UPLOAD_MB * 1024 * 1024
+
+
+class CheckFileForm(forms.Form):
+    file = forms.FileField(
+        label="File to check",
+        help_text=f"An Excel workbook, a Word document or a CSV ({ACCEPTED}). It is checked and "
+        "then deleted: it is not kept.",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED.replace(" ", "")}),
+    )
+
+
+@csrf_exempt  # the size is checked before the body is read; _check_upload enforces CSRF after
+@require(CHECK_DISCLOSURE)
+def disclosure_check(request: HttpRequest) -> HttpResponse:
+    return _page(request, incident=None)
+
+
+@csrf_exempt
+@require(CHECK_DISCLOSURE)
+def incident_disclosure_check(request: HttpRequest, reference: str) -> HttpResponse:
+    return _page(request, incident=_incident(reference))
+
+
+def _page(request: HttpRequest, incident: Incident | None) -> HttpResponse:
+    # Refuse an oversized upload from its declared length, before Django reads the body to
+    # disk; the WSGI stream never yields more than CONTENT_LENGTH.
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > max_upload_bytes() + _ENVELOPE_BYTES:
+            form = CheckFileForm()
+            refusal = (f"The file is larger than {settings.BREACHTRACKER_MAX_UPLOAD_MB} MB, the largest "
+                       "this page checks. Split it, or ask for the command-line check.")
+            return _form(request, incident, form, refusal, status=413)
+    return _check_upload(request, incident)
+
+
+@csrf_protect
+def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpResponse:
+    if request.method != "POST":
+        return _form(request, incident, CheckFileForm())
+    form = CheckFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _form(request, incident, form)
+    upload: UploadedFile = form.cleaned_data["file"]
+    try:
+        report = _analyse(upload)
+    except Refused as refusal:
+        return _form(request, incident, CheckFileForm(), refusal.message)
+    return _report(request, incident, report)
+
+
+def _analyse(upload: UploadedFile) -> Report:
+    """Copy the upload into a private temporary directory, check it, delete it."""
+    # Within a web worker's timeout (gunicorn's default is 30 s); the command allows longer.
+    limits = Limits(max_file_bytes=max_upload_bytes(), max_seconds=25)
+    name = Path(upload.name or "upload").name[-120:]
+    try:
+        with tempfile.TemporaryDirectory(prefix="bt-check-") as folder:
+            path = Path(folder) / ("upload" + Path(name).suffix.lower()[:8])
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            return check_file(path, filename=name, limits=limits)
+    finally:
+        upload.close()  # Django's own temporary copy of a large upload goes with it
+
+
+def _form(request: HttpRequest, incident: Incident | None, form: CheckFileForm, refusal: str = "",
+          status: int = 200) -> HttpResponse:
+    return render(request, "incidents/disclosure_check.html", {
+        "form": form, "incident": incident, "refusal": refusal, "tab": "disclosure",
+        "max_mb": settings.BREACHTRACKER_MAX_UPLOAD_MB, "now": timezone.now(),
+    }, status=status)
+
+
+def _report(request: HttpRequest, incident: Incident | None, report: Report) -> HttpResponse:
+    findings = report.sorted_findings()
+    counts = {s.label: sum(1 for f in findings if f.severity == s) for s in reversed(Severity)}
+    categories: list[CategoryMatch] = list(merge_categories(
+        [c for f in findings if f.severity >= Severity.MEDIUM for c in f.categories if c.confidence >= 0.45]
+    ))
+    context: dict[str, Any] = {
+        "report": report, "findings": findings, "counts": counts, "categories": categories,
+        "incident": incident, "tab": "disclosure", "now": timezone.now(),
+    }
+    if incident is not None:
+        people = exposed_people(report)
+        context["people_count"] = len(people)
+        codes = {code for person in people for code in person["categories"]}  # type: ignore[attr-defined]
+        context["people_categories"] = [name for code, name in CATEGORY_NAMES.items() if code in codes]
+    return render(request, "incidents/disclosure_report.html", context)

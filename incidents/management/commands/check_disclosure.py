@@ -1,0 +1,79 @@
+"""Check a file for hidden and personal data before release: `check_disclosure FILE [--json]`.
+
+Exit codes: 0 clean (pass), 1 hidden or personal data found (fail), 2 the file was refused
+(corrupt, encrypted, too large, a zip bomb, too slow, unsupported), 3 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from incidents.disclosure import Limits, Refused, check_file
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 3
+
+
+class Command(BaseCommand):
+    help = ("Check an Excel, Word or CSV file for hidden and personal data. Exit codes: 0 clean, "
+            "1 hidden or personal data found, 2 file refused, 3 usage error.")
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def error(message: str) -> NoReturn:
+            # argparse would exit 2, which here means "file refused".
+            if getattr(self, "_called_from_command_line", False):
+                parser.print_usage(sys.stderr)
+                sys.stderr.write(f"{parser.prog}: error: {message}\n")
+                sys.exit(EXIT_USAGE)
+            raise CommandError(f"Error: {message}", returncode=EXIT_USAGE)
+
+        parser.error = error  # type: ignore[method-assign]
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="The file to check (.xlsx, .xlsm, .docx, .csv).")
+        parser.add_argument("--json", action="store_true", help="Print the findings as JSON.")
+        parser.add_argument("--max-mb", type=int, default=200, help="Refuse files larger than this (default 200).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}", returncode=EXIT_USAGE)
+        limits = Limits(max_file_bytes=options["max_mb"] * 1024 * 1024, max_seconds=600,
+                        max_uncompressed_bytes=max(options["max_mb"] * 6, 300) * 1024 * 1024)
+        try:
+            report = check_file(path, limits=limits)
+        except Refused as refusal:
+            if options["json"]:
+                self.stdout.write(json.dumps({"filename": path.name, "verdict": "refused",
+                                              "refused": refusal.code, "message": refusal.message}, indent=2))
+            raise CommandError(f"Refused: {refusal.message}", returncode=EXIT_REFUSED) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            self._print(report)
+        if not report.passed:
+            raise CommandError("FAIL: the file carries hidden or personal data.", returncode=EXIT_FOUND)
+
+    def _print(self, report: Any) -> None:
+        self.stdout.write(f"{report.filename}: {report.verdict.upper()} ({len(report.findings)} findings)")
+        for sheet in report.sheets:
+            self.stdout.write(f"  sheet “{sheet.name}”: {sheet.state_label}, {sheet.cells:,} cells, "
+                              f"{sheet.hidden_rows:,} hidden rows, {sheet.hidden_columns:,} hidden columns")
+        for f in report.sorted_findings():
+            self.stdout.write(f"[{f.severity.label.upper():6}] {f.title}")
+            self.stdout.write(f"         where: {f.location}")
+            if f.detail:
+                self.stdout.write(f"         {f.detail}")
+            if f.evidence:
+                self.stdout.write(f"         evidence: {'; '.join(f.evidence)}")
+            if f.categories:
+                self.stdout.write("         ICO: " + "; ".join(f"{c.name} ({c.confidence_label})" for c in f.categories))
