@@ -105,3 +105,13 @@ def organisation_update(*, actor: Any, fields: dict[str, Any]) -> Organisation:
     organisation._history_user = actor
     organisation.save()
     return organisation
+
+
+# Importing affected people from a spreadsheet: see import_services.py.
+from .import_services import (  # noqa: E402, F401
+    subject_import_cancel,
+    subject_import_confirm,
+    subject_import_create,
+    subject_import_process,
+    subject_import_set_mapping,
+)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
@@ -26,6 +27,12 @@ MATRIX: dict[str, set[str]] = {
     "subject_detail": READ,
     "subject_edit": EDIT,
     "subject_history": READ,
+    "subject_import_upload": EDIT,
+    "subject_import_template": EDIT,
+    "subject_import_mapping": EDIT,
+    "subject_import_detail": READ,
+    "subject_import_progress": READ,
+    "subject_import_report": READ,
     "organisation_detail": READ,
     "organisation_edit": DPO_ONLY,
 }
@@ -51,6 +58,10 @@ class PermissionMatrixTests(BaseTestCase):
         super().setUpTestData()
         cls.incident = make_incident(actor=cls.dpo)
         cls.subject = make_subject(cls.incident, actor=cls.dpo)
+        cls.subject_import = SubjectImport.objects.create(
+            incident=cls.incident, created_by=cls.dpo, file_name="people.csv", file_sha256="0" * 64,
+            file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
+            status=SubjectImport.Status.VALIDATED)
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -59,6 +70,9 @@ class PermissionMatrixTests(BaseTestCase):
             "incident_history": [ref], "subject_list": [ref], "subject_create": [ref],
             "subject_detail": [ref, self.subject.pk], "subject_edit": [ref, self.subject.pk],
             "subject_history": [ref, self.subject.pk],
+            "subject_import_upload": [ref], "subject_import_template": [ref],
+            **{name: [ref, self.subject_import.pk] for name in (
+                "subject_import_mapping", "subject_import_detail", "subject_import_progress", "subject_import_report")},
         }
         return reverse(name, args=args.get(name, []))
 
