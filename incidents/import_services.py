@@ -369,21 +369,21 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         subject_columns = [f.column for f in DataSubject._meta.concrete_fields]
         history_model = DataSubject.history.model  # type: ignore[attr-defined]
 
-        def subject_values(pk: int, r: CleanRow) -> dict[str, Any]:
-            values = {f: getattr(r, f) for f in SUBJECT_FIELDS}
-            values.update(id=pk, incident_id=incident.pk, notes="", created_at=now, updated_at=now)
-            return values
-
-        new_rows = [subject_values(pk, g.record) for pk, g in zip(ids, new, strict=True)]
-        for g in new:
-            mask |= g.record.categories_mask
-        dedup.groups.clear()  # the records now live in new_rows only
-        _insert(DataSubject, subject_columns, ([v[c] for c in subject_columns] for v in new_rows))
         history_columns = [f.column for f in history_model._meta.concrete_fields if f.column != "history_id"]
         extra = {"history_date": now, "history_change_reason": reason, "history_user_id": actor_id}
-        _insert(history_model, history_columns,
-                ([{**v, **extra, "history_type": "+"}[c] for c in history_columns] for v in new_rows))
-        del new_rows
+        fixed = {"incident_id": incident.pk, "notes": "", "created_at": now, "updated_at": now}
+
+        def rows(columns: list[str], history_type: str | None) -> Iterator[list[Any]]:
+            # Built one row at a time from the groups: 100,000 people never exist twice in memory.
+            constants = {**fixed, **extra, "history_type": history_type} if history_type else fixed
+            for pk, group in zip(ids, new, strict=True):
+                record = group.record
+                yield [pk if c == "id" else constants[c] if c in constants else getattr(record, c) for c in columns]
+
+        for g in new:
+            mask |= g.record.categories_mask
+        _insert(DataSubject, subject_columns, rows(subject_columns, None))
+        _insert(history_model, history_columns, rows(history_columns, "+"))
         updated = unchanged = 0
         changed: list[DataSubject] = []
         for subject in _subjects(matched):
@@ -472,3 +472,35 @@ def _insert(model: type[models.Model], columns: list[str], rows: Iterable[list[A
                 batch = []
         if batch:
             cursor.executemany(sql, batch)
+
+
+def subject_import_sweep(*, older_than_hours: int = 24) -> int:
+    """Delete uploads left waiting (never confirmed, or orphaned by a crash) after `older_than_hours`.
+
+    Returns the number of files deleted. An expired import is marked cancelled, with a reason.
+    """
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    deleted = 0
+    stale = SubjectImport.objects.filter(created_at__lt=cutoff).exclude(tmp_name="").exclude(
+        status__in=SubjectImport.RUNNING)
+    for subject_import in stale:
+        with transaction.atomic():
+            locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
+            if not locked.tmp_name or locked.is_running:
+                continue
+            _delete_tmp(locked)
+            deleted += 1
+            locked.tmp_name = ""
+            if not locked.is_finished:
+                locked.status = Status.CANCELLED
+                locked.finished_at = timezone.now()
+                locked.message = f"Not imported within {older_than_hours} hours: the uploaded file was deleted."
+            _save(locked, None)
+    known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
+    for path in tmp_dir().glob("*.upload"):
+        if path.name not in known and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

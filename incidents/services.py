@@ -114,4 +114,5 @@ from .import_services import (  # noqa: E402, F401
     subject_import_create,
     subject_import_process,
     subject_import_set_mapping,
+    subject_import_sweep,
 )

@@ -20,3 +20,11 @@ def subject_import_run(self, subject_import_id: int, commit: bool) -> str:  # ty
     from .import_services import subject_import_process
 
     return subject_import_process(subject_import_id=subject_import_id, commit=commit).status
+
+
+@shared_task(name="incidents.subject_import_sweep")
+def subject_import_sweep() -> int:
+    """Hourly: delete uploads nobody confirmed within a day (the file is never kept for long)."""
+    from .import_services import subject_import_sweep as sweep
+
+    return sweep()
