@@ -46,6 +46,7 @@ from .models import DataCategory, DataSubject, Incident, IncidentCategory, Subje
 
 log = logging.getLogger(__name__)
 
+MAX_COLUMNS = 200
 PROGRESS_EVERY = 2000
 ISSUE_BATCH = 5000
 WRITE_BATCH = 5000
@@ -99,13 +100,16 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
             )
         table = open_table(path, kind=info.kind, encoding=info.encoding, sheet=sheet)
         table.close()
+        if len(table.headers) > MAX_COLUMNS:
+            raise ImportFileError(f"The file has {len(table.headers):,} columns; at most {MAX_COLUMNS} are read. "
+                                  "Is the first row really the column names?")
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     categories = list(DataCategory.objects.all())
     mapping = auto_mapping(table.headers, categories)
     subject_import = SubjectImport(
-        incident=incident, created_by=actor, file_name=Path(upload.name or "upload").name[:255],
+        incident=incident, created_by=actor, file_name=Path((upload.name or "upload").replace("\\", "/")).name[:255] or "upload",
         file_sha256=info.sha256, file_size=info.size, file_kind=info.kind, encoding=info.encoding,
         sheet=table.sheet, other_sheets=table.other_sheets, tmp_name=tmp_name, headers=table.headers,
         mapping=mapping, rows_estimate=table.rows_estimate or info.rows_estimate,

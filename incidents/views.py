@@ -16,7 +16,7 @@ from .forms import (
     SubjectForm,
 )
 from .history import events
-from .models import DataCategory, DataSubject, Incident, IncidentCategory, Organisation
+from .models import DataCategory, DataSubject, Incident, IncidentCategory, Organisation, SubjectImport
 from .roles import EDIT_CASE, MANAGE_ORGANISATION, READ, require
 from .vocab import ROLES
 
@@ -155,11 +155,29 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
         categories=categories,
         related_labels={"category": names, "incident": {incident.pk: incident.reference}},
     )
-    timeline = sorted(incident_events + category_events, key=lambda e: e.when, reverse=True)
+    timeline = sorted(incident_events + category_events + _import_events(incident, categories),
+                      key=lambda e: e.when, reverse=True)
     page = Paginator(timeline, 100).get_page(request.GET.get("page"))
     return render(
         request, "incidents/incident_history.html", {"incident": incident, "page": page, "tab": "history"}
     )
+
+
+# What an auditor needs from an import's history: not its mapping or progress counters.
+IMPORT_HISTORY_FIELDS = {"file name", "file sha-256", "status", "import only the valid rows", "rows read",
+                         "rows valid", "rows invalid", "rows merged into another", "subjects created",
+                         "subjects updated", "subjects unchanged"}
+
+
+def _import_events(incident: Incident, categories: dict[int, str]) -> list:  # type: ignore[type-arg]
+    timeline = events(
+        SubjectImport.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=SubjectImport, subject="Import of affected people", categories=categories,
+    )
+    for event in timeline:
+        event.changes = [c for c in event.changes if c.field.casefold() in IMPORT_HISTORY_FIELDS]
+    return timeline
 
 
 @require(READ)

@@ -253,3 +253,19 @@ class WorkbookTests(BaseTestCase):
         subject = DataSubject.objects.get()
         self.assertEqual((subject.reference, subject.date_of_birth.isoformat()), ("12345", "1980-04-01"))
         self.assertEqual(result.status, SubjectImport.Status.DONE)
+
+
+class HostileShapeTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.incident = make_incident(actor=cls.dpo)
+
+    def test_it_refuses_a_file_with_thousands_of_columns(self) -> None:
+        with self.assertRaisesMessage(ImportFileError, "The file has 5,000 columns"):
+            upload(self.incident, self.handler, csv_bytes([], headers=[f"c{n}" for n in range(5000)]))
+        self.assertFalse(SubjectImport.objects.exists())
+
+    def test_it_keeps_only_the_base_name_of_a_windows_path(self) -> None:
+        result = upload(self.incident, self.handler, csv_bytes([person()]), name="C:\\fakepath\\..\\people.csv")
+        self.assertEqual(result.file_name, "people.csv")

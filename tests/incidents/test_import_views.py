@@ -204,3 +204,21 @@ class ImportFlowTests(BaseTestCase):
         self.login(self.auditor)
         self.assertNotContains(self.client.get(self._url("subject_list")), url)
         self.assertEqual(connection.vendor in ("sqlite", "postgresql"), True)
+
+
+class ImportHistoryTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.incident = make_incident(actor=cls.dpo)
+
+    def test_the_incident_history_shows_the_import_with_its_file_and_counts(self) -> None:
+        subject_import = confirm(upload(self.incident, self.handler, csv_bytes([person()]), name="victims.csv"),
+                                 self.dpo)
+        self.login(self.auditor)
+        response = self.client.get(reverse("incident_history", args=[self.incident.reference]))
+        self.assertContains(response, "Import of affected people")
+        self.assertContains(response, "victims.csv")
+        self.assertContains(response, subject_import.file_sha256)
+        self.assertContains(response, "Imported")
+        self.assertNotContains(response, "Mapping")
