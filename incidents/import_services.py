@@ -132,8 +132,8 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
 
 @transaction.atomic
 def subject_import_set_mapping(*, subject_import: SubjectImport, actor: Any, mapping: list[str]) -> SubjectImport:
-    if subject_import.status in (Status.IMPORTING, *SubjectImport.FINISHED):
-        raise ImportFileError("This import can no longer be changed.")
+    if subject_import.status in (*SubjectImport.RUNNING, *SubjectImport.FINISHED):
+        raise ImportFileError("This import is being processed or is finished: its columns can no longer be changed.")
     subject_import.mapping = mapping
     subject_import.status = Status.QUEUED
     subject_import.message = ""
@@ -163,8 +163,8 @@ def subject_import_confirm(*, subject_import: SubjectImport, actor: Any, only_va
 @transaction.atomic
 def subject_import_cancel(*, subject_import: SubjectImport, actor: Any) -> SubjectImport:
     locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
-    if locked.status == Status.IMPORTING or locked.is_finished:
-        raise ImportFileError("This import can no longer be cancelled.")
+    if locked.is_running or locked.is_finished:
+        raise ImportFileError("This import is being processed or is finished: it can no longer be cancelled.")
     locked.status = Status.CANCELLED
     locked.finished_at = timezone.now()
     _delete_tmp(locked)
@@ -219,8 +219,9 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
         if subject_import.status != Status.IMPORTING:
             return subject_import  # a duplicated task: the first one did the work
     else:
-        claimed = SubjectImport.objects.filter(pk=subject_import.pk, status=Status.QUEUED).update(
-            status=Status.VALIDATING)
+        # VALIDATING too: a check whose worker died is delivered again (acks_late) and must resume.
+        claimed = SubjectImport.objects.filter(
+            pk=subject_import.pk, status__in=(Status.QUEUED, Status.VALIDATING)).update(status=Status.VALIDATING)
         if not claimed:
             return subject_import
         subject_import.status = Status.VALIDATING
@@ -273,6 +274,10 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[
             raise ImportFileError("The file's header row is not the one that was uploaded.")
         validator = RowValidator(subject_import.mapping, table.headers, categories, today=timezone.localdate(),
                                  width=len(table.headers), delimiter=table.delimiter)
+        for header, target in zip(table.headers, subject_import.mapping, strict=False):
+            if not target:
+                report.add(SubjectImportIssue.Kind.NOTE, None, header, "",
+                           "This column was not imported: its header matches none of our fields.")
         dedup = Deduplicator()
         read = valid = invalid = 0
         for number, cells in table.rows:
@@ -332,7 +337,7 @@ def _match_existing(incident: Incident, groups: Iterable[Group], report: _Report
     if not lock:
         # The check counts what would change without writing anything.
         for subject in _subjects(matched):
-            if _merge_subject(subject, matched[subject.pk]):
+            if _merge_subject(subject, matched[subject.pk], report):
                 updated += 1
             else:
                 unchanged += 1
@@ -346,10 +351,13 @@ def _subjects(matched: dict[int, list[Group]]) -> Iterator[DataSubject]:
         yield from DataSubject.objects.filter(pk__in=ids[start:start + WRITE_BATCH]).order_by("pk")
 
 
-def _merge_subject(subject: DataSubject, groups: list[Group]) -> bool:
+def _merge_subject(subject: DataSubject, groups: list[Group], report: _Report) -> bool:
     before = tuple(getattr(subject, f) for f in SUBJECT_FIELDS)
     for group in groups:
-        merge_into(subject, group.record)
+        conflicts = merge_into(subject, group.record)
+        if conflicts:
+            report.add(SubjectImportIssue.Kind.NOTE, group.record.row, "", "",
+                       f"Differs from person {subject.pk} already recorded: " + "; ".join(conflicts) + ".")
     return tuple(getattr(subject, f) for f in SUBJECT_FIELDS) != before
 
 
@@ -391,7 +399,7 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         updated = unchanged = 0
         changed: list[DataSubject] = []
         for subject in _subjects(matched):
-            if _merge_subject(subject, matched[subject.pk]):
+            if _merge_subject(subject, matched[subject.pk], report):
                 subject.updated_at = now
                 changed.append(subject)
                 mask |= subject.categories_mask

@@ -115,7 +115,7 @@ def _upload_page(request: HttpRequest, incident: Incident, form: SubjectImportUp
 def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     incident = _incident(reference)
     subject_import = _import(incident, pk)
-    if subject_import.status == SubjectImport.Status.IMPORTING or subject_import.is_finished:
+    if subject_import.is_running or subject_import.is_finished:
         return redirect(subject_import)
     form = SubjectImportMappingForm(
         request.POST if request.method == "POST" else None, headers=subject_import.headers,

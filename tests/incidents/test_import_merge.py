@@ -115,3 +115,17 @@ class MergeWithExistingTests(BaseTestCase):
         import_rows(self.incident, self.handler, [person("New Person", categories="Health data; Location data")])
         exposed = set(IncidentCategory.objects.filter(incident=self.incident).values_list("category__code", flat=True))
         self.assertEqual(exposed, {"health", "location"})
+
+
+class MergeConflictWithExistingTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.incident = make_incident(actor=cls.dpo)
+        cls.existing = make_subject(cls.incident, actor=cls.dpo, full_name="Alex Example", postcode="SW1A 1AA",
+                                    email="alex@example.org")
+
+    def test_it_keeps_the_recorded_value_and_reports_the_other(self) -> None:
+        result = import_rows(self.incident, self.handler, [person(postcode="LS1 4AP", email="alex@example.org")])
+        self.assertEqual(DataSubject.objects.get().postcode, "SW1A 1AA")
+        self.assertIn("postcode: kept “SW1A 1AA”, ignored “LS1 4AP”", result.issues.get(kind="note").message)

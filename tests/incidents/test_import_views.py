@@ -13,7 +13,7 @@ from django.urls import reverse
 from incidents.models import DataSubject, SubjectImport
 from incidents.tasks import subject_import_run
 from tests.base import BaseTestCase, make_incident
-from tests.incidents.imports import confirm, csv_bytes, person, snapshot, upload
+from tests.incidents.imports import HEADERS, confirm, csv_bytes, person, snapshot, upload
 
 
 class ImportFlowTests(BaseTestCase):
@@ -222,3 +222,29 @@ class ImportHistoryTests(BaseTestCase):
         self.assertContains(response, subject_import.file_sha256)
         self.assertContains(response, "Imported")
         self.assertNotContains(response, "Mapping")
+
+
+class ImportNotesTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.incident = make_incident(actor=cls.dpo)
+
+    def test_the_report_names_columns_that_were_not_imported(self) -> None:
+        subject_import = upload(self.incident, self.handler,
+                                csv_bytes([person() + ["secret"]], headers=[*HEADERS, "Offence notes"]))
+        note = subject_import.issues.get(kind="note")
+        self.assertEqual(note.column, "Offence notes")
+        self.assertIn("not imported", note.message)
+
+    def test_a_running_check_cannot_be_cancelled_or_remapped(self) -> None:
+        self.login(self.handler)
+        with self.captureOnCommitCallbacks():
+            self.client.post(reverse("subject_import_upload", args=[self.incident.reference]),
+                             {"file": SimpleUploadedFile("p.csv", csv_bytes([person()]))})
+        subject_import = SubjectImport.objects.get()
+        self.client.post(subject_import.get_absolute_url(), {"action": "cancel"})
+        subject_import.refresh_from_db()
+        self.assertEqual(subject_import.status, SubjectImport.Status.QUEUED)
+        mapping_url = reverse("subject_import_mapping", args=[self.incident.reference, subject_import.pk])
+        self.assertRedirects(self.client.get(mapping_url), subject_import.get_absolute_url())
