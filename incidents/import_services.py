@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from operator import attrgetter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -380,22 +381,29 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         ids = _allocate_ids(DataSubject, len(new))
         subject_columns = [f.column for f in DataSubject._meta.concrete_fields]
         history_model = DataSubject.history.model  # type: ignore[attr-defined]
-
         history_columns = [f.column for f in history_model._meta.concrete_fields if f.column != "history_id"]
         extra = {"history_date": now, "history_change_reason": reason, "history_user_id": actor_id}
         fixed = {"incident_id": incident.pk, "notes": "", "created_at": now, "updated_at": now}
 
-        def rows(columns: list[str], history_type: str | None) -> Iterator[list[Any]]:
-            # Built one row at a time from the groups: 100,000 people never exist twice in memory.
+        def columns_and_rows(columns: list[str], history_type: str | None) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+            # Rows built one at a time from the groups (100,000 people never exist twice in
+            # memory), with the fields read by one attrgetter and the constants appended.
             constants = {**fixed, **extra, "history_type": history_type} if history_type else fixed
-            for pk, group in zip(ids, new, strict=True):
-                record = group.record
-                yield [pk if c == "id" else constants[c] if c in constants else getattr(record, c) for c in columns]
+            from_record = [c for c in columns if c != "id" and c not in constants]
+            from_constants = [c for c in columns if c in constants]
+            get = attrgetter(*from_record)
+            tail = tuple(constants[c] for c in from_constants)
+            rows = ((pk, *get(group.record), *tail) for pk, group in zip(ids, new, strict=True))
+            return ["id", *from_record, *from_constants], rows
 
+        # The match is made: the key index is no longer needed, free it before writing.
+        dedup.by_key.clear()
+        dedup.groups.clear()
         for g in new:
             mask |= g.record.categories_mask
-        _insert(DataSubject, subject_columns, rows(subject_columns, None))
-        _insert(history_model, history_columns, rows(history_columns, "+"))
+            g.keys = []
+        _insert(DataSubject, *columns_and_rows(subject_columns, None))
+        _insert(history_model, *columns_and_rows(history_columns, "+"))
         updated = unchanged = 0
         changed: list[DataSubject] = []
         for subject in _subjects(matched):
@@ -466,7 +474,7 @@ def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def _insert(model: type[models.Model], columns: list[str], rows: Iterable[list[Any]]) -> None:
+def _insert(model: type[models.Model], columns: list[str], rows: Iterable[Any]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
@@ -476,7 +484,7 @@ def _insert(model: type[models.Model], columns: list[str], rows: Iterable[list[A
                     copy.write_row(row)
             return
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-        batch: list[list[Any]] = []
+        batch: list[Any] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= WRITE_BATCH:

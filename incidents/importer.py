@@ -455,6 +455,7 @@ class RowValidator:
         for r in ROLES.values():
             self.role_words[squash(r.code)] = 1 << r.bit
             self.role_words[squash(r.label)] = 1 << r.bit
+        self._cache: dict[tuple[int, str], int | None] = {}
         self.channel_words = {squash(code): code for code, _ in Channel.CHOICES}
         self.channel_words.update({squash(label): code for code, label in Channel.CHOICES})
 
@@ -523,7 +524,7 @@ class RowValidator:
         for word in LIST_SPLIT.split(role_text.replace(",", ";")):
             if not word.strip():
                 continue
-            bit = self.role_words.get(squash(word))
+            bit = self._lookup(self.role_words, word)
             if bit is None:
                 problems.append(Problem(number, self.label("roles"), word.strip()[:200],
                                         "Not a role we know. Use one of: "
@@ -537,7 +538,7 @@ class RowValidator:
         for word in LIST_SPLIT.split(get("categories")):
             if not word.strip():
                 continue
-            bit = self.category_words.get(squash(word))
+            bit = self._lookup(self.category_words, word)
             if bit is None:
                 problems.append(Problem(number, self.label("categories"), word.strip()[:200],
                                         "Not a data category we know (use the ICO's wording or our code)."))
@@ -607,6 +608,16 @@ class RowValidator:
         if problems:
             return None, problems
         return row, []
+
+    def _lookup(self, words: dict[str, int], word: str) -> int | None:
+        """A vocabulary word's bit; the same few words repeat on every row, so remember them."""
+        key = (id(words), word)
+        if key in self._cache:
+            return self._cache[key]
+        bit = words.get(squash(word))
+        if len(self._cache) < 1000:  # a hostile file of distinct words must not grow this
+            self._cache[key] = bit
+        return bit
 
     def _getter(self, cells: list[str]):  # type: ignore[no-untyped-def]
         columns = self.columns
