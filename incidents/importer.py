@@ -424,6 +424,11 @@ def parse_date(text: str) -> date | None:
     text = text.strip()
     if "T" in text and len(text) > 10:  # an ISO date-time from a spreadsheet cell
         text = text.split("T", 1)[0]
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual case, without strptime
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
