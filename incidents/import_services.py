@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from .importer import (
     KEY_REASONS,
-    CleanRow,
     Deduplicator,
     Group,
     ImportFileError,
