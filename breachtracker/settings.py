@@ -197,6 +197,8 @@ CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Uploaded spreadsheets waiting for a confirmation that never came are deleted after a day.
+CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep", "schedule": 3600.0}
 
 # A session ends after SESSION_IDLE_SECONDS without a request, and at the latest after
 # SESSION_COOKIE_AGE, or when the browser closes.

@@ -12,16 +12,33 @@ from dataclasses import replace
 from typing import Any
 
 from .history import Event, events
-from .models import DataCategory, DataSubject, Incident, IncidentCategory
+from .models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport
 from .templatetags.breach import london
 
 HEADER = ["When (Europe/London)", "Who", "Action", "Record", "Field", "Before", "After"]
 WITHHELD = "(personal data, not exported)"
 
 
+# What an auditor needs from an import's history: not its mapping or progress counters.
+IMPORT_HISTORY_FIELDS = {"file name", "file sha-256", "status", "import only the valid rows", "rows read",
+                         "rows valid", "rows invalid", "rows merged into another", "subjects created",
+                         "subjects updated", "subjects unchanged"}
+
+
+def _import_events(incident: Incident, categories: dict[int, str]) -> list[Event]:
+    timeline = events(
+        SubjectImport.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=SubjectImport, subject="Import of affected people", categories=categories,
+    )
+    for event in timeline:
+        event.changes = [c for c in event.changes if c.field.casefold() in IMPORT_HISTORY_FIELDS]
+    return timeline
+
+
 def incident_events(incident: Incident, *, name_people: bool = True) -> list[Event]:
     """Changes to the incident itself, its exposed categories, assessments, decisions,
-    restrictions and reports to the regulator, oldest first: the incident's History tab."""
+    restrictions, reports to the regulator and imports, oldest first: the History tab."""
     from .views_assessment import assessment_events
 
     categories = list(DataCategory.objects.all())
@@ -37,6 +54,7 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
         related_labels={"category": {c.pk: c.name for c in categories}}, skip=frozenset({"incident"}),
     )
     timeline += assessment_events(incident, name_people=name_people)
+    timeline += _import_events(incident, bits)
     timeline.sort(key=lambda e: e.when)
     return timeline
 

@@ -308,3 +308,12 @@ def subject_notification_block(subject: DataSubject) -> str | None:
         if chosen is None or restriction.extent == Restriction.Extent.WHOLE:
             chosen = restriction
     return _block_text(chosen) if chosen else None
+# Importing affected people from a spreadsheet: see import_services.py.
+from .import_services import (  # noqa: E402, F401
+    subject_import_cancel,
+    subject_import_confirm,
+    subject_import_create,
+    subject_import_process,
+    subject_import_set_mapping,
+    subject_import_sweep,
+)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import disclosure_views, views, views_assessment
+from . import disclosure_views, import_views, views, views_assessment
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -28,6 +28,17 @@ urlpatterns = [
     path("incidents/<str:reference>/disclosure/", disclosure_views.incident_disclosure_check,
          name="incident_disclosure_check"),
     path("disclosure/check/", disclosure_views.disclosure_check, name="disclosure_check"),
+    path("incidents/<str:reference>/subjects/import/", import_views.subject_import_upload, name="subject_import_upload"),
+    path("incidents/<str:reference>/subjects/import/template.csv", import_views.subject_import_template,
+         name="subject_import_template"),
+    path("incidents/<str:reference>/subjects/import/<int:pk>/", import_views.subject_import_detail,
+         name="subject_import_detail"),
+    path("incidents/<str:reference>/subjects/import/<int:pk>/mapping/", import_views.subject_import_mapping,
+         name="subject_import_mapping"),
+    path("incidents/<str:reference>/subjects/import/<int:pk>/progress/", import_views.subject_import_progress,
+         name="subject_import_progress"),
+    path("incidents/<str:reference>/subjects/import/<int:pk>/report.csv", import_views.subject_import_report,
+         name="subject_import_report"),
     path("organisation/", views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
 ]

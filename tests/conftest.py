@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
 from django.conf import settings
 
 
+_MEDIA_ROOT = tempfile.mkdtemp(prefix="bt-test-media-")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # Uploads and generated files go to a private folder (workers started by tests inherit it
+    # through the environment), removed after the run.
+    os.environ["DJANGO_MEDIA_ROOT"] = _MEDIA_ROOT
+    settings.MEDIA_ROOT = _MEDIA_ROOT
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
@@ -23,3 +32,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"breachtracker: database={engine} redis={'yes' if os.environ.get('REDIS_URL') else 'no'}"
 
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_MEDIA_ROOT, ignore_errors=True)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from incidents import services
+from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
@@ -30,6 +31,12 @@ MATRIX: dict[str, set[str]] = {
     "subject_detail": READ,
     "subject_edit": EDIT,
     "subject_history": READ,
+    "subject_import_upload": EDIT,
+    "subject_import_template": EDIT,
+    "subject_import_mapping": EDIT,
+    "subject_import_detail": READ,
+    "subject_import_progress": READ,
+    "subject_import_report": READ,
     "organisation_detail": READ,
     "organisation_edit": DPO_ONLY,
     "assessment": READ,
@@ -69,6 +76,10 @@ class PermissionMatrixTests(BaseTestCase):
             incident=cls.part3, actor=cls.dpo,
             fields={"grounds": "b", "rationale": "Live investigation.", "review_date": date.today() + timedelta(days=30)},
         )
+        cls.subject_import = SubjectImport.objects.create(
+            incident=cls.incident, created_by=cls.dpo, file_name="people.csv", file_sha256="0" * 64,
+            file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
+            status=SubjectImport.Status.VALIDATED)
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -82,6 +93,9 @@ class PermissionMatrixTests(BaseTestCase):
             "restriction_review": [self.part3.reference, self.restriction.pk],
             "submission_create": [ref],
             "incident_disclosure_check": [ref],
+            "subject_import_upload": [ref], "subject_import_template": [ref],
+            **{name: [ref, self.subject_import.pk] for name in (
+                "subject_import_mapping", "subject_import_detail", "subject_import_progress", "subject_import_report")},
         }
         return reverse(name, args=args.get(name, []))
 

@@ -1,0 +1,267 @@
+"""Reading an uploaded spreadsheet: what it is, and its rows one at a time (no database).
+
+`inspect_upload` streams the uploaded bytes once: SHA-256, file kind (CSV or XLSX, by
+content, not name), text encoding (UTF-8, UTF-8 with BOM, or Windows-1252) and a row estimate
+for the progress bar. `open_table` yields the header row and then the data rows, streaming
+(csv.reader over the file, or openpyxl in read-only mode), never holding the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+CSV_FIELD_LIMIT = 32_768  # characters in one cell; a longer one is hostile or broken input
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read: a clear message for the person who uploaded it."""
+
+
+# ---------------------------------------------------------------------------------------
+# The file: kind, encoding, streaming rows
+
+XLSX_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: encrypted OOXML or a legacy .xls
+
+
+@dataclass
+class UploadInfo:
+    sha256: str
+    size: int
+    kind: str  # "csv" or "xlsx"
+    encoding: str = ""  # CSV only: "utf-8-sig", "utf-8" or "cp1252"
+    rows_estimate: int = 0
+
+
+def inspect_upload(chunks: Iterable[bytes], out: BinaryIO) -> UploadInfo:
+    """Copy the upload to `out` chunk by chunk, learning what it is on the way.
+
+    Raises ImportFileError for what can be refused from the bytes alone: an empty file, a
+    password-protected workbook, a text file in an encoding we do not read.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    newlines = 0
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    cp1252 = codecs.getincrementaldecoder("cp1252")()
+    utf8_ok = cp1252_ok = True
+    has_nul = False
+    for chunk in chunks:
+        if not chunk:
+            continue
+        out.write(chunk)
+        digest.update(chunk)
+        size += len(chunk)
+        if len(head) < 8:
+            head = (head + chunk)[:8]
+        newlines += chunk.count(b"\n")
+        has_nul = has_nul or b"\x00" in chunk
+        if utf8_ok:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        if cp1252_ok and not utf8_ok:
+            try:
+                cp1252.decode(chunk)
+            except UnicodeDecodeError:
+                cp1252_ok = False
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    info = UploadInfo(sha256=digest.hexdigest(), size=size, kind="csv")
+    if size == 0 or not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise ImportFileError("The file is empty.")
+    if head.startswith(XLSX_MAGIC):
+        info.kind = "xlsx"
+        return info
+    if head.startswith(CFB_MAGIC):
+        raise ImportFileError(
+            "This workbook is password-protected (or is an old .xls file). Remove the password "
+            "and save it as .xlsx or CSV, then upload it again."
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or has_nul:
+        raise ImportFileError(
+            "The file is not in an encoding we can read (it looks like UTF-16 or a binary file). "
+            "Save it as “CSV UTF-8” and upload it again."
+        )
+    if head.startswith(b"\xef\xbb\xbf"):
+        if not utf8_ok:
+            raise ImportFileError("The file starts with a UTF-8 marker but is not valid UTF-8. Save it as “CSV UTF-8”.")
+        info.encoding = "utf-8-sig"
+    elif utf8_ok:
+        info.encoding = "utf-8"
+    elif cp1252_ok:
+        info.encoding = "cp1252"
+    else:
+        raise ImportFileError(
+            "The file is in neither UTF-8 nor Windows-1252 encoding. Save it as “CSV UTF-8” and upload it again."
+        )
+    info.rows_estimate = max(newlines, 1)
+    return info
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == char and not quoted:
+            count += 1
+    return count
+
+
+def sniff_delimiter(first_line: str) -> str:
+    return ";" if _count_outside_quotes(first_line, ";") > _count_outside_quotes(first_line, ",") else ","
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: Iterator[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+    delimiter: str = ","
+    sheet: str = ""
+    other_sheets: list[str] = field(default_factory=list)
+    rows_estimate: int = 0
+    _close: Any = None
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+
+
+def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "") -> Table:
+    """The header row and a streaming iterator over the data rows. Fully blank rows are skipped."""
+    if kind == "xlsx":
+        return _open_xlsx(path, sheet)
+    return _open_csv(path, encoding)
+
+
+def _open_csv(path: Path, encoding: str) -> Table:
+    handle = open(path, encoding=encoding, newline="")
+    first = handle.readline()
+    handle.seek(0)
+    delimiter = sniff_delimiter(first)
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        headers = next(reader, None)
+    except csv.Error as exc:
+        handle.close()
+        raise ImportFileError(f"The header row cannot be read: {exc}.") from None
+    if not headers or not any(h.strip() for h in headers):
+        handle.close()
+        raise ImportFileError("The file is empty: there is no header row.")
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                if any(c.strip() for c in cells):
+                    yield number, cells
+        except csv.Error as exc:
+            raise ImportFileError(
+                f"Row {number + 1} cannot be read ({exc}). Cells are limited to {CSV_FIELD_LIMIT:,} characters."
+            ) from None
+        finally:
+            handle.close()
+
+    return Table([h.strip() for h in headers], rows(), delimiter=delimiter, _close=handle.close)
+
+
+def _xlsx_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _open_xlsx(path: Path, sheet: str) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    # A file object, not the path: openpyxl judges a path by its extension, and ours is generated.
+    handle = open(path, "rb")
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        handle.close()
+        raise ImportFileError(f"The workbook is damaged or is not an .xlsx file ({type(exc).__name__}).") from None
+    except Exception as exc:  # openpyxl raises many kinds of error on a broken file
+        handle.close()
+        raise ImportFileError(f"The workbook cannot be read ({type(exc).__name__}).") from None
+    _close_book = workbook.close
+
+    def close() -> None:
+        _close_book()
+        handle.close()
+
+    workbook.close = close  # type: ignore[method-assign]
+    sheets = workbook.worksheets
+    visible = [ws for ws in sheets if ws.sheet_state == "visible"]
+    if sheet:
+        chosen = next((ws for ws in sheets if ws.title == sheet), None)
+        if chosen is None:
+            workbook.close()
+            raise ImportFileError(f"The workbook has no sheet called “{sheet}”.")
+    elif visible:
+        chosen = visible[0]
+    else:
+        workbook.close()
+        raise ImportFileError("The workbook has no visible sheet.")
+    others = [f"{ws.title} (hidden)" if ws.sheet_state != "visible" else ws.title for ws in sheets if ws is not chosen]
+    iterator = chosen.iter_rows(values_only=True)
+    try:
+        first = next(iterator, None)
+    except Exception as exc:
+        workbook.close()
+        raise ImportFileError(f"The workbook cannot be read ({type(exc).__name__}).") from None
+    headers = [_xlsx_text(v).strip() for v in (first or ())]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not headers:
+        workbook.close()
+        raise ImportFileError(f"The sheet “{chosen.title}” is empty: there is no header row.")
+    width = len(headers)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, values in enumerate(iterator, start=2):
+                cells = [_xlsx_text(v) for v in values]
+                # A spreadsheet row has no "cell count": trailing blanks are not written.
+                if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                    cells = cells[:width]
+                elif len(cells) < width:
+                    cells += [""] * (width - len(cells))
+                if any(c.strip() for c in cells):
+                    yield number, cells
+        except ImportFileError:
+            raise
+        except Exception as exc:
+            raise ImportFileError(f"The workbook cannot be read ({type(exc).__name__}).") from None
+        finally:
+            workbook.close()
+
+    estimate = (chosen.max_row or 1) - 1
+    return Table(headers, rows(), sheet=chosen.title, other_sheets=others, rows_estimate=estimate,
+                 _close=workbook.close)

@@ -1,0 +1,525 @@
+"""Writes for importing affected people (re-exported by services.py).
+
+Two passes over the uploaded file, each streaming:
+
+- the check (`commit=False`): every row validated, duplicates grouped, matches with the
+  incident's existing people found; a report is written; nothing else changes;
+- the import (`commit=True`, after the user confirms): the same check again (the database
+  may have changed meanwhile), then, in ONE transaction with the incident locked, the new
+  people inserted and the matched ones merged, each with its history row.
+
+On PostgreSQL new rows go in with COPY (ids taken from the table's sequence first, so the
+history rows can name them); elsewhere with executemany. Either way history rows are
+written in bulk too, so the audit trail has no holes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from operator import attrgetter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import OperationalError, connection, models, transaction
+from django.db.utils import DatabaseError
+from django.utils import timezone
+
+from .importer import (
+    KEY_REASONS,
+    Deduplicator,
+    Group,
+    ImportFileError,
+    Problem,
+    RowValidator,
+    auto_mapping,
+    inspect_upload,
+    mapping_problems,
+    merge_into,
+    open_table,
+    person_keys,
+)
+from .models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
+
+log = logging.getLogger(__name__)
+
+MAX_COLUMNS = 200
+PROGRESS_EVERY = 2000
+ISSUE_BATCH = 5000
+WRITE_BATCH = 5000
+SUBJECT_FIELDS = ("reference", "full_name", "date_of_birth", "roles", "categories_mask", "is_child",
+                  "is_vulnerable", "address_line_1", "address_line_2", "town", "postcode", "email", "phone",
+                  "preferred_channel", "do_not_write")
+Status = SubjectImport.Status
+
+
+def tmp_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports-tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _delete_tmp(subject_import: SubjectImport) -> None:
+    path = subject_import.tmp_path()
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _enqueue(subject_import: SubjectImport, *, commit: bool) -> None:
+    from .tasks import subject_import_run
+
+    pk = subject_import.pk
+    transaction.on_commit(lambda: subject_import_run.delay(pk, commit))
+
+
+def _save(subject_import: SubjectImport, actor: Any) -> None:
+    subject_import._history_user = actor  # type: ignore[attr-defined]
+    subject_import.save()
+
+
+@transaction.atomic
+def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFile, sheet: str = "") -> SubjectImport:
+    """Keep the upload under a generated name, learn its shape, and queue the check.
+
+    Raises ImportFileError (and keeps nothing) for a file that cannot be read at all.
+    """
+    tmp_name = f"{uuid.uuid4().hex}.upload"
+    path = tmp_dir() / tmp_name
+    try:
+        with open(path, "wb") as out:
+            info = inspect_upload(upload.chunks(), out)
+        already = incident.imports.filter(file_sha256=info.sha256, status=Status.DONE).first()
+        if already is not None:
+            raise ImportFileError(
+                f"This exact file was already imported into {incident.reference} on "
+                f"{timezone.localtime(already.finished_at or already.created_at):%d %b %Y at %H:%M} "
+                f"(import {already.pk}). Importing it again would change nothing."
+            )
+        table = open_table(path, kind=info.kind, encoding=info.encoding, sheet=sheet)
+        table.close()
+        if len(table.headers) > MAX_COLUMNS:
+            raise ImportFileError(f"The file has {len(table.headers):,} columns; at most {MAX_COLUMNS} are read. "
+                                  "Is the first row really the column names?")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    categories = list(DataCategory.objects.all())
+    mapping = auto_mapping(table.headers, categories)
+    subject_import = SubjectImport(
+        incident=incident, created_by=actor, file_name=Path((upload.name or "upload").replace("\\", "/")).name[:255] or "upload",
+        file_sha256=info.sha256, file_size=info.size, file_kind=info.kind, encoding=info.encoding,
+        sheet=table.sheet, other_sheets=table.other_sheets, tmp_name=tmp_name, headers=table.headers,
+        mapping=mapping, rows_estimate=table.rows_estimate or info.rows_estimate,
+    )
+    problems = mapping_problems(mapping)
+    if not any(mapping):
+        subject_import.status = Status.MAPPING
+        subject_import.message = (
+            "None of the column headers were recognised. The first row must hold the column names "
+            "(download the template to see them), or match the columns to our fields below."
+        )
+    elif problems:
+        subject_import.status = Status.MAPPING
+        subject_import.message = " ".join(problems)
+    _save(subject_import, actor)
+    if subject_import.status == Status.QUEUED:
+        _enqueue(subject_import, commit=False)
+    return subject_import
+
+
+@transaction.atomic
+def subject_import_set_mapping(*, subject_import: SubjectImport, actor: Any, mapping: list[str]) -> SubjectImport:
+    if subject_import.status in (*SubjectImport.RUNNING, *SubjectImport.FINISHED):
+        raise ImportFileError("This import is being processed or is finished: its columns can no longer be changed.")
+    subject_import.mapping = mapping
+    subject_import.status = Status.QUEUED
+    subject_import.message = ""
+    _save(subject_import, actor)
+    _enqueue(subject_import, commit=False)
+    return subject_import
+
+
+@transaction.atomic
+def subject_import_confirm(*, subject_import: SubjectImport, actor: Any, only_valid: bool) -> SubjectImport:
+    """The user has read the report and asks for the import (of the valid rows only, if any failed)."""
+    locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
+    if locked.status != Status.VALIDATED:
+        raise ImportFileError("This import is not waiting to be confirmed.")
+    if locked.rows_invalid and not only_valid:
+        raise ImportFileError("Some rows have problems: fix the file, or choose to import only the valid rows.")
+    if not locked.rows_valid:
+        raise ImportFileError("No row is valid: there is nothing to import.")
+    locked.only_valid = only_valid
+    locked.confirmed_by = actor
+    locked.status = Status.IMPORTING
+    _save(locked, actor)
+    _enqueue(locked, commit=True)
+    return locked
+
+
+@transaction.atomic
+def subject_import_cancel(*, subject_import: SubjectImport, actor: Any) -> SubjectImport:
+    locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
+    if locked.is_running or locked.is_finished:
+        raise ImportFileError("This import is being processed or is finished: it can no longer be cancelled.")
+    locked.status = Status.CANCELLED
+    locked.finished_at = timezone.now()
+    _delete_tmp(locked)
+    locked.tmp_name = ""
+    _save(locked, actor)
+    return locked
+
+
+# ---------------------------------------------------------------------------------------
+# Processing (called by the task)
+
+class _Report:
+    """Report lines, flushed to the database in batches so 100,000 problems never sit in memory."""
+
+    def __init__(self, subject_import: SubjectImport) -> None:
+        self.subject_import = subject_import
+        self.pending: list[SubjectImportIssue] = []
+
+    def add(self, kind: str, row: int | None, column: str, value: str, message: str) -> None:
+        self.pending.append(SubjectImportIssue(subject_import=self.subject_import, kind=kind, row=row,
+                                               column=column[:200], value=value, message=message))
+        if len(self.pending) >= ISSUE_BATCH:
+            self.flush()
+
+    def problem(self, p: Problem) -> None:
+        self.add(SubjectImportIssue.Kind.ERROR, p.row, p.column, p.value, p.message)
+
+    def flush(self) -> None:
+        SubjectImportIssue.objects.bulk_create(self.pending, batch_size=ISSUE_BATCH)
+        self.pending = []
+
+
+def _progress(subject_import: SubjectImport, **counts: int) -> None:
+    # A progress bar, not an audited change: QuerySet.update on purpose.
+    SubjectImport.objects.filter(pk=subject_import.pk).update(**counts)
+
+
+def _fail(subject_import: SubjectImport, message: str) -> SubjectImport:
+    subject_import.status = Status.FAILED
+    subject_import.message = message
+    subject_import.finished_at = timezone.now()
+    _delete_tmp(subject_import)
+    subject_import.tmp_name = ""
+    _save(subject_import, subject_import.confirmed_by or subject_import.created_by)
+    return subject_import
+
+
+def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectImport:
+    """Check (and with commit=True, import) the file of one SubjectImport. Safe to run twice."""
+    subject_import = SubjectImport.objects.select_related("incident").get(pk=subject_import_id)
+    if commit:
+        if subject_import.status != Status.IMPORTING:
+            return subject_import  # a duplicated task: the first one did the work
+    else:
+        # VALIDATING too: a check whose worker died is delivered again (acks_late) and must resume.
+        claimed = SubjectImport.objects.filter(
+            pk=subject_import.pk, status__in=(Status.QUEUED, Status.VALIDATING)).update(status=Status.VALIDATING)
+        if not claimed:
+            return subject_import
+        subject_import.status = Status.VALIDATING
+    path = subject_import.tmp_path()
+    if path is None or not path.exists():
+        return _fail(subject_import, "The uploaded file is no longer here; upload it again.")
+    subject_import.issues.all().delete()
+    report = _Report(subject_import)
+    try:
+        dedup, counts = _check(subject_import, path, report)
+    except ImportFileError as exc:
+        report.pending = []
+        return _fail(subject_import, str(exc))
+    if commit and counts["rows_invalid"] and not subject_import.only_valid:
+        report.flush()
+        return _fail(subject_import, "Some rows have problems and the import of only the valid rows was not chosen.")
+    subject_import.rows_read = counts["rows_read"]
+    subject_import.rows_valid = counts["rows_valid"]
+    subject_import.rows_invalid = counts["rows_invalid"]
+    subject_import.rows_merged = dedup.merged_rows
+    try:
+        if commit:
+            _write(subject_import, dedup, report)
+            return subject_import
+        result = _match_existing(subject_import.incident, dedup.groups.values(), report, lock=False)[1]
+    except OperationalError:
+        raise  # transient: the task retries; the status stays as it is
+    except DatabaseError as exc:
+        log.exception("import %s rolled back", subject_import.pk)
+        report.pending = []
+        first_line = (str(exc).splitlines() or [""])[0][:200]
+        return _fail(subject_import, f"The import was rolled back and nothing was saved "
+                                     f"({type(exc).__name__}: {first_line}).")
+    report.flush()
+    subject_import.rows_merged += result["merged_existing"]
+    subject_import.subjects_created = result["created"]
+    subject_import.subjects_updated = result["updated"]
+    subject_import.subjects_unchanged = result["unchanged"]
+    subject_import.status = Status.VALIDATED
+    _save(subject_import, subject_import.created_by)
+    return subject_import
+
+
+def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[Deduplicator, dict[str, int]]:
+    categories = list(DataCategory.objects.all())  # once per file: no per-row query
+    table = open_table(path, kind=subject_import.file_kind, encoding=subject_import.encoding,
+                       sheet=subject_import.sheet)
+    try:
+        if [h for h in table.headers] != list(subject_import.headers):
+            raise ImportFileError("The file's header row is not the one that was uploaded.")
+        validator = RowValidator(subject_import.mapping, table.headers, categories, today=timezone.localdate(),
+                                 width=len(table.headers), delimiter=table.delimiter)
+        for header, target in zip(table.headers, subject_import.mapping, strict=False):
+            if not target:
+                report.add(SubjectImportIssue.Kind.NOTE, None, header, "",
+                           "This column was not imported: its header matches none of our fields.")
+        dedup = Deduplicator()
+        read = valid = invalid = 0
+        for number, cells in table.rows:
+            read += 1
+            row, problems = validator.validate(number, cells)
+            if row is None:
+                invalid += 1
+                for p in problems:
+                    report.problem(p)
+            else:
+                valid += 1
+                dedup.add(row)
+            if read % PROGRESS_EVERY == 0:
+                _progress(subject_import, rows_read=read, rows_valid=valid, rows_invalid=invalid,
+                          rows_merged=dedup.merged_rows)
+    finally:
+        table.close()
+    if read == 0:
+        raise ImportFileError("The file has a header row but no rows of people.")
+    _progress(subject_import, rows_read=read, rows_valid=valid, rows_invalid=invalid, rows_merged=dedup.merged_rows)
+    for group in dedup.groups.values():
+        for row, reason, conflicts in group.merged:
+            message = f"Merged into row {group.record.row} ({group.record.full_name}): {reason}."
+            if conflicts:
+                message += " " + "; ".join(conflicts) + "."
+            report.add(SubjectImportIssue.Kind.MERGED, row, "", "", message)
+    return dedup, {"rows_read": read, "rows_valid": valid, "rows_invalid": invalid}
+
+
+def _existing_index(incident: Incident) -> dict[str, int]:
+    index: dict[str, int] = {}
+    rows = incident.subjects.order_by("pk").values_list("pk", "full_name", "date_of_birth", "postcode", "email")
+    for pk, name, dob, postcode, email in rows.iterator(chunk_size=5000):
+        for key in person_keys(name, dob, postcode, email):
+            index.setdefault(key, pk)
+    return index
+
+
+def _match_existing(incident: Incident, groups: Iterable[Group], report: _Report, *, lock: bool,
+                    ) -> tuple[tuple[list[Group], dict[int, list[Group]]], dict[str, int]]:
+    """Split groups into new people and people the incident already has (by subject id)."""
+    index = _existing_index(incident)
+    new: list[Group] = []
+    matched: dict[int, list[Group]] = {}
+    merged_existing = 0
+    for group in groups:
+        hit = next(((index[k], k) for k in group.keys if k in index), None)
+        if hit is None:
+            new.append(group)
+            continue
+        pk, key = hit
+        matched.setdefault(pk, []).append(group)
+        merged_existing += 1
+        report.add(SubjectImportIssue.Kind.MERGED, group.record.row, "", "",
+                   f"Merged into person {pk} already recorded for this incident: {KEY_REASONS[key[0]]}.")
+    updated = unchanged = 0
+    if not lock:
+        # The check counts what would change without writing anything.
+        for subject in _subjects(matched):
+            if _merge_subject(subject, matched[subject.pk], report):
+                updated += 1
+            else:
+                unchanged += 1
+    return (new, matched), {"created": len(new), "updated": updated, "unchanged": unchanged,
+                            "merged_existing": merged_existing}
+
+
+def _subjects(matched: dict[int, list[Group]]) -> Iterator[DataSubject]:
+    ids = sorted(matched)
+    for start in range(0, len(ids), WRITE_BATCH):
+        yield from DataSubject.objects.filter(pk__in=ids[start:start + WRITE_BATCH]).order_by("pk")
+
+
+def _merge_subject(subject: DataSubject, groups: list[Group], report: _Report) -> bool:
+    before = tuple(getattr(subject, f) for f in SUBJECT_FIELDS)
+    for group in groups:
+        conflicts = merge_into(subject, group.record)
+        if conflicts:
+            report.add(SubjectImportIssue.Kind.NOTE, group.record.row, "", "",
+                       f"Differs from person {subject.pk} already recorded: " + "; ".join(conflicts) + ".")
+    return tuple(getattr(subject, f) for f in SUBJECT_FIELDS) != before
+
+
+def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) -> dict[str, int]:
+    actor = subject_import.confirmed_by or subject_import.created_by
+    actor_id = actor.pk if actor is not None else None
+    reason = f"Imported from {subject_import.file_name} (import {subject_import.pk})"[:100]
+    with transaction.atomic():
+        # Lock the incident (one import at a time per incident: matching against existing
+        # people must see every earlier import) and the import row (a duplicated task waits,
+        # then finds it DONE). On SQLite the UPDATE takes the database write lock instead.
+        incident = Incident.objects.select_for_update().get(pk=subject_import.incident_id)
+        locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
+        if locked.status != Status.IMPORTING:
+            return {"created": 0, "updated": 0, "unchanged": 0, "merged_existing": 0}
+        _progress(subject_import, rows_read=subject_import.rows_read)
+        (new, matched), result = _match_existing(incident, dedup.groups.values(), report, lock=True)
+        now = timezone.now()
+        mask = 0
+        ids = _allocate_ids(DataSubject, len(new))
+        subject_columns = [f.column for f in DataSubject._meta.concrete_fields]
+        history_model = DataSubject.history.model  # type: ignore[attr-defined]
+        history_columns = [f.column for f in history_model._meta.concrete_fields if f.column != "history_id"]
+        extra = {"history_date": now, "history_change_reason": reason, "history_user_id": actor_id}
+        fixed = {"incident_id": incident.pk, "notes": "", "created_at": now, "updated_at": now}
+
+        def columns_and_rows(columns: list[str], history_type: str | None) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+            # Rows built one at a time from the groups (100,000 people never exist twice in
+            # memory), with the fields read by one attrgetter and the constants appended.
+            constants = {**fixed, **extra, "history_type": history_type} if history_type else fixed
+            from_record = [c for c in columns if c != "id" and c not in constants]
+            from_constants = [c for c in columns if c in constants]
+            get = attrgetter(*from_record)
+            tail = tuple(constants[c] for c in from_constants)
+            rows = ((pk, *get(group.record), *tail) for pk, group in zip(ids, new, strict=True))
+            return ["id", *from_record, *from_constants], rows
+
+        # The match is made: the key index is no longer needed, free it before writing.
+        dedup.by_key.clear()
+        dedup.groups.clear()
+        for g in new:
+            mask |= g.record.categories_mask
+            g.keys = []
+        _insert(DataSubject, *columns_and_rows(subject_columns, None))
+        _insert(history_model, *columns_and_rows(history_columns, "+"))
+        updated = unchanged = 0
+        changed: list[DataSubject] = []
+        for subject in _subjects(matched):
+            if _merge_subject(subject, matched[subject.pk], report):
+                subject.updated_at = now
+                changed.append(subject)
+                mask |= subject.categories_mask
+            else:
+                unchanged += 1
+        if changed:
+            DataSubject.objects.bulk_update(changed, [*SUBJECT_FIELDS, "updated_at"], batch_size=1000)
+            _insert(history_model, history_columns,
+                    ([{**{f.column: getattr(s, f.attname) for f in DataSubject._meta.concrete_fields},
+                       **extra, "history_type": "~"}[c] for c in history_columns] for s in changed))
+            updated = len(changed)
+        _add_exposed_categories(incident, mask, actor)
+        result.update(created=len(ids), updated=updated, unchanged=unchanged)
+        # Saved inside the transaction: DONE and the people appear together, or neither.
+        _finish(subject_import, report, result)
+    return result
+
+
+def _finish(subject_import: SubjectImport, report: _Report, result: dict[str, int]) -> None:
+    report.flush()
+    subject_import.status = Status.DONE
+    subject_import.finished_at = timezone.now()
+    subject_import.subjects_created = result["created"]
+    subject_import.subjects_updated = result["updated"]
+    subject_import.subjects_unchanged = result["unchanged"]
+    subject_import.rows_merged += result["merged_existing"]
+    subject_import.message = ""
+    tmp = subject_import.tmp_path()
+    subject_import.tmp_name = ""
+    _save(subject_import, subject_import.confirmed_by or subject_import.created_by)
+    if tmp is not None:
+        transaction.on_commit(lambda: tmp.unlink(missing_ok=True))
+
+
+def _add_exposed_categories(incident: Incident, mask: int, actor: Any) -> None:
+    """Categories people's rows say were exposed become exposed categories of the incident."""
+    if not mask:
+        return
+    present = set(incident.exposed_categories.values_list("category__bit", flat=True))
+    for category in DataCategory.objects.all():
+        if mask & category.mask and category.bit not in present:
+            row = IncidentCategory(incident=incident, category=category)
+            row._history_user = actor  # type: ignore[attr-defined]
+            row.save()
+
+
+def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for `count` new rows, reserved before the rows are written."""
+    if not count:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, count])
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: this transaction already holds the write lock (it updated the import row), so
+        # nobody else can take these ids; AUTOINCREMENT's own counter is respected too.
+        cursor.execute(f'SELECT MAX(id) FROM "{table}"')  # noqa: S608 - our own table name
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        seq = cursor.fetchone()
+        start = max(top, seq[0] if seq else 0) + 1
+        return list(range(start, start + count))
+
+
+def _insert(model: type[models.Model], columns: list[str], rows: Iterable[Any]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        batch: list[Any] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= WRITE_BATCH:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
+def subject_import_sweep(*, older_than_hours: int = 24) -> int:
+    """Delete uploads left waiting (never confirmed, or orphaned by a crash) after `older_than_hours`.
+
+    Returns the number of files deleted. An expired import is marked cancelled, with a reason.
+    """
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    deleted = 0
+    stale = SubjectImport.objects.filter(created_at__lt=cutoff).exclude(tmp_name="").exclude(
+        status__in=SubjectImport.RUNNING)
+    for subject_import in stale:
+        with transaction.atomic():
+            locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
+            if not locked.tmp_name or locked.is_running:
+                continue
+            _delete_tmp(locked)
+            deleted += 1
+            locked.tmp_name = ""
+            if not locked.is_finished:
+                locked.status = Status.CANCELLED
+                locked.finished_at = timezone.now()
+                locked.message = f"Not imported within {older_than_hours} hours: the uploaded file was deleted."
+            _save(locked, None)
+    known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
+    for path in tmp_dir().glob("*.upload"):
+        if path.name not in known and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

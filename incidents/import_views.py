@@ -1,0 +1,217 @@
+"""Screens for importing affected people: upload, match columns, report and progress, confirm."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET
+
+from . import services
+from .import_forms import SubjectImportConfirmForm, SubjectImportMappingForm, SubjectImportUploadForm
+from .importer import FIELDS, ImportFileError, neutralise, template_headers
+from .models import DataCategory, Incident, SubjectImport, SubjectImportIssue
+from .roles import EDIT_CASE, READ, can, require
+
+ISSUES_PER_PAGE = 100
+
+
+def _incident(reference: str) -> Incident:
+    return get_object_or_404(Incident, reference=reference)
+
+
+def _import(incident: Incident, pk: int) -> SubjectImport:
+    subject_import = get_object_or_404(SubjectImport.objects.select_related("created_by", "confirmed_by"), incident=incident, pk=pk)
+    subject_import.incident = incident
+    return subject_import
+
+
+def _max_bytes() -> int:
+    return settings.BREACHTRACKER_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def _too_big_message() -> str:
+    return (f"The file is larger than {settings.BREACHTRACKER_MAX_UPLOAD_MB} MB, the most this site accepts. "
+            "Split it into smaller files, or save it as CSV (usually much smaller than .xlsx).")
+
+
+class _SizeLimitHandler(FileUploadHandler):
+    """Stops reading an upload as soon as it passes the limit (for a body without an honest length)."""
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.seen = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.seen += len(raw_data)
+        if self.seen > self.limit:
+            self.request.upload_too_big = True  # type: ignore[attr-defined]
+            raise StopUpload(connection_reset=False)  # skip the rest, keep nothing
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+@csrf_exempt  # checked by _upload below, AFTER the size check: the CSRF check would read the body
+@require(EDIT_CASE)
+def subject_import_upload(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(reference)
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # Refused from the declared length alone, before a byte of the body is read.
+        if length > _max_bytes() + 64 * 1024:
+            return _upload_page(request, incident, SubjectImportUploadForm(), error=_too_big_message(), status=413)
+        request.upload_handlers.insert(0, _SizeLimitHandler(request, _max_bytes()))
+    return _upload(request, incident)
+
+
+@csrf_protect
+def _upload(request: HttpRequest, incident: Incident) -> HttpResponse:
+    if request.method != "POST":
+        return _upload_page(request, incident, SubjectImportUploadForm())
+    form = SubjectImportUploadForm(request.POST, request.FILES)
+    if getattr(request, "upload_too_big", False):
+        return _upload_page(request, incident, SubjectImportUploadForm(), error=_too_big_message(), status=413)
+    if not form.is_valid():
+        return _upload_page(request, incident, form)
+    try:
+        subject_import = services.subject_import_create(
+            incident=incident, actor=request.user, upload=form.cleaned_data["file"], sheet=form.cleaned_data["sheet"]
+        )
+    except ImportFileError as exc:
+        return _upload_page(request, incident, form, error=str(exc))
+    if subject_import.status == SubjectImport.Status.MAPPING:
+        return redirect("subject_import_mapping", incident.reference, subject_import.pk)
+    return redirect(subject_import)
+
+
+def _upload_page(request: HttpRequest, incident: Incident, form: SubjectImportUploadForm, *,
+                 error: str = "", status: int = 200) -> HttpResponse:
+    imports = incident.imports.select_related("created_by")[:20]
+    return render(
+        request, "incidents/import_upload.html",
+        {"incident": incident, "form": form, "error": error, "imports": imports, "fields": FIELDS,
+         "max_mb": settings.BREACHTRACKER_MAX_UPLOAD_MB, "tab": "subjects", "now": timezone.now()},
+        status=status,
+    )
+
+
+@require(EDIT_CASE)
+def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    incident = _incident(reference)
+    subject_import = _import(incident, pk)
+    if subject_import.is_running or subject_import.is_finished:
+        return redirect(subject_import)
+    form = SubjectImportMappingForm(
+        request.POST if request.method == "POST" else None, headers=subject_import.headers,
+        mapping=subject_import.mapping, categories=list(DataCategory.objects.all()),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.subject_import_set_mapping(subject_import=subject_import, actor=request.user, mapping=form.mapping())
+        return redirect(subject_import)
+    return render(request, "incidents/import_mapping.html",
+                  {"incident": incident, "import": subject_import, "form": form, "tab": "subjects",
+                   "now": timezone.now()})
+
+
+@require(READ)
+def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    incident = _incident(reference)
+    subject_import = _import(incident, pk)
+    confirm_form = SubjectImportConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not can(request.user, EDIT_CASE):
+            raise PermissionDenied("Your role does not allow this (edit_case).")
+        try:
+            if request.POST.get("action") == "cancel":
+                services.subject_import_cancel(subject_import=subject_import, actor=request.user)
+                messages.info(request, "Import cancelled. Nothing was imported and the file was deleted.")
+            elif confirm_form.is_valid():
+                services.subject_import_confirm(subject_import=subject_import, actor=request.user,
+                                                only_valid=confirm_form.cleaned_data["only_valid"])
+                messages.info(request, "Importing. This page shows the progress.")
+        except ImportFileError as exc:
+            messages.error(request, str(exc))
+        return redirect(subject_import)
+    issues = subject_import.issues.all()
+    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "incidents/import_detail.html",
+                  {"incident": incident, "import": subject_import, "page": page, "confirm_form": confirm_form,
+                   "tab": "subjects", "now": timezone.now()})
+
+
+@require_GET
+@require(READ)
+def subject_import_progress(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
+    incident = _incident(reference)
+    subject_import = _import(incident, pk)
+    return JsonResponse({
+        "status": subject_import.status,
+        "status_label": subject_import.get_status_display(),
+        "running": subject_import.is_running,
+        "percent": subject_import.percent,
+        "rows_read": subject_import.rows_read,
+        "rows_valid": subject_import.rows_valid,
+        "rows_invalid": subject_import.rows_invalid,
+        "rows_merged": subject_import.rows_merged,
+    }, headers={"Cache-Control": "no-store"})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@require(READ)
+def subject_import_report(request: HttpRequest, reference: str, pk: int) -> StreamingHttpResponse:
+    incident = _incident(reference)
+    subject_import = _import(incident, pk)
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff"  # so Excel reads the report as UTF-8
+        yield writer.writerow(["row", "column", "value", "kind", "message"])
+        issues = subject_import.issues.order_by("pk").values_list("row", "column", "value", "kind", "message")
+        kinds = dict(SubjectImportIssue.Kind.choices)
+        for row, column, value, kind, message in issues.iterator(chunk_size=2000):
+            yield writer.writerow([neutralise(x) for x in (row or "", column, value, kinds.get(kind, kind), message)])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-import-{subject_import.pk}-report.csv"'
+    return response
+
+
+@require_GET
+@require(EDIT_CASE)
+def subject_import_template(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(reference)
+    categories = list(DataCategory.objects.all())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-people-template.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(template_headers(categories))
+    example: dict[str, Any] = {
+        "reference": "CR/0001/26", "full_name": "Alex Example", "date_of_birth": "1980-04-01",
+        "roles": "Victim; Witness", "is_child": "no", "is_vulnerable": "no", "address_line_1": "1 Example Street",
+        "address_line_2": "", "town": "London", "postcode": "SW1A 1AA", "email": "alex@example.org",
+        "phone": "", "preferred_channel": "letter", "do_not_write": "no", "categories": "Location data",
+    }
+    writer.writerow([example[f.key] for f in FIELDS] + ["yes" if c.code == "basic_identifiers" else "" for c in categories])
+    return response

@@ -1,0 +1,516 @@
+"""Reading a spreadsheet of affected people: pure functions, no database.
+
+The pipeline, each step usable on its own:
+
+1. `inspect_upload` (import_files.py) streams the uploaded bytes once: SHA-256, kind,
+   encoding, a row estimate.
+2. `open_table` (import_files.py) yields the header row, then the data rows, streaming.
+3. `auto_mapping` matches headers case- and space-insensitively to our fields.
+4. `RowValidator.validate` turns one row of cells into a `CleanRow`, or a list of problems.
+5. `Deduplicator` merges rows that are the same person (normalised name + date of birth, or
+   + postcode, or + email) into groups, remembering what was merged and why.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from .import_files import (  # noqa: F401 - re-exported: the importer's public API
+    ImportFileError,
+    Table,
+    UploadInfo,
+    inspect_upload,
+    open_table,
+    sniff_delimiter,
+)
+from .models import UK_POSTCODE_RE, normalise_postcode
+from .vocab import ROLES, Channel
+
+
+class DataCategoryLike(Protocol):
+    code: str
+    name: str
+    bit: int
+
+
+# ---------------------------------------------------------------------------------------
+# Fields and header matching
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    aliases: tuple[str, ...]
+    max_length: int = 0
+    required: bool = False
+    help: str = ""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("reference", "Reference", ("reference", "ref", "sourcereference", "subjectreference"), 60,
+          help="The person's reference in the source system, if any."),
+    Field("full_name", "Full name", ("fullname", "name", "personname"), 300, required=True),
+    Field("date_of_birth", "Date of birth", ("dateofbirth", "dob", "birthdate"),
+          help="YYYY-MM-DD or DD/MM/YYYY."),
+    Field("roles", "Role", ("role", "roles"), required=True,
+          help="One or more of: " + ", ".join(r.label for r in ROLES.values()) + " (separate with ;)."),
+    Field("is_child", "Child", ("child", "ischild"), help="yes or no"),
+    Field("is_vulnerable", "Vulnerable", ("vulnerable", "vulnerableadult", "isvulnerable"), help="yes or no"),
+    Field("address_line_1", "Address line 1", ("addressline1", "address1", "address"), 200),
+    Field("address_line_2", "Address line 2", ("addressline2", "address2"), 200),
+    Field("town", "Town", ("town", "city", "townorcity", "towncity"), 100),
+    Field("postcode", "Postcode", ("postcode", "postalcode"), 10),
+    Field("email", "Email", ("email", "emailaddress"), 254),
+    Field("phone", "Phone", ("phone", "telephone", "phonenumber", "mobile"), 40),
+    Field("preferred_channel", "Preferred channel", ("preferredchannel", "channel", "preferredsafechannel"),
+          help="letter, email, phone or in person (blank: letter)."),
+    Field("do_not_write", "Do not write", ("donotwrite", "donotwriteflag", "donotwritetothisaddress"),
+          help="yes if a letter to this address may not be safe."),
+    Field("categories", "Data categories", ("datacategories", "categories", "dataexposed", "categoriesexposed"),
+          help="Exposed categories, separated with ; (or use one yes/no column per category)."),
+)
+FIELDS_BY_KEY = {f.key: f for f in FIELDS}
+CATEGORY_PREFIX = "cat:"
+IGNORE = ""
+
+
+def squash(text: str) -> str:
+    """A header or vocabulary word compared case-, space- and punctuation-insensitively."""
+    return "".join(ch for ch in str(text).casefold() if ch.isalnum())
+
+
+def header_targets(categories: Iterable[DataCategoryLike]) -> dict[str, str]:
+    """Squashed header → target (a field key, or `cat:<code>` for a per-category column)."""
+    targets: dict[str, str] = {}
+    for f in FIELDS:
+        for alias in (f.key, f.label, *f.aliases):
+            targets.setdefault(squash(alias), f.key)
+    for c in categories:
+        targets.setdefault(squash(c.code), CATEGORY_PREFIX + c.code)
+        targets.setdefault(squash(c.name), CATEGORY_PREFIX + c.code)
+    return targets
+
+
+def auto_mapping(headers: list[str], categories: Iterable[DataCategoryLike]) -> list[str]:
+    """The target of each column; a header matched twice maps only its first column."""
+    targets = header_targets(categories)
+    mapping: list[str] = []
+    used: set[str] = set()
+    for header in headers:
+        target = targets.get(squash(header), IGNORE)
+        if target and target in used:
+            target = IGNORE
+        used.add(target)
+        mapping.append(target)
+    return mapping
+
+
+def mapping_problems(mapping: list[str]) -> list[str]:
+    mapped = [m for m in mapping if m]
+    problems = []
+    for f in FIELDS:
+        if f.required and f.key not in mapped:
+            problems.append(f"No column is mapped to “{f.label}”, which every row needs.")
+    seen: set[str] = set()
+    for m in mapped:
+        if m in seen:
+            problems.append(f"Two columns are mapped to the same field ({m}).")
+        seen.add(m)
+    return problems
+
+
+def template_headers(categories: Iterable[DataCategoryLike]) -> list[str]:
+    return [f.label for f in FIELDS] + [c.name for c in categories]
+
+
+# ---------------------------------------------------------------------------------------
+# Validating one row
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass(slots=True)
+class CleanRow:
+    row: int
+    reference: str
+    full_name: str
+    date_of_birth: date | None
+    roles: int
+    categories_mask: int
+    is_child: bool
+    is_vulnerable: bool
+    address_line_1: str
+    address_line_2: str
+    town: str
+    postcode: str
+    email: str
+    phone: str
+    preferred_channel: str
+    do_not_write: bool
+
+
+TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x", "✓", "✔"})
+FALSE_WORDS = frozenset({"", "no", "n", "false", "0", "-"})
+LIST_SPLIT = re.compile(r"[;|\n]+")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y")
+PHONE_RE = re.compile(r"^[0-9+() .\-]{3,40}$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_email_validator = EmailValidator()
+
+
+def parse_date(text: str) -> date | None:
+    """A date in one of the formats people type, or None when it is none of them."""
+    text = text.strip()
+    if "T" in text and len(text) > 10:  # an ISO date-time from a spreadsheet cell
+        text = text.split("T", 1)[0]
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual case, without strptime
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+class RowValidator:
+    """Validates rows against a column mapping; built once per file, so no per-row lookups."""
+
+    def __init__(self, mapping: list[str], headers: list[str], categories: Iterable[DataCategoryLike],
+                 *, today: date, width: int, delimiter: str = ",") -> None:
+        self.mapping = mapping
+        self.headers = headers
+        self.today = today
+        self.width = width
+        self.delimiter = delimiter
+        self.columns = {target: i for i, target in enumerate(mapping) if target}
+        by_code = {c.code: c for c in categories}
+        self.category_columns = [(i, 1 << by_code[t[len(CATEGORY_PREFIX):]].bit)
+                                 for i, t in enumerate(mapping) if t.startswith(CATEGORY_PREFIX)
+                                 and t[len(CATEGORY_PREFIX):] in by_code]
+        self.category_words: dict[str, int] = {}
+        for c in by_code.values():
+            self.category_words[squash(c.code)] = 1 << c.bit
+            self.category_words[squash(c.name)] = 1 << c.bit
+        self.role_words: dict[str, int] = {}
+        for r in ROLES.values():
+            self.role_words[squash(r.code)] = 1 << r.bit
+            self.role_words[squash(r.label)] = 1 << r.bit
+        self._cache: dict[tuple[int, str], int | None] = {}
+        self.channel_words = {squash(code): code for code, _ in Channel.CHOICES}
+        self.channel_words.update({squash(label): code for code, label in Channel.CHOICES})
+
+    def label(self, key: str) -> str:
+        index = self.columns.get(key)
+        return self.headers[index] if index is not None and index < len(self.headers) else FIELDS_BY_KEY[key].label
+
+    def validate(self, number: int, cells: list[str]) -> tuple[CleanRow | None, list[Problem]]:
+        problems: list[Problem] = []
+        if len(cells) != self.width:
+            extra_blank = len(cells) > self.width and not any(c.strip() for c in cells[self.width:])
+            if not extra_blank:
+                message = f"This row has {len(cells)} cell{'s' if len(cells) != 1 else ''} but the header row has {self.width}."
+                other = ";" if self.delimiter == "," else ","
+                joined = self.delimiter.join(cells)
+                if len(joined.split(other)) == self.width:
+                    message += f" It seems to use “{other}” between cells where the file uses “{self.delimiter}”."
+                return None, [Problem(number, "(whole row)", joined[:200], message)]
+        get = self._getter(cells)
+
+        def text(key: str) -> str:
+            value = get(key)
+            if not value:
+                return ""
+            if CONTROL_RE.search(value):
+                problems.append(Problem(number, self.label(key), value[:200], "Contains control characters."))
+                return ""
+            value = " ".join(value.split()) if key not in ("address_line_1", "address_line_2") else value.strip()
+            limit = FIELDS_BY_KEY[key].max_length
+            if limit and len(value) > limit:
+                problems.append(Problem(number, self.label(key), value[:200],
+                                        f"Too long: {len(value)} characters, at most {limit}."))
+                return ""
+            return value
+
+        def flag(key: str) -> bool:
+            value = get(key).strip().casefold()
+            if value in TRUE_WORDS:
+                return True
+            if value not in FALSE_WORDS:
+                problems.append(Problem(number, self.label(key), get(key)[:200], "Write yes or no."))
+            return False
+
+        full_name = text("full_name")
+        if not full_name and not any(p.column == self.label("full_name") for p in problems):
+            problems.append(Problem(number, self.label("full_name"), "", "A name is required."))
+
+        dob_text = get("date_of_birth").strip()
+        dob = None
+        if dob_text:
+            dob = parse_date(dob_text)
+            if dob is None:
+                problems.append(Problem(number, self.label("date_of_birth"), dob_text[:200],
+                                        "Not a date: write it as YYYY-MM-DD or DD/MM/YYYY."))
+            elif dob > self.today:
+                problems.append(Problem(number, self.label("date_of_birth"), dob_text[:200],
+                                        "The date of birth cannot be in the future."))
+                dob = None
+            elif dob.year < 1900:
+                problems.append(Problem(number, self.label("date_of_birth"), dob_text[:200],
+                                        "The date of birth is before 1900."))
+                dob = None
+
+        roles = 0
+        role_text = get("roles")
+        for word in LIST_SPLIT.split(role_text.replace(",", ";")):
+            if not word.strip():
+                continue
+            bit = self._lookup(self.role_words, word)
+            if bit is None:
+                problems.append(Problem(number, self.label("roles"), word.strip()[:200],
+                                        "Not a role we know. Use one of: "
+                                        + ", ".join(r.label for r in ROLES.values()) + "."))
+            else:
+                roles |= bit
+        if not roles and not role_text.strip():
+            problems.append(Problem(number, self.label("roles"), "", "A role is required."))
+
+        categories = 0
+        for word in LIST_SPLIT.split(get("categories")):
+            if not word.strip():
+                continue
+            bit = self._lookup(self.category_words, word)
+            if bit is None:
+                problems.append(Problem(number, self.label("categories"), word.strip()[:200],
+                                        "Not a data category we know (use the ICO's wording or our code)."))
+            else:
+                categories |= bit
+        for index, bit in self.category_columns:
+            value = cells[index].strip().casefold() if index < len(cells) else ""
+            if value in TRUE_WORDS:
+                categories |= bit
+            elif value not in FALSE_WORDS:
+                problems.append(Problem(number, self.headers[index], cells[index][:200], "Write yes or no."))
+
+        postcode = text("postcode")
+        if postcode:
+            postcode = normalise_postcode(postcode)
+            if not UK_POSTCODE_RE.match(postcode):
+                problems.append(Problem(number, self.label("postcode"), get("postcode")[:200],
+                                        "Not a UK postcode (the format is like SW1A 1AA)."))
+                postcode = ""
+        email = text("email")
+        if email:
+            try:
+                _email_validator(email)
+            except ValidationError:
+                problems.append(Problem(number, self.label("email"), email[:200], "Not an email address."))
+                email = ""
+        phone = text("phone")
+        if phone and not PHONE_RE.match(phone):
+            problems.append(Problem(number, self.label("phone"), phone[:200],
+                                    "Not a phone number (digits, spaces, + ( ) - only)."))
+            phone = ""
+        channel_text = get("preferred_channel").strip()
+        channel = Channel.LETTER
+        if channel_text:
+            found = self.channel_words.get(squash(channel_text))
+            if found is None:
+                problems.append(Problem(number, self.label("preferred_channel"), channel_text[:200],
+                                        "Not a channel: use letter, email, phone or in person."))
+            else:
+                channel = found
+        do_not_write = flag("do_not_write")
+        if do_not_write and channel == Channel.LETTER:
+            problems.append(Problem(number, self.label("preferred_channel"), channel_text[:200],
+                                    "This person must not be written to at their address: give another channel."))
+        if channel == Channel.EMAIL and not email and not get("email").strip():
+            problems.append(Problem(number, self.label("email"), "", "Email is the preferred channel, so give an email address."))
+        if channel == Channel.PHONE and not phone and not get("phone").strip():
+            problems.append(Problem(number, self.label("phone"), "", "Phone is the preferred channel, so give a phone number."))
+        row = CleanRow(
+            row=number,
+            reference=text("reference"),
+            full_name=full_name,
+            date_of_birth=dob,
+            roles=roles,
+            categories_mask=categories,
+            is_child=flag("is_child"),
+            is_vulnerable=flag("is_vulnerable"),
+            address_line_1=text("address_line_1"),
+            address_line_2=text("address_line_2"),
+            town=text("town"),
+            postcode=postcode,
+            email=email,
+            phone=phone,
+            preferred_channel=channel,
+            do_not_write=do_not_write,
+        )
+        if problems:
+            return None, problems
+        return row, []
+
+    def _lookup(self, words: dict[str, int], word: str) -> int | None:
+        """A vocabulary word's bit; the same few words repeat on every row, so remember them."""
+        key = (id(words), word)
+        if key in self._cache:
+            return self._cache[key]
+        bit = words.get(squash(word))
+        if len(self._cache) < 1000:  # a hostile file of distinct words must not grow this
+            self._cache[key] = bit
+        return bit
+
+    def _getter(self, cells: list[str]):  # type: ignore[no-untyped-def]
+        columns = self.columns
+        size = len(cells)
+
+        def get(key: str) -> str:
+            index = columns.get(key)
+            return cells[index] if index is not None and index < size else ""
+
+        return get
+
+
+# ---------------------------------------------------------------------------------------
+# De-duplication
+
+_PUNCT_RE = re.compile(r"[^\w\s]|_")
+
+
+def normalise_name(name: str) -> str:
+    """Casefolded, accents and punctuation stripped, whitespace collapsed: “O'Brien, Siân” → “o brien sian”."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_PUNCT_RE.sub(" ", stripped.casefold()).split())
+
+
+KEY_REASONS = {"d": "same name and date of birth", "p": "same name and postcode", "e": "same name and email"}
+
+
+def person_keys(full_name: str, date_of_birth: date | None, postcode: str, email: str) -> list[str]:
+    """The keys under which two records are the same person, strongest first."""
+    name = normalise_name(full_name)
+    if not name:
+        return []
+    keys = []
+    if date_of_birth:
+        keys.append(f"d\x1f{name}\x1f{date_of_birth.isoformat()}")
+    if postcode:
+        keys.append(f"p\x1f{name}\x1f{normalise_postcode(postcode).replace(' ', '')}")
+    if email:
+        keys.append(f"e\x1f{name}\x1f{email.strip().casefold()}")
+    return keys
+
+
+MERGED_SCALARS = ("reference", "date_of_birth", "address_line_1", "address_line_2", "town", "postcode",
+                  "email", "phone")
+
+
+@dataclass(slots=True)
+class Group:
+    """One person: the first row of theirs in the file, with later rows merged into it."""
+
+    record: CleanRow
+    keys: list[str]
+    merged: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (row, reason, conflicts)
+
+
+def merge_into(target: Any, row: Any) -> list[str]:
+    """OR the masks and flags of `row` into `target`, fill its blanks; return the conflicts kept.
+
+    Works on a CleanRow or a DataSubject alike. Safety wins: a do-not-write flag from any row
+    sticks, together with that row's channel.
+    """
+    conflicts = []
+    target.roles |= row.roles
+    target.categories_mask |= row.categories_mask
+    target.is_child = target.is_child or row.is_child
+    target.is_vulnerable = target.is_vulnerable or row.is_vulnerable
+    if row.do_not_write and not target.do_not_write:
+        target.do_not_write = True
+        target.preferred_channel = row.preferred_channel
+    for name in MERGED_SCALARS:
+        mine, theirs = getattr(target, name), getattr(row, name)
+        if not theirs:
+            continue
+        if not mine:
+            setattr(target, name, theirs)
+        elif mine != theirs and not (isinstance(mine, str) and mine.casefold() == theirs.casefold()):
+            conflicts.append(f"{name.replace('_', ' ')}: kept “{mine}”, ignored “{theirs}”")
+    return conflicts
+
+
+class Deduplicator:
+    """Groups rows that are the same person, in one streaming pass.
+
+    A row matching two groups (same name+birth date as one, same name+email as another)
+    joins them: everyone sharing a key with anyone in a group is that person.
+    """
+
+    def __init__(self) -> None:
+        self.groups: dict[int, Group] = {}
+        self.by_key: dict[str, int] = {}
+        self.merged_rows = 0
+
+    def add(self, row: CleanRow) -> None:
+        keys = person_keys(row.full_name, row.date_of_birth, row.postcode, row.email)
+        hits: list[tuple[int, str]] = []
+        for key in keys:
+            gid = self.by_key.get(key)
+            if gid is not None and all(gid != h for h, _ in hits):
+                hits.append((gid, key))
+        if not hits:
+            gid = row.row
+            self.groups[gid] = Group(row, keys)
+            for key in keys:
+                self.by_key[key] = gid
+            return
+        gid, key = hits[0]
+        group = self.groups[gid]
+        conflicts = merge_into(group.record, row)
+        group.merged.append((row.row, f"{KEY_REASONS[key[0]]} as row {group.record.row}", conflicts))
+        self.merged_rows += 1
+        self._add_keys(gid, group, keys)
+        for other_id, other_key in hits[1:]:
+            other = self.groups.pop(other_id)
+            conflicts = merge_into(group.record, other.record)
+            group.merged.append((other.record.row, f"{KEY_REASONS[other_key[0]]} as row {row.row}, "
+                                 f"which matches row {group.record.row}", conflicts))
+            group.merged.extend(other.merged)
+            self.merged_rows += 1
+            self._add_keys(gid, group, other.keys)
+
+    def _add_keys(self, gid: int, group: Group, keys: list[str]) -> None:
+        for key in keys:
+            if self.by_key.get(key) != gid:
+                self.by_key[key] = gid
+                if key not in group.keys:
+                    group.keys.append(key)
+
+
+# ---------------------------------------------------------------------------------------
+# Exporting: CSV cells a spreadsheet will not run
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> str:
+    """A cell that a spreadsheet would read as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -1,0 +1,39 @@
+"""The pure parts of the importer: names, dates, delimiters, exported cells."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.test import SimpleTestCase
+
+from incidents.importer import auto_mapping, neutralise, normalise_name, parse_date, person_keys, sniff_delimiter
+from incidents.vocab import DATA_CATEGORY_SEEDS
+
+
+class ImporterTests(SimpleTestCase):
+    def test_it_normalises_names_for_matching(self) -> None:
+        self.assertEqual(normalise_name("  Siân   O'Brien-Jones, Jr. "), "sian o brien jones jr")
+        self.assertEqual(normalise_name("ZOË"), normalise_name("zoe"))
+
+    def test_a_person_without_name_has_no_key(self) -> None:
+        self.assertEqual(person_keys("", date(1980, 1, 1), "SW1A 1AA", "a@example.org"), [])
+
+    def test_it_reads_dates_in_the_formats_people_type(self) -> None:
+        for text in ("1980-04-01", "01/04/1980", "01-04-1980", "01.04.1980", "1 Apr 1980", "1980-04-01T00:00:00"):
+            self.assertEqual(parse_date(text), date(1980, 4, 1), text)
+        for text in ("1980-02-30", "04/31/1980", "yesterday", "=TODAY()"):
+            self.assertIsNone(parse_date(text), text)
+
+    def test_it_sniffs_the_delimiter_from_the_header_outside_quotes(self) -> None:
+        self.assertEqual(sniff_delimiter("Full name;Role;Postcode"), ";")
+        self.assertEqual(sniff_delimiter('"Smith; Jones",Role'), ",")
+
+    def test_it_neutralises_cells_a_spreadsheet_would_run(self) -> None:
+        for text in ("=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"):
+            self.assertEqual(neutralise(text), "'" + text)
+        self.assertEqual(neutralise("Alex"), "Alex")
+        self.assertEqual(neutralise(None), "")
+
+    def test_it_matches_headers_ignoring_case_spaces_and_punctuation(self) -> None:
+        mapping = auto_mapping(["FULL NAME", "date_of_birth", "Health Data", "Mystery", "full-name"], DATA_CATEGORY_SEEDS)
+        self.assertEqual(mapping, ["full_name", "date_of_birth", "cat:health", "", ""])
