@@ -3,18 +3,22 @@
 Reachable on its own (before release: an FOI officer checks a response) and from an incident
 (after a leak: the DPO checks the file that went out). The upload is written to a private
 temporary directory, checked in the request within the limits of `disclosure.Limits`, and
-deleted before the page is returned; neither the file nor the findings are stored.
+deleted before the page is returned; neither the file nor the findings are stored. Only when
+the DPO asks to add the people it exposes are those rows handed to the import, which keeps
+them under a generated name until the import is confirmed, cancelled or swept (a day).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,7 +27,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from .disclosure import ACCEPTED, Limits, Refused, Report, check_file
 from .disclosure.report import CATEGORY_NAMES, CategoryMatch, Severity, merge_categories
 from .disclosure.rows import exposed_people
-from .models import Incident
+from . import services
+from .models import Incident, SubjectImport
 from .roles import CHECK_DISCLOSURE, require
 from .views import _incident
 
@@ -42,6 +47,17 @@ class CheckFileForm(forms.Form):
         "then deleted: it is not kept.",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED.replace(" ", "")}),
     )
+    add_people = forms.BooleanField(
+        label="Also add the people this file exposes to this incident's affected people",
+        help_text="They go through the import: the rows are checked and de-duplicated, and "
+        "nothing is added until you confirm the import.",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if incident is None:  # the pre-release check has no incident to add people to
+            del self.fields["add_people"]
 
 
 @csrf_exempt  # the size is checked before the body is read; _check_upload enforces CSRF after
@@ -75,16 +91,46 @@ def _page(request: HttpRequest, incident: Incident | None) -> HttpResponse:
 @csrf_protect
 def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpResponse:
     if request.method != "POST":
-        return _form(request, incident, CheckFileForm())
-    form = CheckFileForm(request.POST, request.FILES)
+        return _form(request, incident, CheckFileForm(incident=incident))
+    form = CheckFileForm(request.POST, request.FILES, incident=incident)
     if not form.is_valid():
         return _form(request, incident, form)
     upload: UploadedFile = form.cleaned_data["file"]
     try:
         report = _analyse(upload)
     except Refused as refusal:
-        return _form(request, incident, CheckFileForm(), refusal.message)
-    return _report(request, incident, report)
+        return _form(request, incident, CheckFileForm(incident=incident), refusal.message)
+    subject_import = None
+    if incident is not None and form.cleaned_data.get("add_people"):
+        people = exposed_people(report)
+        if people:
+            subject_import = services.subject_import_create(
+                incident=incident, actor=request.user, upload=people_upload(people)
+            )
+    return _report(request, incident, report, subject_import)
+
+
+def people_upload(people: list[dict[str, Any]]) -> SimpleUploadedFile:
+    """The people a checked file exposes, as a file in the import template's shape.
+
+    The import then treats them exactly like an uploaded spreadsheet: validation,
+    de-duplication against the incident, progress, and the DPO's confirmation. A person whose
+    role the file does not say is imported as “Other”, for staff to correct.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Reference", "Full name", "Date of birth", "Role", "Address line 1", "Address line 2",
+                     "Town", "Postcode", "Email", "Phone", "Data categories"])
+    for person in people:
+        writer.writerow([
+            person["reference"], person["full_name"], person["date_of_birth"],
+            person["role"] or "other", person["address_line_1"], person["address_line_2"],
+            person["town"], person["postcode"], person["email"], person["phone"],
+            ";".join(person["categories"]),
+        ])
+    # A fixed name: the import record shows where the rows came from, never a user's file name.
+    return SimpleUploadedFile("people-found-by-disclosure-check.csv", buffer.getvalue().encode("utf-8"),
+                              content_type="text/csv")
 
 
 def _analyse(upload: UploadedFile) -> Report:
@@ -111,7 +157,8 @@ def _form(request: HttpRequest, incident: Incident | None, form: CheckFileForm, 
     }, status=status)
 
 
-def _report(request: HttpRequest, incident: Incident | None, report: Report) -> HttpResponse:
+def _report(request: HttpRequest, incident: Incident | None, report: Report,
+            subject_import: SubjectImport | None = None) -> HttpResponse:
     findings = report.sorted_findings()
     counts = {s.label: sum(1 for f in findings if f.severity == s) for s in reversed(Severity)}
     categories: list[CategoryMatch] = list(merge_categories(
@@ -119,7 +166,7 @@ def _report(request: HttpRequest, incident: Incident | None, report: Report) -> 
     ))
     context: dict[str, Any] = {
         "report": report, "findings": findings, "counts": counts, "categories": categories,
-        "incident": incident, "tab": "disclosure", "now": timezone.now(),
+        "incident": incident, "tab": "disclosure", "now": timezone.now(), "subject_import": subject_import,
     }
     if incident is not None:
         people = exposed_people(report)

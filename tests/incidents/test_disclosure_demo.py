@@ -44,3 +44,44 @@ class DemoLeakTests(TestCase):
         url = reverse("incident_disclosure_check", args=[self.incident.reference])
         response = self.client.post(url, {"file": SimpleUploadedFile("foi-response.xlsx", self.leak)})
         self.assertContains(response, "exposes <strong>40</strong> people")
+
+    def test_the_people_it_exposes_become_affected_people_through_the_import(self) -> None:
+        from incidents.models import DataSubject, SubjectImport
+        from incidents.tasks import subject_import_run
+        from incidents.vocab import roles_to_mask
+        from tests.base import make_incident
+        from tests.incidents.imports import confirm
+
+        dpo = self.incident.created_by
+        fresh = make_incident(actor=dpo, title="The same file, logged as a new incident")
+        self.client.force_login(dpo)
+        url = reverse("incident_disclosure_check", args=[fresh.reference])
+        response = self.client.post(url, {"file": SimpleUploadedFile("foi-response.xlsx", self.leak),
+                                          "add_people": "on"})
+        subject_import = SubjectImport.objects.get(incident=fresh)
+        self.assertContains(response, subject_import.get_absolute_url())
+        self.assertEqual(subject_import.file_name, "people-found-by-disclosure-check.csv")
+        self.assertEqual(fresh.subjects.count(), 0, "nothing is added before the DPO confirms")
+        subject_import_run(subject_import.pk, False)
+        confirm(subject_import, dpo)
+        self.assertEqual(subject_import.subjects_created, 40)
+        created = {s.full_name: s for s in DataSubject.objects.filter(incident=fresh)}
+        for original in self.subjects:
+            person = created[original.full_name]
+            self.assertEqual((person.date_of_birth, person.postcode, person.reference),
+                             (original.date_of_birth, original.postcode, original.reference))
+            self.assertEqual(person.roles, roles_to_mask([original.role_list[0].code]))
+        self.assertEqual({c.code for c in fresh.categories.all()}, {"basic_identifiers", "criminal"})
+
+    def test_checking_it_again_for_the_demo_incident_adds_nobody_twice(self) -> None:
+        from incidents.models import SubjectImport
+        from incidents.tasks import subject_import_run
+        from tests.incidents.imports import confirm
+
+        self.client.force_login(self.incident.created_by)
+        url = reverse("incident_disclosure_check", args=[self.incident.reference])
+        self.client.post(url, {"file": SimpleUploadedFile("foi-response.xlsx", self.leak), "add_people": "on"})
+        subject_import = SubjectImport.objects.get(incident=self.incident)
+        subject_import_run(subject_import.pk, False)
+        confirm(subject_import, self.incident.created_by)
+        self.assertEqual((subject_import.subjects_created, self.incident.subjects.count()), (0, 40))
