@@ -182,7 +182,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 3600.0},
+}
+# WeasyPrint's native memory grows ~0.2 MB per letter in a long-lived process: recycle the
+# worker child after this many tasks (a chunk of letters is one task).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 20)
+
+# Letters: how many a chunk task renders, and after how long a worker's claim on a row is
+# considered dead and another worker takes it over.
+NOTIFICATIONS_CHUNK_SIZE = envint("NOTIFICATIONS_CHUNK_SIZE", 25)
+NOTIFICATIONS_CLAIM_STALE_SECONDS = envint("NOTIFICATIONS_CLAIM_STALE_SECONDS", 600)
+NOTIFICATIONS_EMAIL_RETRY_SECONDS = envint("NOTIFICATIONS_EMAIL_RETRY_SECONDS", 60)
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

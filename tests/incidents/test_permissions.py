@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.base import BaseTestCase, make_incident, make_subject
+from tests.notifications.helpers import isolated_media, make_generated_letter
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
 READ = {"dpo", "handler", "auditor"}
@@ -28,6 +29,20 @@ MATRIX: dict[str, set[str]] = {
     "subject_history": READ,
     "organisation_detail": READ,
     "organisation_edit": DPO_ONLY,
+    # notifications (issue 5)
+    "notification_list": READ,
+    "notification_plan": DPO_ONLY,
+    "batch_start": DPO_ONLY,
+    "batch_progress": READ,
+    "notification_bulk": EDIT,
+    "outstanding_csv": READ,
+    "print_packs": EDIT,
+    "print_pack_download": READ,
+    "notification_detail": READ,
+    "notification_mark": EDIT,
+    "notification_pdf": READ,
+    "letter_templates": READ,
+    "letter_template_edit": DPO_ONLY,
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
@@ -45,12 +60,14 @@ def _names(patterns: list[Any], namespace: str | None = None) -> set[str]:
     return found
 
 
+@isolated_media
 class PermissionMatrixTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.incident = make_incident(actor=cls.dpo)
         cls.subject = make_subject(cls.incident, actor=cls.dpo)
+        cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -59,6 +76,11 @@ class PermissionMatrixTests(BaseTestCase):
             "incident_history": [ref], "subject_list": [ref], "subject_create": [ref],
             "subject_detail": [ref, self.subject.pk], "subject_edit": [ref, self.subject.pk],
             "subject_history": [ref, self.subject.pk],
+            "notification_list": [ref], "notification_plan": [ref], "batch_start": [ref],
+            "batch_progress": [ref, self.batch.pk], "notification_bulk": [ref], "outstanding_csv": [ref],
+            "print_packs": [ref], "print_pack_download": [ref, self.pack.pk, "pdf"],
+            "notification_detail": [ref, self.notification.pk], "notification_mark": [ref, self.notification.pk],
+            "notification_pdf": [ref, self.notification.pk], "letter_template_edit": ["victim"],
         }
         return reverse(name, args=args.get(name, []))
 

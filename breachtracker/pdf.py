@@ -1,0 +1,114 @@
+"""HTML to PDF with WeasyPrint, fetching only our own static files.
+
+Every PDF the app makes (letters, ICO reports, disclosure findings) goes through
+`render_pdf`. Templates may contain text typed by users (a DPO's letter template, a person's
+name), so the renderer must never reach the file system, the network or the host's loopback
+services: one `StaticOnlyFetcher` serves files under `static/` and refuses everything else
+(other schemes, hosts, paths outside the folder, `..` tricks, symlinks out, huge files).
+
+WeasyPrint 70 wants `url_fetcher` to be a `URLFetcher` instance (a plain function that raises
+crashes the render), and building one per render costs ~20% per letter, so one instance is
+shared by every render in the process.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# A static asset larger than this (fonts included) is refused rather than read into memory.
+MAX_ASSET_BYTES = 5 * 1024 * 1024
+
+
+class RefusedURL(ValueError):
+    """A document asked for something outside our static folder. WeasyPrint skips the asset."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves `file://` URLs inside one folder; refuses every other URL."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=False)
+        self.root = Path(os.path.realpath(root))
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        path = self.resolve(url)
+        size = path.stat().st_size
+        if size > MAX_ASSET_BYTES:
+            raise RefusedURL(f"refused {url[:100]!r}: {size} bytes is too large")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    def resolve(self, url: str) -> Path:
+        """The file a URL names, if it is a regular file under the root; RefusedURL otherwise."""
+        # Only the start of the URL goes into messages: a data: URL can be megabytes long.
+        shown = url[:100]
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise RefusedURL(f"refused {shown!r}: malformed URL") from None
+        if parts.scheme.lower() != "file":
+            raise RefusedURL(f"refused {shown!r}: only our own static files are served")
+        if parts.netloc not in ("", "localhost"):
+            raise RefusedURL(f"refused {shown!r}: file URLs on another host")
+        if parts.query:
+            raise RefusedURL(f"refused {shown!r}: query strings are not served")
+        raw = unquote(parts.path)
+        if "\x00" in raw:
+            raise RefusedURL(f"refused {shown!r}: NUL in path")
+        # realpath resolves `..` and symlinks, so the containment check sees the real file.
+        path = Path(os.path.realpath(raw))
+        if path != self.root and self.root not in path.parents:
+            raise RefusedURL(f"refused {shown!r}: outside the static folder")
+        if not path.is_file():
+            raise RefusedURL(f"refused {shown!r}: no such file")
+        return path
+
+
+def static_root() -> Path:
+    return Path(settings.BASE_DIR) / "static"
+
+
+def static_base_url() -> str:
+    """The base URL for print templates: `{% static %}`-free relative links resolve here."""
+    return static_root().as_uri() + "/"
+
+
+_fetcher: StaticOnlyFetcher | None = None
+
+
+def fetcher() -> StaticOnlyFetcher:
+    """The one fetcher of this process (created on first use)."""
+    global _fetcher
+    if _fetcher is None or _fetcher.root != Path(os.path.realpath(static_root())):
+        _fetcher = StaticOnlyFetcher(static_root())
+    return _fetcher
+
+
+def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    """Render an HTML document to PDF bytes. Links resolve against our static folder."""
+    document = HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher())
+    return document.write_pdf()
+
+
+def render_pdf_parts(html: str, *, anchors: list[str], base_url: str | None = None) -> list[bytes]:
+    """Render one document holding several letters, then split it into one PDF per letter.
+
+    Each letter must start on a new page with an element whose id is in `anchors`, in order.
+    Used by the benchmark's chunk-size experiment.
+    """
+    document = HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher()).render()
+    starts: list[int] = []
+    for index, page in enumerate(document.pages):
+        if any(anchor in page.anchors for anchor in anchors[len(starts):len(starts) + 1]):
+            starts.append(index)
+    if len(starts) != len(anchors):
+        raise ValueError(f"found {len(starts)} of {len(anchors)} letter anchors")
+    ends = [*starts[1:], len(document.pages)]
+    return [document.copy(document.pages[s:e]).write_pdf() for s, e in zip(starts, ends, strict=True)]

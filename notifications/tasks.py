@@ -1,0 +1,92 @@
+"""Celery tasks: thin wrappers that take ids, call one service and own their retry policy."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import OperationalError
+from django.db.models import Q
+from django.utils import timezone
+
+from . import delivery, services
+from .models import Batch, Notification, PrintPack
+
+log = logging.getLogger(__name__)
+
+
+def chunk_size() -> int:
+    return int(getattr(settings, "NOTIFICATIONS_CHUNK_SIZE", 25))
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def generate_batch(batch_id: int) -> int:
+    """Fan a batch out into chunk tasks. Safe to run again: chunks skip rows already taken."""
+    batch = Batch.objects.get(pk=batch_id)
+    ids = services.batch_work(batch)
+    size = chunk_size()
+    for start in range(0, len(ids), size):
+        generate_chunk.delay(ids[start:start + size])
+    return len(ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def generate_chunk(notification_ids: list[int]) -> dict[str, int]:
+    cache = services.LetterCache()
+    outcomes: dict[str, int] = {}
+    for pk in notification_ids:
+        try:
+            outcome = services.notification_generate(notification_id=pk, cache=cache)
+        except (SoftTimeLimitExceeded, OperationalError):
+            raise  # the rest of the chunk is retried; claimed rows go stale and are re-picked
+        except Exception as exc:  # noqa: BLE001 - one bad letter must not stop the others
+            log.exception("letter %s failed", pk)
+            services.notification_fail(notification_id=pk, error=f"{type(exc).__name__}: {exc}")
+            outcome = "error"
+        key = outcome.split(":")[0]
+        outcomes[key] = outcomes.get(key, 0) + 1
+    return outcomes
+
+
+def email_backoff(retries: int) -> int:
+    base = int(getattr(settings, "NOTIFICATIONS_EMAIL_RETRY_SECONDS", 60))
+    return base * (2 ** retries)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=6)
+def send_email(self: Any, notification_id: int) -> str:
+    try:
+        return delivery.notification_send_email(notification_id=notification_id)
+    except delivery.TransientEmailError as exc:
+        if self.request.retries >= self.max_retries:
+            Notification.objects.filter(pk=notification_id, status=Notification.Status.GENERATED).update(
+                status=Notification.Status.FAILED)
+            return "failed after retries"
+        raise self.retry(exc=exc, countdown=email_backoff(self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def build_print_pack(pack_id: int) -> int:
+    try:
+        return delivery.print_pack_build(pack_id=pack_id).pages
+    except Exception as exc:
+        PrintPack.objects.filter(pk=pack_id).update(status=PrintPack.Status.FAILED, last_error=str(exc)[:500])
+        raise
+
+
+@shared_task
+def sweep() -> dict[str, int]:
+    """Hourly: restart batches a dead worker left behind, and send the daily digests."""
+    stale = timezone.now() - services.claim_stale_after()
+    stuck = (Batch.objects.filter(
+        Q(notifications__status=Notification.Status.GENERATING, notifications__claimed_at__lt=stale)
+        | Q(notifications__status=Notification.Status.PENDING, created_at__lt=stale))
+        .distinct().values_list("pk", flat=True))
+    resumed = 0
+    for pk in stuck:
+        generate_batch.delay(pk)
+        resumed += 1
+    return {"resumed": resumed, "digests": delivery.digests_send()}
