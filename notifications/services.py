@@ -137,7 +137,8 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
     """Create the missing outbox rows and put every pending one in a new batch.
 
     The incident row is locked, so two clicks at once run one after the other: the second
-    finds nothing pending outside a batch and returns the running batch instead.
+    finds nothing pending outside a batch and returns the running batch instead (enqueueing
+    it again, which resumes work lost with a crashed worker or a restarted Redis).
     """
     Incident.objects.select_for_update().filter(pk=incident.pk).first()
     subjects = incident.subjects.all()
@@ -154,6 +155,11 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
     running = (Batch.objects.filter(incident=incident, notifications__status__in=[Status.PENDING, Status.GENERATING])
                .distinct().order_by("-created_at").first())
     if running and not unbatched.exists():
+        # A second click: nothing new to batch, but re-fan the running batch so rows a dead
+        # worker or a lost queue left behind are picked up (claims make duplicates no-ops).
+        from .tasks import generate_batch
+
+        generate_batch.delay_on_commit(running.pk)
         return running
     batch = Batch(incident=incident, created_by=actor)
     batch._history_user = actor  # type: ignore[attr-defined]

@@ -49,3 +49,16 @@ def make_generated_letter(incident: Incident, subject: DataSubject, actor: Any =
     pack = PrintPack.objects.create(batch=batch, created_by=actor)
     delivery.print_pack_build(pack_id=pack.pk)
     return Notification.objects.get(subject=subject), batch, PrintPack.objects.get(pk=pack.pk)
+
+
+def ensure_letter_templates() -> None:
+    """Transactional tests flush the database, seeded templates included: put them back."""
+    import importlib
+
+    from notifications.models import LetterTemplate
+
+    seed = importlib.import_module("notifications.migrations.0002_seed_letter_templates")
+    for audience, middle in seed.AUDIENCE_MIDDLE.items():
+        LetterTemplate.objects.get_or_create(
+            audience=audience, version=1,
+            defaults={"email_subject": seed.SUBJECT, "body": seed.COMMON_TOP + middle + seed.COMMON_BOTTOM})
