@@ -162,6 +162,27 @@ def notification_send_email(*, notification_id: int) -> str:
     return "sent"
 
 
+def notification_email_give_up(*, notification_id: int, error: str) -> None:
+    """Retries used up on a temporary failure: record it as failed (with history)."""
+    with transaction.atomic():
+        row = (Notification.objects.select_for_update()
+               .filter(pk=notification_id, status=Status.GENERATED, channel=Channel.EMAIL).first())
+        if row is None:
+            return
+        row.status = Status.FAILED
+        row.last_error = f"Gave up after retries: {error}"[:500]
+        row.version += 1
+        row._change_reason = "Email: gave up after retries"  # type: ignore[attr-defined]
+        row.save()
+
+
+def print_pack_fail(*, pack_id: int, error: str) -> None:
+    pack = PrintPack.objects.get(pk=pack_id)
+    pack.status, pack.last_error = PrintPack.Status.FAILED, error[:500]
+    pack._change_reason = "Print pack failed"  # type: ignore[attr-defined]
+    pack.save()
+
+
 # --- the daily digest -----------------------------------------------------------------------
 
 # More sections for the digest: each takes the handler and returns lines (e.g. "restrictions

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import delivery, services
-from .models import Batch, Notification, PrintPack
+from .models import Batch, Notification
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,7 @@ def send_email(self: Any, notification_id: int) -> str:
         return delivery.notification_send_email(notification_id=notification_id)
     except delivery.TransientEmailError as exc:
         if self.request.retries >= self.max_retries:
-            Notification.objects.filter(pk=notification_id, status=Notification.Status.GENERATED).update(
-                status=Notification.Status.FAILED)
+            delivery.notification_email_give_up(notification_id=notification_id, error=str(exc))
             return "failed after retries"
         raise self.retry(exc=exc, countdown=email_backoff(self.request.retries)) from exc
 
@@ -73,7 +72,7 @@ def build_print_pack(pack_id: int) -> int:
     try:
         return delivery.print_pack_build(pack_id=pack_id).pages
     except Exception as exc:
-        PrintPack.objects.filter(pk=pack_id).update(status=PrintPack.Status.FAILED, last_error=str(exc)[:500])
+        delivery.print_pack_fail(pack_id=pack_id, error=f"{type(exc).__name__}: {exc}")
         raise
 
 

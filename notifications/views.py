@@ -88,14 +88,18 @@ def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
     if request.method == "POST":
         ids = request.POST.getlist("subject")
-        subject_ids = [int(i) for i in ids if i.isdigit()] if ids else None
+        subject_ids: list[int] | None = [int(i) for i in ids if i.isdigit()] if ids else None
+        role = request.POST.get("role", "")
+        if role in ROLES:
+            subject_ids = list(incident.subjects.with_role(role).values_list("pk", flat=True))
         batch = services.batch_start(incident=incident, actor=request.user, subject_ids=subject_ids)
         messages.success(request, f"Batch {batch.pk}: generating letters for {batch.total} people.")
         return redirect(f"{reverse('notification_list', args=[incident.reference])}?batch={batch.pk}")
     waiting = incident.subjects.filter(Q(notification__isnull=True)
                                        | Q(notification__status=Notification.Status.PENDING)).count()
     return render(request, "notifications/batch_start.html",
-                  {"incident": incident, "waiting": waiting, "now": timezone.now(), "tab": "notifications"})
+                  {"incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
+                   "tab": "notifications"})
 
 
 @require(READ)

@@ -29,7 +29,8 @@ COMMON_BOTTOM = """<h2>What this could mean for you</h2>
 <h2>Support</h2>
 <p>{{ plan.support|default:"If you would like to talk to someone about this, please contact us using the details below."|linebreaksbr }}</p>
 <h2>Contact us</h2>
-<p>Our Data Protection Officer{% if dpo.name %}, {{ dpo.name }},{% endif %} can answer your questions{% if dpo.phone %} on {{ dpo.phone }}{% endif %}{% if dpo.email %} or by email at {{ dpo.email }}{% endif %}.{% if dpo.address_lines %} You can also write to: {{ dpo.address_lines|join:", " }}.{% endif %} Please quote {{ incident.reference }}.</p>
+<p>Our Data Protection Officer{% if dpo.name %}, {{ dpo.name }},{% endif %} can answer your questions. Please quote {{ incident.reference }}.</p>
+<ul>{% if dpo.phone %}<li>Phone: {{ dpo.phone }}</li>{% endif %}{% if dpo.email %}<li>Email: {{ dpo.email }}</li>{% endif %}{% if dpo.address_lines %}<li>Post: {{ dpo.address_lines|join:", " }}</li>{% endif %}</ul>
 <p>You have the right to complain to the Information Commissioner's Office (ico.org.uk, 0303 123 1113).</p>
 <p>Yours sincerely,</p>
 <p>{{ dpo.name|default:"Data Protection Officer" }}<br>Data Protection Officer, {{ organisation.name }}</p>

@@ -60,6 +60,14 @@ class EmailTests(BaseTestCase):
         self.assertEqual(tasks.send_email.apply(args=[self.n.pk]).get(), "skipped")
         self.assertEqual(len(mail.outbox), 1)
 
+    def test_a_server_that_never_recovers_ends_as_failed_with_history(self) -> None:
+        FlakyBackend.failures = 100
+        self.assertEqual(tasks.send_email.apply(args=[self.n.pk]).get(), "failed after retries")
+        self.n.refresh_from_db()
+        self.assertEqual(self.n.status, Status.FAILED)
+        self.assertEqual(self.n.history.latest().history_change_reason, "Email: gave up after retries")
+        self.assertEqual(len(mail.outbox), 0)
+
     def test_backoff_doubles(self) -> None:
         with self.settings(NOTIFICATIONS_EMAIL_RETRY_SECONDS=60):
             self.assertEqual([tasks.email_backoff(n) for n in range(3)], [60, 120, 240])

@@ -114,3 +114,10 @@ class NotificationPageTests(BaseTestCase):
         body = self.list_page().content.decode()
         self.assertNotIn("style=", body)
         self.assertNotIn("<script>", body)
+
+    def test_the_dpo_can_generate_for_one_role_only(self) -> None:
+        self.add_people(4)
+        self.login(self.dpo)
+        self.client.post(reverse("batch_start", args=[self.ref]), {"role": "victim"})
+        self.assertEqual(Notification.objects.count(), 2)
+        self.assertEqual(Batch.objects.get().total, 2)

@@ -94,3 +94,41 @@ def test_a_redis_restart_mid_batch_loses_nobody(tmp_path: Path) -> None:
             services.batch_start(incident=incident, actor=None)  # the DPO clicks again
             wait_for(_finished, timeout=180)
         _assert_one_letter_each(incident, tmp_path)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_two_generate_clicks_at_the_same_moment_make_one_batch() -> None:
+    import threading
+
+    from django.db import connection
+
+    from breachtracker.celery import app
+    from notifications.models import Batch
+
+    needs_services()
+    ensure_letter_templates()
+    incident = make_incident(title="Double click")
+    for i in range(5):
+        make_subject(incident, full_name=f"Person {i}")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def click() -> None:
+        try:
+            barrier.wait()
+            services.batch_start(incident=incident, actor=None)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    app.control.purge()  # no worker here: drop the queued generate_batch messages
+    assert errors == []
+    assert Batch.objects.count() == 1
+    assert Notification.objects.count() == 5
