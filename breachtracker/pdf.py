@@ -16,6 +16,7 @@ from __future__ import annotations
 import mimetypes
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -112,3 +113,86 @@ def render_pdf_parts(html: str, *, anchors: list[str], base_url: str | None = No
         raise ValueError(f"found {len(starts)} of {len(anchors)} letter anchors")
     ends = [*starts[1:], len(document.pages)]
     return [document.copy(document.pages[s:e]).write_pdf() for s, e in zip(starts, ends, strict=True)]
+
+
+class StreamingPdfMerger:
+    """Concatenate PDFs into one file page by page, holding only object offsets in memory.
+
+    pypdf's PdfWriter keeps every page's objects (fonts, content streams) until it writes, so
+    a 10,000-letter pack would sit in memory whole. Here each input is cloned into a small
+    throwaway writer, its objects renumbered and written straight to the output, and only
+    the byte offsets and the page object numbers are kept for the xref table and page tree.
+
+        with open(path, "wb") as out:
+            merger = StreamingPdfMerger(out)
+            for letter in letters:
+                merger.append(letter)   # returns the letter's page count
+            merger.close()
+    """
+
+    CATALOG, PAGES = 1, 2
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.offsets: list[int] = [0, 0]  # objects 1 (catalog) and 2 (page tree) come last
+        self.kids: list[int] = []
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def append(self, source: Any) -> int:
+        from pypdf import PdfReader, PdfWriter
+
+        reader = PdfReader(source)
+        scratch = PdfWriter()
+        for page in reader.pages:
+            scratch.add_page(page)
+        # The scratch writer's own catalog, info and page tree are replaced by ours. (pypdf
+        # internals: the version is pinned in requirements.txt and tests cover the output.)
+        own = {scratch._root_object.indirect_reference.idnum}  # noqa: SLF001
+        if scratch._info_obj is not None:  # noqa: SLF001
+            own.add(scratch._info_obj.idnum)  # noqa: SLF001
+        pages_id = scratch._pages.idnum  # noqa: SLF001
+        mapping = {pages_id: self.PAGES}
+        numbered = []
+        for idnum, obj in enumerate(scratch._objects, start=1):  # noqa: SLF001
+            if obj is None or idnum in own or idnum == pages_id:
+                continue
+            mapping[idnum] = len(self.offsets) + 1 + len(numbered)
+            numbered.append((idnum, obj))
+        for idnum, obj in numbered:
+            _renumber(obj, mapping)
+            self.offsets.append(self.out.tell())
+            self.out.write(f"{mapping[idnum]} 0 obj\n".encode())
+            obj.write_to_stream(self.out)
+            self.out.write(b"\nendobj\n")
+        for page in scratch.pages:
+            self.kids.append(mapping[page.indirect_reference.idnum])
+        return len(reader.pages)
+
+    def close(self) -> None:
+        self.offsets[self.CATALOG - 1] = self.out.tell()
+        self.out.write(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+        self.offsets[self.PAGES - 1] = self.out.tell()
+        self.out.write(b"2 0 obj\n<< /Type /Pages /Count %d /Kids [" % len(self.kids))
+        for start in range(0, len(self.kids), 1000):
+            self.out.write(" ".join(f"{k} 0 R" for k in self.kids[start:start + 1000]).encode() + b" ")
+        self.out.write(b"] >>\nendobj\n")
+        xref = self.out.tell()
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1))
+        for offset in self.offsets:
+            self.out.write(b"%010d 00000 n \n" % offset)
+        self.out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(self.offsets) + 1, xref))
+
+
+def _renumber(obj: Any, mapping: dict[int, int]) -> Any:
+    """Point every indirect reference inside `obj` at its new object number (in place)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    if isinstance(obj, IndirectObject):
+        return IndirectObject(mapping[obj.idnum], 0, None)  # type: ignore[arg-type]
+    if isinstance(obj, DictionaryObject):
+        for key, value in list(dict.items(obj)):
+            dict.__setitem__(obj, key, _renumber(value, mapping))
+    elif isinstance(obj, ArrayObject):
+        for index, value in enumerate(list.__iter__(obj)):
+            list.__setitem__(obj, index, _renumber(value, mapping))
+    return obj

@@ -112,3 +112,24 @@ class RenderPdfTests(SimpleTestCase):
         parts = pdf.render_pdf_parts(html, anchors=["l1", "l2", "l3"])
         self.assertEqual([len(PdfReader(io.BytesIO(p)).pages) for p in parts], [1, 2, 1])
         self.assertIn("Three", text_of(parts[2]))
+
+
+class StreamingPdfMergerTests(SimpleTestCase):
+    def merged(self, *sources: bytes) -> tuple[list[int], PdfReader]:
+        out = io.BytesIO()
+        merger = pdf.StreamingPdfMerger(out)
+        counts = [merger.append(io.BytesIO(s)) for s in sources]
+        merger.close()
+        return counts, PdfReader(io.BytesIO(out.getvalue()), strict=True)
+
+    def test_it_concatenates_letters_in_order_keeping_their_text_and_fonts(self) -> None:
+        one = pdf.render_pdf("<p>Letter one</p><p style='break-before: page'>One, page two</p>")
+        two = pdf.render_pdf("<p>Letter two: Zoë, Łukasz</p>")
+        counts, reader = self.merged(one, two, one)
+        self.assertEqual(counts, [2, 1, 2])
+        self.assertEqual([p.extract_text() for p in reader.pages],
+                         ["Letter one", "One, page two", "Letter two: Zoë, Łukasz", "Letter one", "One, page two"])
+
+    def test_an_empty_merge_is_a_valid_pdf_with_no_pages(self) -> None:
+        _counts, reader = self.merged()
+        self.assertEqual(len(reader.pages), 0)
