@@ -116,6 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded mode has a web process and a worker writing to one file: wait for the
     # lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction starts: a deferred transaction that reads, then
+    # writes while another process writes fails at once with "database is locked" instead of
+    # waiting (seen with two letter workers).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import queue
 import resource
 import shutil
 import tempfile
@@ -75,7 +76,16 @@ def _pool(k: int, work: list[Any], handle: Callable[[Any], None]) -> tuple[float
     processes = [ctx.Process(target=run) for _ in range(k)]
     for p in processes:
         p.start()
-    peak = max(peaks.get() for _ in processes)
+    found: list[float] = []
+    while len(found) < k:
+        try:
+            found.append(peaks.get(timeout=1))
+        except queue.Empty:
+            if any(p.exitcode not in (None, 0) for p in processes):
+                for p in processes:
+                    p.kill()
+                raise RuntimeError("a benchmark worker died; see its traceback above") from None
+    peak = max(found)
     for p in processes:
         p.join()
     return time.perf_counter() - started, peak

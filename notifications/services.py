@@ -206,25 +206,32 @@ def _claim(notification_id: int, *, from_status: str, to_status: str, allow_stal
     return token if claimed == 1 else None
 
 
-def _finish(notification_id: int, token: Any, reason: str, **fields: Any) -> bool:
-    """Apply the result if this worker still holds the claim; a history row records it."""
+def _finish(notification_id: int, token: Any, reason: str, *, row: Notification | None = None,
+            **fields: Any) -> bool:
+    """Apply the result if this worker still holds the claim; a history row records it.
+
+    One conditional UPDATE (pk and claim token) and one history INSERT in one transaction:
+    a worker whose claim was taken over changes nothing.
+    """
+    now = timezone.now()
     with transaction.atomic():
-        row = Notification.objects.select_for_update().filter(pk=notification_id, claim_token=token).first()
-        if row is None:
+        updated = Notification.objects.filter(pk=notification_id, claim_token=token).update(
+            claim_token=None, claimed_at=None, version=F("version") + 1, updated_at=now, **fields)
+        if updated != 1:
             return False
-        for name, value in fields.items():
-            setattr(row, name, value)
-        row.claim_token = None
-        row.claimed_at = None
-        row.version += 1
-        row._change_reason = reason  # type: ignore[attr-defined]
-        row.save()
+        if row is None:
+            row = Notification.objects.get(pk=notification_id)
+        else:
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.claim_token, row.claimed_at, row.version, row.updated_at = None, None, row.version + 1, now
+        Notification.history.bulk_history_create([row], update=True, default_change_reason=reason)
         return True
 
 
 def _pdf_name(notification: Notification, letter: LetterTemplate) -> str:
     # One fixed name per person and template version: a re-run overwrites, never adds a file.
-    return f"letters/{notification.incident.reference}/{notification.pk}-v{letter.audience}{letter.version}.pdf"
+    return f"letters/{notification.incident.reference}/{notification.pk}-{letter.audience}-v{letter.version}.pdf"
 
 
 def _write_atomically(name: str, data: bytes) -> None:
@@ -251,12 +258,50 @@ class LetterCache:
         return self.plans[incident_id]
 
 
+def _claim_many(ids: list[int]) -> tuple[Any, list[Notification]]:
+    """Claim every available row of a chunk in one UPDATE; returns the token and the rows."""
+    token = Notification.new_token()
+    now = timezone.now()
+    available = Q(status=Status.PENDING) | Q(status=Status.GENERATING, claimed_at__lt=now - claim_stale_after())
+    Notification.objects.filter(available, pk__in=ids).update(
+        status=Status.GENERATING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+    rows = list(Notification.objects.filter(claim_token=token).select_related("subject", "incident").order_by("pk"))
+    return token, rows
+
+
+def notifications_generate(*, notification_ids: list[int], cache: LetterCache | None = None,
+                           on_error: Callable[[int, Exception], None] | None = None) -> dict[str, int]:
+    """Generate a chunk of letters. Rows someone else holds are skipped. Returns outcome counts.
+
+    `on_error(pk, exc)` is called for a letter whose render raised (the others go on);
+    without it the exception propagates.
+    """
+    token, rows = _claim_many(notification_ids)
+    outcomes = {"skipped": len(notification_ids) - len(rows)} if len(rows) < len(notification_ids) else {}
+    cache = cache or (LetterCache() if rows else None)
+    for row in rows:
+        try:
+            outcome = _generate_claimed(row, token, cache)  # type: ignore[arg-type]
+        except Exception as exc:
+            if on_error is None:
+                raise
+            on_error(row.pk, exc)
+            outcome = "error"
+        key = outcome.split(":")[0]
+        outcomes[key] = outcomes.get(key, 0) + 1
+    return outcomes
+
+
 def notification_generate(*, notification_id: int, cache: LetterCache | None = None) -> str:
     """Generate one person's letter (or record why not). Returns the outcome, for logs."""
-    token = _claim(notification_id, from_status=Status.PENDING, to_status=Status.GENERATING)
-    if token is None:
+    token, rows = _claim_many([notification_id])
+    if not rows:
         return "skipped: not pending or claimed by another worker"
-    notification = Notification.objects.select_related("subject", "incident").get(pk=notification_id)
+    return _generate_claimed(rows[0], token, cache or LetterCache())
+
+
+def _generate_claimed(notification: Notification, token: Any, cache: LetterCache) -> str:
+    notification_id = notification.pk
     subject = notification.subject
     withheld = withhold_reason(subject, notification.channel)
     if withheld:
@@ -264,14 +309,13 @@ def notification_generate(*, notification_id: int, cache: LetterCache | None = N
         channel = notification.channel
         if code in Notification.NEEDS_ANOTHER_CHANNEL and channel in (Channel.LETTER, Channel.EMAIL):
             channel = safe_alternative(subject)
-        _finish(notification_id, token, f"Withheld: {reason}", status=Status.WITHHELD,
+        _finish(notification_id, token, f"Withheld: {reason}", row=notification, status=Status.WITHHELD,
                 withheld_code=code, withheld_reason=reason, channel=channel)
         return f"withheld: {code}"
-    cache = cache or LetterCache()
     audience = audience_for(subject)
     letter = cache.templates.get(audience) or cache.templates.get("general")
     if letter is None:
-        _finish(notification_id, token, "No letter template", status=Status.PENDING,
+        _finish(notification_id, token, "No letter template", row=notification, status=Status.PENDING,
                 last_error="No letter template for this audience: the DPO must write one.")
         return "failed: no template"
     context = letter_context(subject=subject, incident=notification.incident,
@@ -281,9 +325,9 @@ def notification_generate(*, notification_id: int, cache: LetterCache | None = N
     data = render_pdf(html)
     name = _pdf_name(notification, letter)
     _write_atomically(name, data)
-    finished = _finish(notification_id, token, f"Letter generated ({letter})", status=Status.GENERATED,
-                       template=letter, pdf=name, pdf_sha256=hashlib.sha256(data).hexdigest(),
-                       last_error="")
+    finished = _finish(notification_id, token, f"Letter generated ({letter})", row=notification,
+                       status=Status.GENERATED, template=letter, pdf=name,
+                       pdf_sha256=hashlib.sha256(data).hexdigest(), last_error="")
     if finished and notification.channel == Channel.EMAIL:
         from .tasks import send_email
 

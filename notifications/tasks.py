@@ -35,20 +35,17 @@ def generate_batch(batch_id: int) -> int:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def generate_chunk(notification_ids: list[int]) -> dict[str, int]:
-    cache = services.LetterCache()
-    outcomes: dict[str, int] = {}
-    for pk in notification_ids:
-        try:
-            outcome = services.notification_generate(notification_id=pk, cache=cache)
-        except (SoftTimeLimitExceeded, OperationalError):
-            raise  # the rest of the chunk is retried; claimed rows go stale and are re-picked
-        except Exception as exc:  # noqa: BLE001 - one bad letter must not stop the others
-            log.exception("letter %s failed", pk)
-            services.notification_fail(notification_id=pk, error=f"{type(exc).__name__}: {exc}")
-            outcome = "error"
-        key = outcome.split(":")[0]
-        outcomes[key] = outcomes.get(key, 0) + 1
-    return outcomes
+    """One bad letter must not stop the others: its error is recorded and the chunk goes on.
+    A database outage or the soft time limit ends the chunk; its claimed rows go stale and are
+    re-picked by the next fan-out."""
+
+    def record(pk: int, exc: Exception) -> None:
+        if isinstance(exc, (SoftTimeLimitExceeded, OperationalError)):
+            raise exc
+        log.error("letter %s failed: %s", pk, exc, exc_info=exc)
+        services.notification_fail(notification_id=pk, error=f"{type(exc).__name__}: {exc}")
+
+    return services.notifications_generate(notification_ids=notification_ids, on_error=record)
 
 
 def email_backoff(retries: int) -> int:

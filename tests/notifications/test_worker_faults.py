@@ -29,7 +29,7 @@ def _setup(media: Path) -> tuple[object, dict[str, str]]:
     for i in range(PEOPLE):
         make_subject(incident, full_name=f"Person {i:03d}", postcode=f"M{i % 9 + 1} 1AE")
     env = {"DJANGO_MEDIA_ROOT": str(media), "NOTIFICATIONS_CHUNK_SIZE": "3",
-           "NOTIFICATIONS_CLAIM_STALE_SECONDS": "2", "CELERY_WORKER_MAX_TASKS_PER_CHILD": "1000"}
+           "NOTIFICATIONS_CLAIM_STALE_SECONDS": "4", "CELERY_WORKER_MAX_TASKS_PER_CHILD": "1000"}
     return incident, env
 
 
@@ -54,7 +54,7 @@ def _assert_one_letter_each(incident: object, media: Path) -> None:
 def test_a_worker_killed_mid_batch_is_finished_by_another_with_one_letter_each(tmp_path: Path) -> None:
     needs_services()
     incident, env = _setup(tmp_path)
-    with override_settings(MEDIA_ROOT=str(tmp_path), NOTIFICATIONS_CLAIM_STALE_SECONDS=2):
+    with override_settings(MEDIA_ROOT=str(tmp_path), NOTIFICATIONS_CLAIM_STALE_SECONDS=4):
         with celery_worker(extra_env=env, args=("--pool", "solo")) as first:
             services.batch_start(incident=incident, actor=None)
             wait_for(lambda: Notification.objects.filter(status=Status.GENERATED).count() >= 4, timeout=90)
@@ -62,7 +62,7 @@ def test_a_worker_killed_mid_batch_is_finished_by_another_with_one_letter_each(t
             first.wait()
         assert not _finished()
         with celery_worker(extra_env=env, args=("--pool", "solo")):
-            time.sleep(2.5)  # the dead worker's claim goes stale
+            time.sleep(4.5)  # the dead worker's claim goes stale
             services.batch_start(incident=incident, actor=None)  # the DPO clicks again
             wait_for(_finished, timeout=120)
         _assert_one_letter_each(incident, tmp_path)
@@ -79,7 +79,7 @@ def test_a_redis_restart_mid_batch_loses_nobody(tmp_path: Path) -> None:
     if not os.environ.get("BT_REDIS_PORT"):
         pytest.skip("needs the suite's own Redis (scripts/services.sh) to restart it")
     incident, env = _setup(tmp_path)
-    with override_settings(MEDIA_ROOT=str(tmp_path), NOTIFICATIONS_CLAIM_STALE_SECONDS=2):
+    with override_settings(MEDIA_ROOT=str(tmp_path), NOTIFICATIONS_CLAIM_STALE_SECONDS=4):
         with celery_worker(extra_env=env, args=("--pool", "solo")):
             services.batch_start(incident=incident, actor=None)
             wait_for(lambda: Notification.objects.filter(status=Status.GENERATED).count() >= 3, timeout=90)
@@ -90,7 +90,7 @@ def test_a_redis_restart_mid_batch_loses_nobody(tmp_path: Path) -> None:
                                capture_output=True, env=os.environ)
             wait_for(lambda: subprocess.run(["redis-cli", "-p", os.environ["BT_REDIS_PORT"], "ping"],
                                             capture_output=True).stdout.strip() == b"PONG", timeout=30)
-            time.sleep(3)  # let the worker reconnect and any claim go stale
+            time.sleep(4.5)  # let the worker reconnect and any claim go stale
             services.batch_start(incident=incident, actor=None)  # the DPO clicks again
             wait_for(_finished, timeout=180)
         _assert_one_letter_each(incident, tmp_path)
