@@ -28,7 +28,7 @@ from incidents.vocab import Channel
 
 from .letters import compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack
-from .services import Status, _claim, _finish
+from .services import Status, _claim, _finish, withhold_reason
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -70,13 +70,17 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
     csv_path = Path(default_storage.path(f"{base}.csv"))
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf_path.with_suffix(".pdf.tmp")
-    letters = pages = 0
+    letters = pages = skipped = 0
     with (open(csv_path.with_suffix(".csv.tmp"), "w", newline="", encoding="utf-8") as manifest,
           open(tmp, "wb") as out):
         rows = csv.writer(manifest)
         rows.writerow(MANIFEST_HEADER)
         merger = StreamingPdfMerger(out)
         for notification in pack_letters(pack).iterator(chunk_size=500):
+            if withhold_reason(notification.subject, Channel.LETTER):
+                # Restricted, or marked "do not write", since the letter was generated.
+                skipped += 1
+                continue
             first = pages + 1
             pages += merger.append(default_storage.path(notification.pdf.name))
             letters += 1
@@ -94,6 +98,7 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
     pack.manifest.name = f"{base}.csv"
     pack.pdf_sha256 = digest.hexdigest()
     pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
+    pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
     pack._change_reason = "Print pack built"  # type: ignore[attr-defined]
     pack.save()
     return pack
@@ -136,6 +141,11 @@ def notification_send_email(*, notification_id: int) -> str:
     if token is None:
         return "skipped"
     n = Notification.objects.select_related("subject", "incident", "template").get(pk=notification_id)
+    withheld = withhold_reason(n.subject, Channel.EMAIL)
+    if withheld:  # restricted, or the address removed, since the letter was generated
+        _finish(notification_id, token, f"Withheld: {withheld[1]}", status=Status.WITHHELD,
+                withheld_code=withheld[0], withheld_reason=withheld[1])
+        return "withheld"
     context = letter_context(subject=n.subject, incident=n.incident,
                              plan=NotificationPlan.objects.filter(incident=n.incident).first(),
                              organisation=Organisation.current(), categories=list(DataCategory.objects.all()))

@@ -108,3 +108,33 @@ class OutstandingTests(BaseTestCase):
         self.handler.save()
         services.plan_update(incident=self.incident, actor=self.dpo, fields={"target_date": date(2026, 1, 10)})
         self.assertEqual(delivery.digests_send(today=date(2026, 1, 5)), 0)
+
+
+@isolated_media
+class RecheckTests(BaseTestCase):
+    def setUp(self) -> None:
+        make_organisation()
+        self.incident = make_incident(actor=self.dpo)
+
+    def test_a_person_marked_do_not_write_after_generation_is_left_out_of_the_pack(self) -> None:
+        from incidents import services as incident_services
+        from notifications.models import PrintPack
+
+        keep = make_subject(self.incident, full_name="Keep Me")
+        unsafe = make_subject(self.incident, full_name="Now Unsafe")
+        batch = start_batch(self.incident, self.dpo)
+        generate_all(batch)
+        incident_services.subject_update(subject=unsafe, actor=self.handler, fields={"do_not_write": True})
+        pack = delivery.print_pack_build(pack_id=PrintPack.objects.create(batch=batch).pk)
+        manifest = pack.manifest.open("rb").read().decode()
+        self.assertIn(keep.full_name, manifest)
+        self.assertNotIn("Now Unsafe", manifest)
+        self.assertIn("1 letter(s) left out", pack.last_error)
+
+    def test_a_person_restricted_after_generation_gets_no_email(self) -> None:
+        subject = make_subject(self.incident, preferred_channel="email", email="p@example.org", is_vulnerable=True)
+        generate_all(start_batch(self.incident, self.dpo))
+        services.WITHHOLD_CHECKS.insert(0, lambda s: ("restricted", "Restricted") if s.is_vulnerable else None)
+        self.addCleanup(services.WITHHOLD_CHECKS.pop, 0)
+        self.assertEqual(tasks.send_email.apply(args=[Notification.objects.get(subject=subject).pk]).get(), "withheld")
+        self.assertEqual(len(mail.outbox), 0)
