@@ -220,10 +220,13 @@ def letters(n: int = 1000, workers: int = 1, *, chunk_experiment: bool = False,
             ids = list(batch.notifications.order_by("pk").values_list("pk", flat=True))
             size = tasks.chunk_size()
             chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
+            # Warm WeasyPrint (fontconfig, CSS parsing) in the parent, so both forked pools
+            # start equally warm.
+            html = _html_for(batch)
+            _bare(html[0])
             ours_s, ours_peak = _pool(workers, chunks, tasks.generate_chunk)
             done = Notification.objects.filter(batch=batch, status=Notification.Status.GENERATED).count()
             assert done == n, f"only {done} of {n} letters generated"
-            html = _html_for(batch)
             base_s, base_peak = _pool(workers, html, _bare)
             pack_row = PrintPack.objects.create(batch=batch)
 
