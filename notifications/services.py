@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from breachtracker.pdf import render_pdf
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
@@ -167,8 +167,6 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
     rows = list(unbatched)
     for row in rows:
         row.batch = batch
-    from simple_history.utils import bulk_update_with_history
-
     bulk_update_with_history(rows, Notification, ["batch"], batch_size=500, default_user=actor,
                              default_change_reason=f"Put in batch {batch.pk}")
     batch.total = len(rows)
