@@ -175,13 +175,14 @@ class Notification(models.Model):
         NO_ADDRESS = "no_address", "No usable postal address"
         NO_EMAIL = "no_email", "No usable email address"
         NO_SAFE_CHANNEL = "no_safe_channel", "No safe channel"
+        PERSONAL_CONTACT = "personal_contact", "Phone call or visit chosen"
 
     DONE = (Status.SENT, Status.DELIVERED)
     OUTSTANDING = (Status.PENDING, Status.GENERATING, Status.GENERATED, Status.SENDING, Status.RETURNED,
                    Status.FAILED)
     # Withheld for these reasons, the person must still be told, by phone or in person.
     NEEDS_ANOTHER_CHANNEL = (Withheld.DO_NOT_WRITE, Withheld.NO_ADDRESS, Withheld.NO_EMAIL,
-                             Withheld.NO_SAFE_CHANNEL)
+                             Withheld.NO_SAFE_CHANNEL, Withheld.PERSONAL_CONTACT)
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
     subject = models.OneToOneField(DataSubject, on_delete=models.CASCADE, related_name="notification")

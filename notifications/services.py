@@ -94,7 +94,7 @@ def withhold_reason(subject: DataSubject, channel: str | None = None) -> tuple[s
     if channel in (Channel.PHONE, Channel.IN_PERSON):
         if channel == Channel.PHONE and not subject.phone.strip():
             return Withheld.NO_SAFE_CHANNEL, "Preferred channel is phone but no number is recorded: visit in person."
-        return Withheld.NO_SAFE_CHANNEL, "Preferred channel is a phone call or visit: record the contact."
+        return Withheld.PERSONAL_CONTACT, "Preferred channel is a phone call or visit: record the contact."
     return None
 
 
@@ -305,7 +305,8 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
     if withheld:
         code, reason = withheld
         channel = notification.channel
-        if code in Notification.NEEDS_ANOTHER_CHANNEL and channel in (Channel.LETTER, Channel.EMAIL):
+        unusable = channel in (Channel.LETTER, Channel.EMAIL) or (channel == Channel.PHONE and not subject.phone.strip())
+        if code in Notification.NEEDS_ANOTHER_CHANNEL and unusable:
             channel = safe_alternative(subject)
         _finish(notification_id, token, f"Withheld: {reason}", row=notification, status=Status.WITHHELD,
                 withheld_code=code, withheld_reason=reason, channel=channel)

@@ -206,3 +206,23 @@ class PrintPackTests(BaseTestCase):
         manifest = pack.manifest.open("rb").read().decode()
         self.assertIn("'=HYPERLINK", manifest)
         self.assertLess(manifest.index("M1 1AE"), manifest.index("SW1A 1AA"))
+
+
+@isolated_media
+class ChannelTests(BaseTestCase):
+    def setUp(self) -> None:
+        make_organisation()
+        self.incident = make_incident(actor=self.dpo)
+
+    def test_a_person_who_prefers_a_phone_call_gets_no_letter_and_stays_outstanding(self) -> None:
+        subject = make_subject(self.incident, preferred_channel="phone", phone="0161 496 0000")
+        generate_all(start_batch(self.incident, self.dpo))
+        n = Notification.objects.get(subject=subject)
+        self.assertEqual((n.status, n.withheld_code, n.channel), (Status.WITHHELD, "personal_contact", "phone"))
+        self.assertTrue(Notification.objects.outstanding().filter(pk=n.pk).exists())
+
+    def test_phone_preferred_without_a_number_means_a_visit(self) -> None:
+        subject = make_subject(self.incident, preferred_channel="phone", phone="")
+        generate_all(start_batch(self.incident, self.dpo))
+        n = Notification.objects.get(subject=subject)
+        self.assertEqual((n.withheld_code, n.channel), ("no_safe_channel", "in_person"))
