@@ -226,3 +226,23 @@ class ChannelTests(BaseTestCase):
         generate_all(start_batch(self.incident, self.dpo))
         n = Notification.objects.get(subject=subject)
         self.assertEqual((n.withheld_code, n.channel), ("no_safe_channel", "in_person"))
+
+
+@isolated_media
+class HostileTemplateTests(BaseTestCase):
+    def test_a_template_that_loads_local_files_or_urls_renders_without_them(self) -> None:
+        make_organisation()
+        incident = make_incident(actor=self.dpo)
+        services.template_save(audience="victim", actor=self.dpo, email_subject="x", body=(
+            '<link rel="stylesheet" href="http://127.0.0.1:6379/">'
+            '<style>@import url("file:///etc/passwd");</style>'
+            '<img src="file:///etc/passwd"><img src="../../breachtracker/settings.py">'
+            "<p>Dear {{ person.full_name }}</p>"))
+        subject = make_subject(incident, full_name="Hostile Test")
+        with self.assertLogs("weasyprint", "ERROR") as logs:
+            generate_all(start_batch(incident, self.dpo))
+        n = Notification.objects.get(subject=subject)
+        text = pdf_text(n)
+        self.assertIn("Dear Hostile Test", text)
+        self.assertNotIn("root:", text)
+        self.assertGreaterEqual(sum("refused" in line for line in logs.output), 3)
