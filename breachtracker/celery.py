@@ -13,7 +13,7 @@ app = Celery("breachtracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # The filesystem transport expects its folders to exist.
-for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
     folder = (app.conf.broker_transport_options or {}).get(key)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)

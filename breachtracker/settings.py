@@ -130,6 +130,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded mode has a web process and a worker writing to one file: wait for the
     # lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction starts: a deferred transaction that reads, then
+    # writes while another process writes fails at once with "database is locked" instead of
+    # waiting (seen with two letter workers).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # WAL: readers do not block the writer, and a commit is one fsync instead of several.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -187,6 +193,8 @@ else:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        # Broadcast (control) messages; kombu's default is ./control in the working directory.
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
@@ -196,9 +204,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 3600.0},
+}
 # Uploaded spreadsheets waiting for a confirmation that never came are deleted after a day.
 CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep", "schedule": 3600.0}
+# WeasyPrint's native memory grows ~0.2 MB per letter in a long-lived process: recycle the
+# worker child after this many tasks (a chunk of letters is one task).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 20)
+
+# Letters: how many a chunk task renders, and after how long a worker's claim on a row is
+# considered dead and another worker takes it over.
+NOTIFICATIONS_CHUNK_SIZE = envint("NOTIFICATIONS_CHUNK_SIZE", 25)
+NOTIFICATIONS_CLAIM_STALE_SECONDS = envint("NOTIFICATIONS_CLAIM_STALE_SECONDS", 600)
+NOTIFICATIONS_EMAIL_RETRY_SECONDS = envint("NOTIFICATIONS_EMAIL_RETRY_SECONDS", 60)
 
 # A session ends after SESSION_IDLE_SECONDS without a request, and at the latest after
 # SESSION_COOKIE_AGE, or when the browser closes.
@@ -265,3 +284,7 @@ CELERY_BEAT_SCHEDULE["incident-reminders"] = {
     "task": "incidents.send_reminders",
     "schedule": 60 * 60,
 }
+
+# History rows may carry a reason (a withholding reason, an undo); some are longer than
+# simple-history's default 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

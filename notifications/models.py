@@ -1,1 +1,293 @@
-"""Notifications to affected people: the outbox, letters, channels and deadlines (to come)."""
+"""Notifications to affected people: letter templates, the outbox, batches, print packs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from incidents.models import DataSubject, Incident
+from incidents.vocab import ROLES, Channel
+
+
+class Audience(models.TextChoices):
+    VICTIM = "victim", "Victim"
+    WITNESS = "witness", "Witness"
+    SUSPECT = "suspect", "Suspect"
+    STAFF = "staff", "Officer or staff member"
+    GENERAL = "general", "Anyone else"
+
+
+# A person with several roles gets the first audience in this order: a victim who is also a
+# witness is written to as a victim.
+AUDIENCE_BY_ROLE = (
+    ("victim", Audience.VICTIM),
+    ("complainant", Audience.VICTIM),
+    ("witness", Audience.WITNESS),
+    ("suspect", Audience.SUSPECT),
+    ("officer_staff", Audience.STAFF),
+)
+
+
+def audience_for(subject: DataSubject) -> str:
+    for code, audience in AUDIENCE_BY_ROLE:
+        if subject.roles & (1 << ROLES[code].bit):
+            return audience
+    return Audience.GENERAL
+
+
+class LetterTemplateQuerySet(models.QuerySet["LetterTemplate"]):
+    def current(self) -> dict[str, LetterTemplate]:
+        """The latest version of each audience's template, by audience."""
+        latest = self.values("audience").annotate(v=Max("version"))
+        wanted = Q()
+        for row in latest:
+            wanted |= Q(audience=row["audience"], version=row["v"])
+        return {t.audience: t for t in self.filter(wanted)} if latest else {}
+
+
+class LetterTemplate(models.Model):
+    """One version of the letter for one audience. Editing saves a new version; old ones stay
+    so every notification can show exactly what was sent."""
+
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    version = models.PositiveIntegerField()
+    email_subject = models.CharField(max_length=200)
+    body = models.TextField(help_text="The letter, in HTML with placeholders from the fixed list.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = LetterTemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["audience", "-version"]
+        constraints = [models.UniqueConstraint(fields=["audience", "version"], name="one_template_version")]
+
+    def __str__(self) -> str:
+        return f"{self.get_audience_display()} letter, version {self.version}"
+
+
+class NotificationPlan(models.Model):
+    """What the DPO decided about telling people for one incident: the target date and the
+    incident-wide wording every letter carries."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="notification_plan")
+    target_date = models.DateField("tell everyone by", null=True, blank=True)
+    consequences = models.TextField("likely consequences", blank=True)
+    measures = models.TextField("what we have done", blank=True)
+    advice = models.TextField("what the person can do", blank=True)
+    support = models.TextField("who can support them", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Notification plan for {self.incident_id}"
+
+
+class Batch(models.Model):
+    """One press of “generate letters” by the DPO."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notification_batches")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    total = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} of {self.incident_id}"
+
+    def progress(self) -> dict[str, int | bool]:
+        counts = self.notifications.aggregate(
+            total=Count("id"),
+            waiting=Count("id", filter=Q(status__in=[Notification.Status.PENDING, Notification.Status.GENERATING])),
+            withheld=Count("id", filter=Q(status=Notification.Status.WITHHELD)),
+            failed=Count("id", filter=Q(status=Notification.Status.FAILED)),
+        )
+        done = counts["total"] - counts["waiting"]
+        return {**counts, "done": done, "finished": counts["waiting"] == 0,
+                "percent": round(100 * done / counts["total"]) if counts["total"] else 100}
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def outstanding(self) -> NotificationQuerySet:
+        """People not yet told who should be: withheld only for want of a safe channel counts."""
+        return self.filter(
+            Q(status__in=Notification.OUTSTANDING)
+            | Q(status=Notification.Status.WITHHELD, withheld_code__in=Notification.NEEDS_ANOTHER_CHANNEL)
+        )
+
+    def overdue(self, today: date | None = None) -> NotificationQuerySet:
+        today = today or timezone.localdate()
+        return self.outstanding().filter(incident__notification_plan__target_date__lt=today)
+
+    def progress(self) -> dict[str, int]:
+        """Counts by status, channel and role (done / total) in one aggregate query."""
+        sums: dict[str, object] = {"total": Count("id")}
+        for status in Notification.Status:
+            sums[f"status_{status.value}"] = Count("id", filter=Q(status=status))
+        for code, _label in Channel.CHOICES:
+            sums[f"channel_{code}"] = Count("id", filter=Q(channel=code))
+            sums[f"channel_{code}_done"] = Count("id", filter=Q(channel=code, status__in=Notification.DONE))
+        for role in ROLES.values():
+            bit = 1 << role.bit
+            sums[f"role_{role.code}"] = Coalesce(Sum(F("subject__roles").bitand(bit)), 0)
+            sums[f"role_{role.code}_done"] = Coalesce(
+                Sum(F("subject__roles").bitand(bit), filter=Q(status__in=Notification.DONE)), 0)
+        row = self.aggregate(**sums)  # type: ignore[arg-type]
+        for role in ROLES.values():
+            row[f"role_{role.code}"] //= 1 << role.bit
+            row[f"role_{role.code}_done"] //= 1 << role.bit
+        return row
+
+
+class Notification(models.Model):
+    """The outbox: one row per affected person and incident, tracked until they are told."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        GENERATING = "generating", "Generating"
+        GENERATED = "generated", "Generated"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered / told"
+        RETURNED = "returned", "Returned"
+        FAILED = "failed", "Failed"
+        WITHHELD = "withheld", "Withheld"
+
+    class Withheld(models.TextChoices):
+        RESTRICTED = "restricted", "Restricted (DPA 2018 Part 3)"
+        EXEMPT = "exempt", "Exempt (Art. 34(3))"
+        NOT_REQUIRED = "not_required", "Decided not to tell (no duty)"
+        DO_NOT_WRITE = "do_not_write", "Do not write to this address"
+        NO_ADDRESS = "no_address", "No usable postal address"
+        NO_EMAIL = "no_email", "No usable email address"
+        NO_SAFE_CHANNEL = "no_safe_channel", "No safe channel"
+        PERSONAL_CONTACT = "personal_contact", "Phone call or visit chosen"
+
+    DONE = (Status.SENT, Status.DELIVERED)
+    OUTSTANDING = (Status.PENDING, Status.GENERATING, Status.GENERATED, Status.SENDING, Status.RETURNED,
+                   Status.FAILED)
+    # Withheld for these reasons, the person must still be told, by phone or in person.
+    NEEDS_ANOTHER_CHANNEL = (Withheld.DO_NOT_WRITE, Withheld.NO_ADDRESS, Withheld.NO_EMAIL,
+                             Withheld.NO_SAFE_CHANNEL, Withheld.PERSONAL_CONTACT)
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.OneToOneField(DataSubject, on_delete=models.CASCADE, related_name="notification")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    channel = models.CharField(max_length=20, choices=Channel.CHOICES, default=Channel.LETTER)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    previous_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    withheld_code = models.CharField(max_length=20, choices=Withheld.choices, blank=True)
+    withheld_reason = models.CharField(max_length=300, blank=True)
+    template = models.ForeignKey(LetterTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pdf = models.FileField(upload_to="letters/", blank=True, max_length=200)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    # Who holds the row while generating or sending, and since when (a crashed worker's claim
+    # goes stale and another worker takes the row over).
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField("contact outcome", max_length=300, blank=True)
+    # Bumped by every tick: a form carries the version it was loaded at, so a second person
+    # ticking the same row is told it changed instead of silently overwriting.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["subject__full_name", "pk"]
+        indexes = [models.Index(fields=["incident", "status"])]
+
+    def __str__(self) -> str:
+        return f"Notification {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_outstanding(self) -> bool:
+        return self.status in self.OUTSTANDING or (
+            self.status == self.Status.WITHHELD and self.withheld_code in self.NEEDS_ANOTHER_CHANNEL)
+
+    @staticmethod
+    def new_token() -> uuid.UUID:
+        return uuid.uuid4()
+
+
+class ContactAttempt(models.Model):
+    """A phone call or visit by staff, with its outcome."""
+
+    class Outcome(models.TextChoices):
+        TOLD = "told", "Spoke to the person and told them"
+        NO_ANSWER = "no_answer", "No answer"
+        MESSAGE = "message", "Left a message asking them to call back (no details)"
+        WRONG_NUMBER = "wrong_number", "Wrong number or address"
+        DECLINED = "declined", "Person declined to talk"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(max_length=20, choices=[c for c in Channel.CHOICES if c[0] in ("phone", "in_person")])
+    contacted_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-contacted_at"]
+
+
+class PrintPack(models.Model):
+    """One merged PDF of a batch's letters in postcode order, with a manifest for the post room."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="print_packs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BUILDING)
+    pdf = models.FileField(upload_to="packs/", blank=True, max_length=200)
+    manifest = models.FileField(upload_to="packs/", blank=True, max_length=200)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    letters = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class DigestSent(models.Model):
+    """A daily digest sent to a handler: the unique row makes it once per person per day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    overdue = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_per_day")]

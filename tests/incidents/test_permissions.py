@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from incidents import services
 from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
+from tests.notifications.helpers import isolated_media, make_generated_letter
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
 READ = {"dpo", "handler", "auditor"}
@@ -47,6 +48,20 @@ MATRIX: dict[str, set[str]] = {
     "submission_create": DPO_ONLY,
     "disclosure_check": EDIT,
     "incident_disclosure_check": EDIT,
+    # notifications (issue 5)
+    "notification_list": READ,
+    "notification_plan": DPO_ONLY,
+    "batch_start": DPO_ONLY,
+    "batch_progress": READ,
+    "notification_bulk": EDIT,
+    "outstanding_csv": READ,
+    "print_packs": EDIT,
+    "print_pack_download": READ,
+    "notification_detail": READ,
+    "notification_mark": EDIT,
+    "notification_pdf": READ,
+    "letter_templates": READ,
+    "letter_template_edit": DPO_ONLY,
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
@@ -64,6 +79,7 @@ def _names(patterns: list[Any], namespace: str | None = None) -> set[str]:
     return found
 
 
+@isolated_media
 class PermissionMatrixTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
@@ -80,6 +96,7 @@ class PermissionMatrixTests(BaseTestCase):
             incident=cls.incident, created_by=cls.dpo, file_name="people.csv", file_sha256="0" * 64,
             file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
             status=SubjectImport.Status.VALIDATED)
+        cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -96,6 +113,11 @@ class PermissionMatrixTests(BaseTestCase):
             "subject_import_upload": [ref], "subject_import_template": [ref],
             **{name: [ref, self.subject_import.pk] for name in (
                 "subject_import_mapping", "subject_import_detail", "subject_import_progress", "subject_import_report")},
+            "notification_list": [ref], "notification_plan": [ref], "batch_start": [ref],
+            "batch_progress": [ref, self.batch.pk], "notification_bulk": [ref], "outstanding_csv": [ref],
+            "print_packs": [ref], "print_pack_download": [ref, self.pack.pk, "pdf"],
+            "notification_detail": [ref, self.notification.pk], "notification_mark": [ref, self.notification.pk],
+            "notification_pdf": [ref, self.notification.pk], "letter_template_edit": ["victim"],
         }
         return reverse(name, args=args.get(name, []))
 

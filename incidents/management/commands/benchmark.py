@@ -246,8 +246,20 @@ def run_import(command: BaseCommand, options: dict[str, Any]) -> str:
         return line
 
 
+def run_letters(command: BaseCommand, options: dict[str, Any]) -> str:
+    """Letters through the real path vs bare WeasyPrint (notifications/benchmarks.py)."""
+    from notifications.benchmarks import letters
+
+    results = letters(options["letters"], options["workers"], chunk_experiment=options["chunk_experiment"],
+                      pack=options["pack"])
+    peak = max(results.get("ours_peak_mb", 0), results.get("pack_peak_mb", 0))
+    return (f"letters: ratio={results['ours'] / results['baseline']:.2f} ours={results['ours']:.1f} "
+            f"baseline={results['baseline']:.1f} peak_mb={peak:.0f}")
+
+
 BENCHMARKS: dict[str, Callable[[BaseCommand, dict[str, Any]], str]] = {
     "import": run_import,
+    "letters": run_letters,
 }
 CHILDREN: dict[str, Callable[[Path], dict[str, Any]]] = {"baseline": child_baseline, "ours": child_ours}
 
@@ -260,6 +272,11 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=100_000, help="rows in the synthetic file (import)")
         parser.add_argument("--no-scaling", dest="scaling", action="store_false",
                             help="only the given size, not also a tenth and a half of it")
+        parser.add_argument("--letters", type=int, default=1000, help="letters to generate (letters)")
+        parser.add_argument("--workers", type=int, default=1, help="worker processes (letters)")
+        parser.add_argument("--chunk-experiment", action="store_true",
+                            help="also time rendering N letters per WeasyPrint document (letters)")
+        parser.add_argument("--pack", type=int, default=0, help="also build a print pack of N letters (letters)")
         parser.add_argument("--child", choices=list(CHILDREN), help=argparse_suppress())
         parser.add_argument("--file", help=argparse_suppress())
 

@@ -1,0 +1,198 @@
+"""HTML to PDF with WeasyPrint, fetching only our own static files.
+
+Every PDF the app makes (letters, ICO reports, disclosure findings) goes through
+`render_pdf`. Templates may contain text typed by users (a DPO's letter template, a person's
+name), so the renderer must never reach the file system, the network or the host's loopback
+services: one `StaticOnlyFetcher` serves files under `static/` and refuses everything else
+(other schemes, hosts, paths outside the folder, `..` tricks, symlinks out, huge files).
+
+WeasyPrint 70 wants `url_fetcher` to be a `URLFetcher` instance (a plain function that raises
+crashes the render), and building one per render costs ~20% per letter, so one instance is
+shared by every render in the process.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# A static asset larger than this (fonts included) is refused rather than read into memory.
+MAX_ASSET_BYTES = 5 * 1024 * 1024
+
+
+class RefusedURL(ValueError):
+    """A document asked for something outside our static folder. WeasyPrint skips the asset."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves `file://` URLs inside one folder; refuses every other URL."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=False)
+        self.root = Path(os.path.realpath(root))
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        path = self.resolve(url)
+        size = path.stat().st_size
+        if size > MAX_ASSET_BYTES:
+            raise RefusedURL(f"refused {url[:100]!r}: {size} bytes is too large")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    def resolve(self, url: str) -> Path:
+        """The file a URL names, if it is a regular file under the root; RefusedURL otherwise."""
+        # Only the start of the URL goes into messages: a data: URL can be megabytes long.
+        shown = url[:100]
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise RefusedURL(f"refused {shown!r}: malformed URL") from None
+        if parts.scheme.lower() != "file":
+            raise RefusedURL(f"refused {shown!r}: only our own static files are served")
+        if parts.netloc not in ("", "localhost"):
+            raise RefusedURL(f"refused {shown!r}: file URLs on another host")
+        if parts.query:
+            raise RefusedURL(f"refused {shown!r}: query strings are not served")
+        raw = unquote(parts.path)
+        if "\x00" in raw:
+            raise RefusedURL(f"refused {shown!r}: NUL in path")
+        # realpath resolves `..` and symlinks, so the containment check sees the real file.
+        path = Path(os.path.realpath(raw))
+        if path != self.root and self.root not in path.parents:
+            raise RefusedURL(f"refused {shown!r}: outside the static folder")
+        if not path.is_file():
+            raise RefusedURL(f"refused {shown!r}: no such file")
+        return path
+
+
+def static_root() -> Path:
+    return Path(settings.BASE_DIR) / "static"
+
+
+def static_base_url() -> str:
+    """The base URL for print templates: `{% static %}`-free relative links resolve here."""
+    return static_root().as_uri() + "/"
+
+
+_fetcher: StaticOnlyFetcher | None = None
+
+
+def fetcher() -> StaticOnlyFetcher:
+    """The one fetcher of this process (created on first use)."""
+    global _fetcher
+    if _fetcher is None or _fetcher.root != Path(os.path.realpath(static_root())):
+        _fetcher = StaticOnlyFetcher(static_root())
+    return _fetcher
+
+
+def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    """Render an HTML document to PDF bytes. Links resolve against our static folder."""
+    document = HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher())
+    return document.write_pdf()
+
+
+def render_pdf_parts(html: str, *, anchors: list[str], base_url: str | None = None) -> list[bytes]:
+    """Render one document holding several letters, then split it into one PDF per letter.
+
+    Each letter must start on a new page with an element whose id is in `anchors`, in order.
+    Used by the benchmark's chunk-size experiment.
+    """
+    document = HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher()).render()
+    starts: list[int] = []
+    for index, page in enumerate(document.pages):
+        if any(anchor in page.anchors for anchor in anchors[len(starts):len(starts) + 1]):
+            starts.append(index)
+    if len(starts) != len(anchors):
+        raise ValueError(f"found {len(starts)} of {len(anchors)} letter anchors")
+    ends = [*starts[1:], len(document.pages)]
+    return [document.copy(document.pages[s:e]).write_pdf() for s, e in zip(starts, ends, strict=True)]
+
+
+class StreamingPdfMerger:
+    """Concatenate PDFs into one file page by page, holding only object offsets in memory.
+
+    pypdf's PdfWriter keeps every page's objects (fonts, content streams) until it writes, so
+    a 10,000-letter pack would sit in memory whole. Here each input is cloned into a small
+    throwaway writer, its objects renumbered and written straight to the output, and only
+    the byte offsets and the page object numbers are kept for the xref table and page tree.
+
+        with open(path, "wb") as out:
+            merger = StreamingPdfMerger(out)
+            for letter in letters:
+                merger.append(letter)   # returns the letter's page count
+            merger.close()
+    """
+
+    CATALOG, PAGES = 1, 2
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.offsets: list[int] = [0, 0]  # objects 1 (catalog) and 2 (page tree) come last
+        self.kids: list[int] = []
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def append(self, source: Any) -> int:
+        from pypdf import PdfReader, PdfWriter
+
+        reader = PdfReader(source)
+        scratch = PdfWriter()
+        for page in reader.pages:
+            scratch.add_page(page)
+        # The scratch writer's own catalog, info and page tree are replaced by ours. (pypdf
+        # internals: the version is pinned in requirements.txt and tests cover the output.)
+        own = {scratch._root_object.indirect_reference.idnum}  # noqa: SLF001
+        if scratch._info_obj is not None:  # noqa: SLF001
+            own.add(scratch._info_obj.idnum)  # noqa: SLF001
+        pages_id = scratch._pages.idnum  # noqa: SLF001
+        mapping = {pages_id: self.PAGES}
+        numbered = []
+        for idnum, obj in enumerate(scratch._objects, start=1):  # noqa: SLF001
+            if obj is None or idnum in own or idnum == pages_id:
+                continue
+            mapping[idnum] = len(self.offsets) + 1 + len(numbered)
+            numbered.append((idnum, obj))
+        for idnum, obj in numbered:
+            _renumber(obj, mapping)
+            self.offsets.append(self.out.tell())
+            self.out.write(f"{mapping[idnum]} 0 obj\n".encode())
+            obj.write_to_stream(self.out)
+            self.out.write(b"\nendobj\n")
+        for page in scratch.pages:
+            self.kids.append(mapping[page.indirect_reference.idnum])
+        return len(reader.pages)
+
+    def close(self) -> None:
+        self.offsets[self.CATALOG - 1] = self.out.tell()
+        self.out.write(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+        self.offsets[self.PAGES - 1] = self.out.tell()
+        self.out.write(b"2 0 obj\n<< /Type /Pages /Count %d /Kids [" % len(self.kids))
+        for start in range(0, len(self.kids), 1000):
+            self.out.write(" ".join(f"{k} 0 R" for k in self.kids[start:start + 1000]).encode() + b" ")
+        self.out.write(b"] >>\nendobj\n")
+        xref = self.out.tell()
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1))
+        for offset in self.offsets:
+            self.out.write(b"%010d 00000 n \n" % offset)
+        self.out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(self.offsets) + 1, xref))
+
+
+def _renumber(obj: Any, mapping: dict[int, int]) -> Any:
+    """Point every indirect reference inside `obj` at its new object number (in place)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    if isinstance(obj, IndirectObject):
+        return IndirectObject(mapping[obj.idnum], 0, None)  # type: ignore[arg-type]
+    if isinstance(obj, DictionaryObject):
+        for key, value in list(dict.items(obj)):
+            dict.__setitem__(obj, key, _renumber(value, mapping))
+    elif isinstance(obj, ArrayObject):
+        for index, value in enumerate(list.__iter__(obj)):
+            list.__setitem__(obj, index, _renumber(value, mapping))
+    return obj

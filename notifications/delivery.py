@@ -1,0 +1,252 @@
+"""Getting letters out: print packs for the post room, email, the handlers' daily digest."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import smtplib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives, send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from breachtracker.pdf import StreamingPdfMerger
+from incidents.models import DataCategory, Organisation
+from incidents.vocab import Channel
+
+from .letters import compile_letter, letter_context, render_email
+from .models import DigestSent, Notification, NotificationPlan, PrintPack
+from .services import Status, _claim, _finish, withhold_reason
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: formulas (=, +, -, @ …) are neutralised."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_line(values: list[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([safe_cell(v) for v in values])
+    return buffer.getvalue()
+
+
+# --- print packs ----------------------------------------------------------------------------
+
+MANIFEST_HEADER = ["sequence", "first page", "pages", "notification", "reference", "name",
+                   "address line 1", "address line 2", "town", "postcode"]
+
+
+def pack_letters(pack: PrintPack) -> Any:
+    return (pack.batch.notifications.filter(channel=Channel.LETTER, status__in=[Status.GENERATED, Status.SENT])
+            .exclude(pdf="").select_related("subject")
+            .order_by("subject__postcode", "subject__full_name", "pk"))
+
+
+def print_pack_build(*, pack_id: int) -> PrintPack:
+    """Merge a batch's letters into one PDF in postcode order, with a manifest CSV.
+
+    Streamed: rows come from the database in chunks, each letter is read from disk, copied
+    into the output file and forgotten (StreamingPdfMerger keeps only object offsets).
+    """
+    pack = PrintPack.objects.select_related("batch__incident").get(pk=pack_id)
+    reference = pack.batch.incident.reference
+    base = f"packs/{reference}/batch-{pack.batch_id}-pack-{pack.pk}"
+    pdf_path = Path(default_storage.path(f"{base}.pdf"))
+    csv_path = Path(default_storage.path(f"{base}.csv"))
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pdf_path.with_suffix(".pdf.tmp")
+    letters = pages = skipped = 0
+    with (open(csv_path.with_suffix(".csv.tmp"), "w", newline="", encoding="utf-8") as manifest,
+          open(tmp, "wb") as out):
+        rows = csv.writer(manifest)
+        rows.writerow(MANIFEST_HEADER)
+        merger = StreamingPdfMerger(out)
+        for notification in pack_letters(pack).iterator(chunk_size=500):
+            if withhold_reason(notification.subject, Channel.LETTER):
+                # Restricted, or marked "do not write", since the letter was generated.
+                skipped += 1
+                continue
+            first = pages + 1
+            pages += merger.append(default_storage.path(notification.pdf.name))
+            letters += 1
+            s = notification.subject
+            rows.writerow([safe_cell(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
+                                                  s.full_name, s.address_line_1, s.address_line_2, s.town, s.postcode)])
+        merger.close()
+    os.replace(tmp, pdf_path)
+    os.replace(csv_path.with_suffix(".csv.tmp"), csv_path)
+    digest = hashlib.sha256()
+    with open(pdf_path, "rb") as done:
+        for block in iter(lambda: done.read(1 << 20), b""):
+            digest.update(block)
+    pack.pdf.name = f"{base}.pdf"
+    pack.manifest.name = f"{base}.csv"
+    pack.pdf_sha256 = digest.hexdigest()
+    pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
+    pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
+    pack._change_reason = "Print pack built"  # type: ignore[attr-defined]
+    pack.save()
+    return pack
+
+
+@transaction.atomic
+def print_pack_request(*, batch: Any, actor: Any) -> PrintPack:
+    pack = PrintPack(batch=batch, created_by=actor)
+    pack._history_user = actor  # type: ignore[attr-defined]
+    pack.save()
+    from .tasks import build_print_pack
+
+    build_print_pack.delay_on_commit(pack.pk)
+    return pack
+
+
+# --- email ----------------------------------------------------------------------------------
+
+class TransientEmailError(Exception):
+    """The mail server may accept it later: retry with backoff."""
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError,
+                            TimeoutError, OSError))
+
+
+def notification_send_email(*, notification_id: int) -> str:
+    """Send one generated email notification with its PDF attached.
+
+    At most once: a row claimed for sending by a worker that then died stays `sending` for a
+    person to check, because the mail may have left before the crash.
+    """
+    token = _claim(notification_id, from_status=Status.GENERATED, to_status=Status.SENDING,
+                   allow_stale=False, channel=Channel.EMAIL)
+    if token is None:
+        return "skipped"
+    n = Notification.objects.select_related("subject", "incident", "template").get(pk=notification_id)
+    withheld = withhold_reason(n.subject, Channel.EMAIL)
+    if withheld:  # restricted, or the address removed, since the letter was generated
+        _finish(notification_id, token, f"Withheld: {withheld[1]}", status=Status.WITHHELD,
+                withheld_code=withheld[0], withheld_reason=withheld[1])
+        return "withheld"
+    context = letter_context(subject=n.subject, incident=n.incident,
+                             plan=NotificationPlan.objects.filter(incident=n.incident).first(),
+                             organisation=Organisation.current(), categories=list(DataCategory.objects.all()))
+    subject, text, html = render_email(letter=n.template, context=context, compiled=compile_letter(n.template.body))
+    message = EmailMultiAlternatives(subject, text, to=[n.subject.email])
+    message.attach_alternative(html, "text/html")
+    with default_storage.open(n.pdf.name, "rb") as pdf:
+        message.attach(f"{n.incident.reference}-letter.pdf", pdf.read(), "application/pdf")
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - classified below; anything unknown is permanent
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if _is_transient(exc):
+            _finish(notification_id, token, "Email: temporary failure", status=Status.GENERATED, last_error=error)
+            raise TransientEmailError(error) from exc
+        _finish(notification_id, token, "Email: permanent failure", status=Status.FAILED, last_error=error)
+        return "failed"
+    _finish(notification_id, token, "Email sent", status=Status.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def notification_email_give_up(*, notification_id: int, error: str) -> None:
+    """Retries used up on a temporary failure: record it as failed (with history)."""
+    with transaction.atomic():
+        row = (Notification.objects.select_for_update()
+               .filter(pk=notification_id, status=Status.GENERATED, channel=Channel.EMAIL).first())
+        if row is None:
+            return
+        row.status = Status.FAILED
+        row.last_error = f"Gave up after retries: {error}"[:500]
+        row.version += 1
+        row._change_reason = "Email: gave up after retries"  # type: ignore[attr-defined]
+        row.save()
+
+
+def print_pack_fail(*, pack_id: int, error: str) -> None:
+    pack = PrintPack.objects.get(pk=pack_id)
+    pack.status, pack.last_error = PrintPack.Status.FAILED, error[:500]
+    pack._change_reason = "Print pack failed"  # type: ignore[attr-defined]
+    pack.save()
+
+
+# --- the daily digest -----------------------------------------------------------------------
+
+# More sections for the digest: each takes the handler and returns lines (e.g. "restrictions
+# due for review", from the assessment work). Empty lists are left out.
+def _restrictions_due(user: Any, today: date) -> list[str]:
+    """Restrictions on telling people, in the handler's incidents, whose review date has come."""
+    from incidents.models import Restriction
+
+    due = (Restriction.objects.due_for_review(today).filter(incident__handler=user)
+           .select_related("incident").order_by("review_date", "pk"))
+    return [f"{r.incident.reference}: restriction {r.pk}, review due {r.review_date:%d %b %Y}" for r in due]
+
+
+DIGEST_SECTIONS: list[tuple[str, Callable[[Any, date], list[str]]]] = [
+    ("Restrictions due for review", _restrictions_due),
+]
+
+
+def _overdue_by_handler(today: date) -> dict[int, list[tuple[str, str, int]]]:
+    rows = (Notification.objects.overdue(today).filter(incident__handler__isnull=False)
+            .values("incident__handler", "incident__reference", "incident__title")
+            .annotate(n=Count("id")).order_by("incident__reference"))
+    found: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for row in rows:
+        found[row["incident__handler"]].append((row["incident__reference"], row["incident__title"], row["n"]))
+    return found
+
+
+def digests_send(*, today: date | None = None) -> int:
+    """Email each handler with overdue notifications once today. Returns how many were sent."""
+    today = today or timezone.localdate()
+    overdue = _overdue_by_handler(today)
+    sent = 0
+    for user in get_user_model().objects.filter(pk__in=list(overdue)).exclude(email=""):
+        extra = [(title, lines) for title, section in DIGEST_SECTIONS if (lines := section(user, today))]
+        try:
+            with transaction.atomic():
+                DigestSent.objects.create(user=user, day=today, overdue=sum(n for *_, n in overdue[user.pk]))
+                context = {"user": user, "today": today, "incidents": overdue[user.pk], "extra": extra,
+                           "site": settings.BREACHTRACKER_BASE_URL.rstrip("/")}
+                send_mail(render_to_string("emails/digest-subject.txt", context).strip(),
+                          render_to_string("emails/digest-body.txt", context), None, [user.email],
+                          html_message=render_to_string("emails/digest-body.html", context))
+        except IntegrityError:
+            continue  # already sent today (another beat, a retry)
+        sent += 1
+    return sent
+
+
+def outstanding_rows(incident: Any) -> Iterator[str]:
+    """The outstanding people of an incident as CSV lines, for the phone team."""
+    yield csv_line(["name", "reference", "roles", "phone", "email", "channel", "status", "reason",
+                    "attempts", "last outcome", "target date"])
+    plan = NotificationPlan.objects.filter(incident=incident).first()
+    target = plan.target_date.isoformat() if plan and plan.target_date else ""
+    rows = (Notification.objects.outstanding().filter(incident=incident).select_related("subject")
+            .order_by("subject__full_name", "pk"))
+    for n in rows.iterator(chunk_size=500):
+        s = n.subject
+        yield csv_line([s.full_name, s.reference, ", ".join(r.label for r in s.role_list), s.phone, s.email,
+                        n.get_channel_display(), n.get_status_display(), n.withheld_reason or n.last_error,
+                        n.attempts, n.outcome, target])

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from .letters import TemplateRefused, compile_letter
+from .models import ContactAttempt, LetterTemplate, NotificationPlan
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPlan
+        fields = ["target_date", "consequences", "measures", "advice", "support"]
+        widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"target_date": "The date by which everyone should have been told. Set when you decide to notify."}
+
+
+class LetterTemplateForm(forms.ModelForm):
+    class Meta:
+        model = LetterTemplate
+        fields = ["email_subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "font-monospace"})}
+
+    def _check(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        try:
+            compile_letter(value)
+        except TemplateRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return value
+
+    def clean_body(self) -> str:
+        return self._check("body")
+
+    def clean_email_subject(self) -> str:
+        return self._check("email_subject")
+
+
+MARK_CHOICES = [("sent", "Sent"), ("delivered", "Delivered / told"), ("returned", "Returned"),
+                ("failed", "Failed"), ("undo", "Undo the last change")]
+
+
+class MarkForm(forms.Form):
+    action = forms.ChoiceField(choices=MARK_CHOICES)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(choices=[("phone", "Phone call"), ("in_person", "In person")])
+    contacted_at = forms.DateTimeField(label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    outcome = forms.ChoiceField(choices=ContactAttempt.Outcome.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
+                           help_text="No sensitive detail: what was agreed, any follow-up.")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_contacted_at(self) -> Any:
+        value = self.cleaned_data["contacted_at"]
+        if value > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError("The contact cannot be in the future.")
+        return value
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=MARK_CHOICES)

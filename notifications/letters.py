@@ -1,0 +1,226 @@
+"""Letter templates in a sandboxed Django template engine, and the letters they make.
+
+A DPO edits letter templates in the app. They are Django templates, but compiled by a
+separate engine with no tag libraries, checked node by node against a fixed list of tags,
+filters and placeholders, and rendered with a context of plain strings and lists built for one
+person: no model instance, no settings, no loaders, so a template cannot reach files, settings
+or anyone else's data. Autoescaping is on: a person's name with markup prints as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
+from django.template.defaulttags import CommentNode, ForNode, IfNode
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+
+from incidents.models import DataCategory, DataSubject, Incident, Organisation
+
+from .models import LetterTemplate, NotificationPlan
+
+# The placeholders a template may use, documented on the template editing page.
+PLACEHOLDERS: dict[str, str] = {
+    "person.full_name": "the person's full name",
+    "person.address_lines": "their postal address, as a list of lines",
+    "person.reference": "their reference in the source system (may be empty)",
+    "person.roles": "their roles in the incident, as a list (e.g. Victim, Witness)",
+    "person.categories": "the kinds of THEIR OWN data that were exposed, as a list",
+    "incident.reference": "the incident reference, e.g. BR-2026-0001",
+    "incident.what_happened": "what happened, in the words recorded on the incident",
+    "incident.occurred": "when it happened (date or range), or empty",
+    "incident.discovered": "the date it was discovered",
+    "plan.consequences": "likely consequences (from the notification plan)",
+    "plan.measures": "what we have done (from the notification plan)",
+    "plan.advice": "what the person can do (from the notification plan)",
+    "plan.support": "who can support them (from the notification plan)",
+    "organisation.name": "the controller's name",
+    "organisation.address_lines": "the controller's registered address, as a list of lines",
+    "dpo.name": "the DPO's name",
+    "dpo.email": "the DPO's email address",
+    "dpo.phone": "the DPO's phone number",
+    "dpo.address_lines": "the DPO's postal address, as a list of lines",
+    "today": "today's date, e.g. 24 November 2026",
+}
+# Placeholders that are lists, so may follow `{% for x in ... %}`.
+LIST_PLACEHOLDERS = {name for name in PLACEHOLDERS if name.endswith(("_lines", "roles", "categories"))}
+ALLOWED_FILTERS = {"linebreaksbr", "linebreaks", "upper", "lower", "title", "capfirst", "default",
+                   "join", "length", "pluralize", "yesno", "first", "last"}
+FORLOOP_NAMES = {"forloop.counter", "forloop.counter0", "forloop.first", "forloop.last"}
+
+# No tag libraries: {% load %} of anything fails. The builtins still define tags such as
+# {% include %}, {% url %} and {% debug %}; the node check below refuses them.
+ENGINE = Engine(debug=True, autoescape=True, libraries={}, loaders=[], string_if_invalid="",
+                app_dirs=False, dirs=[])
+
+
+class TemplateRefused(ValueError):
+    def __init__(self, line: int | None, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(f"Line {line}: {reason}" if line else reason)
+
+
+@dataclass
+class _Scope:
+    loop_names: frozenset[str] = frozenset()
+
+
+def compile_letter(source: str) -> Template:
+    """Compile a letter template, or raise TemplateRefused naming the line and the reason."""
+    if len(source) > 100_000:
+        raise TemplateRefused(None, "the template is longer than 100,000 characters")
+    try:
+        template = Template(source, engine=ENGINE)
+    except TemplateSyntaxError as exc:
+        debug = getattr(exc, "template_debug", None) or {}
+        raise TemplateRefused(debug.get("line"), f"invalid template syntax: {exc}") from None
+    _check_nodes(template.nodelist, _Scope())
+    return template
+
+
+def _line(node: Node) -> int | None:
+    token = getattr(node, "token", None)
+    return getattr(token, "lineno", None)
+
+
+def _check_nodes(nodes: Any, scope: _Scope) -> None:
+    for node in nodes:
+        line = _line(node)
+        if isinstance(node, (TextNode, CommentNode)):
+            continue
+        if isinstance(node, VariableNode):
+            _check_expression(node.filter_expression, scope, line)
+        elif isinstance(node, IfNode):
+            for condition, nodelist in node.conditions_nodelists:
+                if condition is not None:
+                    _check_condition(condition, scope, line)
+                _check_nodes(nodelist, scope)
+        elif isinstance(node, ForNode):
+            _check_expression(node.sequence, scope, line, want_list=True)
+            inner = _Scope(scope.loop_names | frozenset(node.loopvars))
+            _check_nodes(node.nodelist_loop, inner)
+            _check_nodes(node.nodelist_empty, scope)
+        else:
+            name = type(node).__name__.removesuffix("Node").lower() or "this"
+            raise TemplateRefused(line, f"the {{% {name} %}} tag is not allowed in letters "
+                                        "(allowed tags: if, for, comment)")
+
+
+def _check_condition(condition: Any, scope: _Scope, line: int | None) -> None:
+    value = getattr(condition, "value", None)
+    if isinstance(value, FilterExpression):
+        _check_expression(value, scope, line)
+    for part in ("first", "second"):
+        child = getattr(condition, part, None)
+        if child is not None:
+            _check_condition(child, scope, line)
+
+
+def _check_expression(expression: FilterExpression, scope: _Scope, line: int | None,
+                      want_list: bool = False) -> None:
+    _check_variable(expression.var, scope, line, want_list)
+    for func, args in expression.filters:
+        name = getattr(func, "_filter_name", func.__name__)
+        if name not in ALLOWED_FILTERS:
+            raise TemplateRefused(line, f"the filter “{name}” is not allowed (allowed: "
+                                        f"{', '.join(sorted(ALLOWED_FILTERS))})")
+        for is_variable, arg in args:
+            if is_variable:
+                _check_variable(arg, scope, line, False)
+
+
+def _check_variable(var: Any, scope: _Scope, line: int | None, want_list: bool) -> None:
+    if not isinstance(var, Variable) or var.lookups is None:
+        return  # a literal: "text" or a number
+    name = ".".join(var.lookups)
+    if var.lookups[0] in scope.loop_names and len(var.lookups) == 1:
+        return
+    if name in FORLOOP_NAMES and scope.loop_names:
+        return
+    if name not in PLACEHOLDERS:
+        raise TemplateRefused(line, f"unknown placeholder “{name}” (see the list of placeholders)")
+    if want_list and name not in LIST_PLACEHOLDERS:
+        raise TemplateRefused(line, f"“{name}” is not a list, so it cannot be looped over")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _date(value: Any) -> str:
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime("%-d %B %Y")
+
+
+def letter_context(*, subject: DataSubject, incident: Incident, plan: NotificationPlan | None,
+                   organisation: Organisation, categories: list[DataCategory]) -> dict[str, Any]:
+    """The whole world a template can see: plain strings and lists about ONE person."""
+    occurred = ""
+    if incident.occurred_from:
+        occurred = _date(incident.occurred_from)
+        if incident.occurred_to and _date(incident.occurred_to) != occurred:
+            occurred = f"between {occurred} and {_date(incident.occurred_to)}"
+    return {
+        "person": {
+            "full_name": subject.full_name,
+            "address_lines": list(subject.address_lines),
+            "reference": subject.reference,
+            "roles": [role.label for role in subject.role_list],
+            "categories": [c.name for c in subject.category_list(categories)],
+        },
+        "incident": {
+            "reference": incident.reference,
+            "what_happened": incident.description,
+            "occurred": occurred,
+            "discovered": _date(incident.discovered_at),
+        },
+        "plan": {
+            "consequences": plan.consequences if plan else "",
+            "measures": plan.measures if plan else "",
+            "advice": plan.advice if plan else "",
+            "support": plan.support if plan else "",
+        },
+        "organisation": {"name": organisation.controller_name,
+                         "address_lines": _lines(organisation.registered_address)},
+        "dpo": {"name": organisation.dpo_name, "email": organisation.dpo_email,
+                "phone": organisation.dpo_phone, "address_lines": _lines(organisation.dpo_address)},
+        "today": timezone.localdate().strftime("%-d %B %Y"),
+    }
+
+
+def render_body(template: Template, context: dict[str, Any]) -> str:
+    return template.render(Context(context, autoescape=True))
+
+
+def render_letter_html(*, letter: LetterTemplate, context: dict[str, Any], compiled: Template | None = None) -> str:
+    """The full HTML document of one letter: letterhead, window address block, body."""
+    body = render_body(compiled or compile_letter(letter.body), context)
+    return render_to_string("pdf/letter.html", {"c": context, "body": mark_safe(body)})  # noqa: S308 (autoescaped above)
+
+
+def render_email(*, letter: LetterTemplate, context: dict[str, Any], compiled: Template | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of the email version of a letter."""
+    body = render_body(compiled or compile_letter(letter.body), context)
+    subject_template = compile_letter(letter.email_subject.replace("\n", " "))
+    subject = " ".join(strip_tags(render_body(subject_template, context)).split())[:200]
+    html = render_to_string("emails/notification-body.html", {"c": context, "body": mark_safe(body)})  # noqa: S308
+    text = render_to_string("emails/notification-body.txt", {"c": context, "body": _html_to_text(body)})
+    return subject, text, html
+
+
+def _html_to_text(html: str) -> str:
+    import html as html_lib
+    import re
+
+    text = re.sub(r"(?i)<br\s*/?>", "\n", html)
+    text = re.sub(r"(?i)</(p|h[1-6]|div)>", "\n\n", text)
+    text = re.sub(r"(?i)<li[^>]*>", "\n- ", text)
+    text = html_lib.unescape(strip_tags(text))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()

@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import Incident
+from incidents.roles import DECIDE, EDIT_CASE, READ, require
+from incidents.vocab import ROLES, Channel
+
+from . import delivery, services
+from .forms import BulkForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
+from .letters import PLACEHOLDERS, TemplateRefused
+from .models import Audience, Batch, LetterTemplate, Notification, NotificationPlan, PrintPack
+
+PER_PAGE = 50
+
+
+def _incident(reference: str) -> Incident:
+    return get_object_or_404(Incident.objects.select_related("handler"), reference=reference)
+
+
+def _notification(incident: Incident, pk: int) -> Notification:
+    notification = get_object_or_404(Notification.objects.select_related("subject", "template"),
+                                     incident=incident, pk=pk)
+    notification.incident = incident
+    return notification
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+@require(READ)
+def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
+    # Queries: incident; plan; progress aggregate; overdue count; latest batch; page count; page.
+    incident = _incident(reference)
+    plan = NotificationPlan.objects.filter(incident=incident).first()
+    rows = Notification.objects.filter(incident=incident)
+    progress = rows.progress()
+    overdue = rows.overdue().count() if plan and plan.target_date else 0
+    batch = incident.notification_batches.order_by("-created_at").first()
+    show = request.GET.get("show", "")
+    listed = rows.select_related("subject")
+    if show == "outstanding":
+        listed = listed.outstanding()
+    elif show == "overdue":
+        listed = listed.overdue()
+    elif show in Notification.Status.values:
+        listed = listed.filter(status=show)
+    page = Paginator(listed.order_by("subject__full_name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    total = progress["total"]
+    done = progress["status_sent"] + progress["status_delivered"]
+    return render(request, "notifications/notification_list.html", {
+        "incident": incident, "plan": plan, "progress": progress, "total": total, "done": done,
+        "done_percent": round(100 * done / total) if total else 0,
+        "statuses": [(s, progress[f"status_{s.value}"]) for s in Notification.Status],
+        "channels": [(label, progress[f"channel_{code}"], progress[f"channel_{code}_done"])
+                     for code, label in Channel.CHOICES if progress[f"channel_{code}"]],
+        "roles": [(r.label, progress[f"role_{r.code}"], progress[f"role_{r.code}_done"])
+                  for r in ROLES.values() if progress[f"role_{r.code}"]],
+        "overdue": overdue, "batch": batch, "page": page, "show": show, "query": f"show={show}" if show else "", "bulk_form": BulkForm(),
+        "now": timezone.now(), "today": timezone.localdate(), "tab": "notifications",
+    })
+
+
+@require(DECIDE)
+def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(reference)
+    plan = NotificationPlan.objects.filter(incident=incident).first() or NotificationPlan(incident=incident)
+    form = PlanForm(_posted(request), instance=plan)
+    if request.method == "POST" and form.is_valid():
+        services.plan_update(incident=incident, actor=request.user, fields=form.cleaned_data)
+        messages.success(request, "Notification plan saved.")
+        return redirect("notification_list", incident.reference)
+    return render(request, "notifications/plan_form.html",
+                  {"incident": incident, "form": form, "now": timezone.now(), "tab": "notifications"})
+
+
+@require(DECIDE)
+def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(reference)
+    if request.method == "POST":
+        ids = request.POST.getlist("subject")
+        subject_ids: list[int] | None = [int(i) for i in ids if i.isdigit()] if ids else None
+        role = request.POST.get("role", "")
+        if role in ROLES:
+            subject_ids = list(incident.subjects.with_role(role).values_list("pk", flat=True))
+        batch = services.batch_start(incident=incident, actor=request.user, subject_ids=subject_ids)
+        messages.success(request, f"Batch {batch.pk}: generating letters for {batch.total} people.")
+        return redirect(f"{reverse('notification_list', args=[incident.reference])}?batch={batch.pk}")
+    waiting = incident.subjects.filter(Q(notification__isnull=True)
+                                       | Q(notification__status=Notification.Status.PENDING)).count()
+    return render(request, "notifications/batch_start.html",
+                  {"incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
+                   "tab": "notifications"})
+
+
+@require(READ)
+def batch_progress(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
+    incident = _incident(reference)
+    batch = get_object_or_404(Batch, incident=incident, pk=pk)
+    return JsonResponse({"batch": batch.pk, **batch.progress()})
+
+
+@require(READ)
+def notification_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    incident = _incident(reference)
+    notification = _notification(incident, pk)
+    history = notification.history.select_related("history_user").order_by("-history_date", "-history_id")[:100]
+    return render(request, "notifications/notification_detail.html", {
+        "incident": incident, "n": notification, "history": history,
+        "contacts": notification.contacts.select_related("recorded_by"),
+        "mark_form": MarkForm(initial={"version": notification.version}),
+        "contact_form": ContactForm(initial={"version": notification.version,
+                                             "contacted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
+        "now": timezone.now(), "tab": "notifications",
+    })
+
+
+@require(EDIT_CASE)
+def notification_mark(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """POST: tick one notification (or undo), or record a contact. GET: the forms."""
+    incident = _incident(reference)
+    notification = _notification(incident, pk)
+    if request.method != "POST":
+        return notification_detail(request, reference, pk)
+    is_contact = "outcome" in request.POST
+    form = ContactForm(request.POST) if is_contact else MarkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please check the form: " + "; ".join(
+            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("notification_detail", incident.reference, pk)
+    data = form.cleaned_data
+    try:
+        if is_contact:
+            services.contact_record(notification=notification, actor=request.user, expected_version=data["version"],
+                                    channel=data["channel"], contacted_at=data["contacted_at"],
+                                    outcome=data["outcome"], note=data["note"])
+            messages.success(request, "Contact recorded.")
+        elif data["action"] == "undo":
+            services.notification_undo(notification=notification, actor=request.user, expected_version=data["version"])
+            messages.success(request, "Undone.")
+        else:
+            services.notification_mark(notification=notification, actor=request.user, status=data["action"],
+                                       expected_version=data["version"])
+            messages.success(request, f"Marked {Notification.Status(data['action']).label.lower()}.")
+    except (services.Changed, services.NotAllowed) as exc:
+        messages.error(request, str(exc))
+    return redirect("notification_detail", incident.reference, pk)
+
+
+@require(EDIT_CASE)
+def notification_bulk(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(reference)
+    if request.method != "POST":
+        return notification_list(request, reference)
+    form = BulkForm(request.POST)
+    versions: dict[int, int] = {}
+    for raw in request.POST.getlist("selected"):
+        version = request.POST.get(f"v_{raw}", "")
+        if raw.isdigit() and version.isdigit():
+            versions[int(raw)] = int(version)
+    if not form.is_valid() or not versions:
+        messages.error(request, "Choose an action and at least one person.")
+        return redirect("notification_list", incident.reference)
+    result = services.notifications_bulk(incident=incident, actor=request.user, versions=versions,
+                                         action=form.cleaned_data["action"])
+    messages.success(request, f"{len(result['done'])} updated.")
+    if result["changed"]:
+        messages.error(request, f"{len(result['changed'])} were changed by someone else since you loaded the "
+                                "page and were left alone: check them and try again.")
+    if result["not_allowed"]:
+        messages.warning(request, f"{len(result['not_allowed'])} could not take that action from their status.")
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/incidents/")
+                    else reverse("notification_list", args=[incident.reference]))
+
+
+@require(READ)
+def notification_pdf(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    incident = _incident(reference)
+    notification = _notification(incident, pk)
+    if not notification.pdf:
+        raise Http404("No letter has been generated for this person.")
+    return FileResponse(notification.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
+                        filename=f"{incident.reference}-{notification.pk}.pdf")
+
+
+@require(READ)
+def outstanding_csv(request: HttpRequest, reference: str) -> StreamingHttpResponse:
+    incident = _incident(reference)
+    response = StreamingHttpResponse(delivery.outstanding_rows(incident), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-outstanding.csv"'
+    return response
+
+
+@require(EDIT_CASE)
+def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(reference)
+    if request.method == "POST":
+        batch = get_object_or_404(Batch, incident=incident, pk=request.POST.get("batch", "0") or 0)
+        delivery.print_pack_request(batch=batch, actor=request.user)
+        messages.success(request, "Building the print pack: refresh this page in a minute.")
+        return redirect("print_packs", incident.reference)
+    packs = PrintPack.objects.filter(batch__incident=incident).select_related("batch", "created_by")
+    return render(request, "notifications/print_packs.html", {
+        "incident": incident, "packs": packs, "batches": incident.notification_batches.all(),
+        "now": timezone.now(), "tab": "notifications"})
+
+
+@require(READ)
+def print_pack_download(request: HttpRequest, reference: str, pk: int, part: str) -> FileResponse:
+    incident = _incident(reference)
+    pack = get_object_or_404(PrintPack, batch__incident=incident, pk=pk, status=PrintPack.Status.READY)
+    if part == "pdf":
+        return FileResponse(pack.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
+                            filename=f"{incident.reference}-pack-{pack.pk}.pdf")
+    if part == "manifest":
+        return FileResponse(pack.manifest.open("rb"), as_attachment=True, content_type="text/csv",
+                            filename=f"{incident.reference}-pack-{pack.pk}-manifest.csv")
+    raise Http404("Unknown part")
+
+
+@require(READ)
+def letter_templates(request: HttpRequest) -> HttpResponse:
+    current = LetterTemplate.objects.current()
+    return render(request, "notifications/letter_templates.html",
+                  {"templates": [(a, current.get(a.value)) for a in Audience], "placeholders": PLACEHOLDERS})
+
+
+@require(DECIDE)
+def letter_template_edit(request: HttpRequest, audience: str) -> HttpResponse:
+    if audience not in Audience.values:
+        raise Http404("Unknown audience")
+    current = LetterTemplate.objects.current().get(audience)
+    form = LetterTemplateForm(_posted(request), instance=LetterTemplate(
+        audience=audience, email_subject=current.email_subject if current else "",
+        body=current.body if current else ""))
+    if request.method == "POST" and form.is_valid():
+        try:
+            letter = services.template_save(audience=audience, actor=request.user,
+                                            email_subject=form.cleaned_data["email_subject"],
+                                            body=form.cleaned_data["body"])
+        except TemplateRefused as exc:  # pragma: no cover - the form checked it already
+            form.add_error("body", str(exc))
+        else:
+            messages.success(request, f"Saved as version {letter.version}.")
+            return redirect("letter_templates")
+    return render(request, "notifications/letter_template_form.html", {
+        "form": form, "audience": Audience(audience), "current": current, "placeholders": PLACEHOLDERS})

@@ -1,0 +1,64 @@
+"""Builders for notification tests: a private media folder, generated letters, organisation."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from typing import Any
+
+from django.test import override_settings
+
+from incidents.models import DataSubject, Incident, Organisation
+from notifications import delivery, services
+from notifications.models import Batch, Notification, PrintPack
+
+
+def _temp_media() -> str:
+    path = tempfile.mkdtemp(prefix="bt-media-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+def isolated_media(cls: Any) -> Any:
+    """Give a test class its own MEDIA_ROOT, removed when the run ends."""
+    return override_settings(MEDIA_ROOT=_temp_media())(cls)
+
+
+def make_organisation(**fields: Any) -> Organisation:
+    values = {"controller_name": "Northshire Police", "registered_address": "Police HQ\n1 High Street\nNorthtown NN1 1AA",
+              "dpo_name": "Dana Okafor", "dpo_email": "dpo@northshire.example", "dpo_phone": "01234 567890"}
+    values.update(fields)
+    return Organisation.objects.create(**values)
+
+
+def start_batch(incident: Incident, actor: Any = None) -> Batch:
+    return services.batch_start(incident=incident, actor=actor)
+
+
+def generate_all(batch: Batch) -> None:
+    cache = services.LetterCache()
+    for pk in services.batch_work(batch):
+        services.notification_generate(notification_id=pk, cache=cache)
+
+
+def make_generated_letter(incident: Incident, subject: DataSubject, actor: Any = None
+                          ) -> tuple[Notification, Batch, PrintPack]:
+    batch = start_batch(incident, actor)
+    generate_all(batch)
+    pack = PrintPack.objects.create(batch=batch, created_by=actor)
+    delivery.print_pack_build(pack_id=pack.pk)
+    return Notification.objects.get(subject=subject), batch, PrintPack.objects.get(pk=pack.pk)
+
+
+def ensure_letter_templates() -> None:
+    """Transactional tests flush the database, seeded templates included: put them back."""
+    import importlib
+
+    from notifications.models import LetterTemplate
+
+    seed = importlib.import_module("notifications.migrations.0002_seed_letter_templates")
+    for audience, middle in seed.AUDIENCE_MIDDLE.items():
+        LetterTemplate.objects.get_or_create(
+            audience=audience, version=1,
+            defaults={"email_subject": seed.SUBJECT, "body": seed.COMMON_TOP + middle + seed.COMMON_BOTTOM})
