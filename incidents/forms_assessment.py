@@ -65,6 +65,24 @@ class DecisionForm(forms.ModelForm):
         if decision.kind == Decision.Kind.REPORT:
             del self.fields["exemption"]
             del self.fields["public_communication"]
+        else:
+            # Telling people has no fixed hour count: the organisation sets its own target and
+            # is judged on it (notifications track progress against this date).
+            self.fields["target_date"] = forms.DateField(
+                label="Target date for telling everyone", required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                help_text="Required when you decide to tell people.",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "target_date" in self.fields and cleaned.get("outcome") is True:
+            target = cleaned.get("target_date")
+            if target is None:
+                self.add_error("target_date", "Set a target date for telling everyone.")
+            elif target < timezone.localdate():
+                self.add_error("target_date", "The target date cannot be in the past.")
+        return cleaned
 
 
 class RestrictionForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -104,9 +105,15 @@ def decision_create(request: HttpRequest, reference: str, kind: str) -> HttpResp
     draft = services.decision_draft(incident=incident, kind=kind)
     form = DecisionForm(_posted(request), instance=draft)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items()}
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "target_date"}
+        target_date = form.cleaned_data.get("target_date")
         try:
-            services.decision_record(incident=incident, actor=request.user, kind=kind, fields=fields)
+            with transaction.atomic():
+                services.decision_record(incident=incident, actor=request.user, kind=kind, fields=fields)
+                if fields["outcome"] and target_date:
+                    from notifications.services import plan_update
+
+                    plan_update(incident=incident, actor=request.user, fields={"target_date": target_date})
         except ValidationError as error:
             _attach(form, error)
         else:

@@ -90,6 +90,36 @@ class AssessmentPageTests(BaseTestCase):
         self.assertEqual(Incident.objects.get(pk=self.incident.pk).status, Incident.Status.NOT_REPORTED)
         self.assertContains(self.client.get(reverse("dashboard")), "Decided not to report")
 
+    def test_deciding_to_tell_people_sets_the_target_date_for_the_letters(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from notifications.models import NotificationPlan
+
+        self.post_assessment(self.dpo, published_or_unknown_recipients="on", number_of_people="1230")
+        target = timezone.localdate() + timedelta(days=14)
+        response = self.client.post(reverse("decision_create", args=[self.incident.reference, "tell"]),
+                                    {"outcome": "yes", "target_date": target.isoformat(),
+                                     "justification": "Victims should hear it from us first."})
+        self.assertRedirects(response, self.url)
+        plan = NotificationPlan.objects.get(incident=self.incident)
+        self.assertEqual(plan.target_date, target)
+        self.assertEqual(plan.history.latest().history_user, self.dpo)
+
+    def test_deciding_to_tell_people_needs_a_target_date_not_in_the_past(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        self.post_assessment(self.dpo, published_or_unknown_recipients="on", number_of_people="1230")
+        url = reverse("decision_create", args=[self.incident.reference, "tell"])
+        self.assertContains(self.client.post(url, {"outcome": "yes"}), "Set a target date for telling everyone")
+        yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+        self.assertContains(self.client.post(url, {"outcome": "yes", "target_date": yesterday}),
+                            "cannot be in the past")
+        self.assertEqual(Decision.objects.filter(kind="tell").count(), 0)
+
     def test_a_decision_departing_from_the_recommendation_without_justification_is_refused(self) -> None:
         self.post_assessment(self.dpo, published_or_unknown_recipients="on", number_of_people="1230")
         response = self.client.post(reverse("decision_create", args=[self.incident.reference, "report"]),
