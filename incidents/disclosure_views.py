@@ -21,14 +21,17 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .disclosure import ACCEPTED, Limits, Refused, Report, check_file
-from .disclosure.report import CATEGORY_NAMES, CategoryMatch, Severity, merge_categories
+from .disclosure.report import CATEGORY_NAMES, Severity, merge_categories
 from .disclosure.rows import exposed_people
+from breachtracker.pdf import render_pdf
+
 from . import services
-from .models import Incident, SubjectImport
+from .models import Incident, Organisation, SubjectImport
 from .roles import CHECK_DISCLOSURE, require
 from .views import _incident
 
@@ -46,6 +49,11 @@ class CheckFileForm(forms.Form):
         help_text=f"An Excel workbook, a Word document or a CSV ({ACCEPTED}). It is checked and "
         "then deleted: it is not kept.",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED.replace(" ", "")}),
+    )
+    as_pdf = forms.BooleanField(
+        label="Download the findings as a PDF report instead of showing them",
+        help_text="For the release file: masked evidence only, no one's personal data in full.",
+        required=False,
     )
     add_people = forms.BooleanField(
         label="Also add the people this file exposes to this incident's affected people",
@@ -100,6 +108,8 @@ def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpRespon
         report = _analyse(upload)
     except Refused as refusal:
         return _form(request, incident, CheckFileForm(incident=incident), refusal.message)
+    if form.cleaned_data.get("as_pdf"):
+        return findings_pdf_response(report, incident=incident, user=request.user)
     subject_import = None
     if incident is not None and form.cleaned_data.get("add_people"):
         people = exposed_people(report)
@@ -157,15 +167,41 @@ def _form(request: HttpRequest, incident: Incident | None, form: CheckFileForm, 
     }, status=status)
 
 
+def _summary(report: Report) -> dict[str, Any]:
+    findings = report.sorted_findings()
+    return {
+        "report": report,
+        "findings": findings,
+        "counts": {s.label: sum(1 for f in findings if f.severity == s) for s in reversed(Severity)},
+        "categories": list(merge_categories(
+            [c for f in findings if f.severity >= Severity.MEDIUM for c in f.categories if c.confidence >= 0.45]
+        )),
+    }
+
+
+def findings_pdf(report: Report, *, incident: Incident | None, checked_by: str) -> bytes:
+    """The findings as an A4 PDF: verdict, sheets, categories, findings with masked evidence."""
+    context = _summary(report) | {
+        "incident": incident, "checked_by": checked_by,
+        "checked_at": timezone.localtime().strftime("%d %b %Y %H:%M %Z"),
+        "organisation": Organisation.current().controller_name,
+    }
+    return render_pdf(render_to_string("pdf/disclosure_report.html", context))
+
+
+def findings_pdf_response(report: Report, *, incident: Incident | None, user: Any) -> HttpResponse:
+    pdf = findings_pdf(report, incident=incident, checked_by=user.get_full_name() or user.username)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # Our own name for the file, never the uploaded file's.
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    prefix = f"{incident.reference}-" if incident else ""
+    response["Content-Disposition"] = f'attachment; filename="{prefix}disclosure-check-{stamp}.pdf"'
+    return response
+
+
 def _report(request: HttpRequest, incident: Incident | None, report: Report,
             subject_import: SubjectImport | None = None) -> HttpResponse:
-    findings = report.sorted_findings()
-    counts = {s.label: sum(1 for f in findings if f.severity == s) for s in reversed(Severity)}
-    categories: list[CategoryMatch] = list(merge_categories(
-        [c for f in findings if f.severity >= Severity.MEDIUM for c in f.categories if c.confidence >= 0.45]
-    ))
-    context: dict[str, Any] = {
-        "report": report, "findings": findings, "counts": counts, "categories": categories,
+    context: dict[str, Any] = _summary(report) | {
         "incident": incident, "tab": "disclosure", "now": timezone.now(), "subject_import": subject_import,
     }
     if incident is not None:

@@ -42,6 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="The file to check (.xlsx, .xlsm, .docx, .csv).")
         parser.add_argument("--json", action="store_true", help="Print the findings as JSON.")
         parser.add_argument("--max-mb", type=int, default=200, help="Refuse files larger than this (default 200).")
+        parser.add_argument("--pdf", metavar="OUT", help="Also write the findings as a PDF report to OUT.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -60,8 +61,21 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         else:
             self._print(report)
+        if options.get("pdf"):
+            self._write_pdf(report, Path(options["pdf"]))
         if not report.passed:
             raise CommandError("FAIL: the file carries hidden or personal data.", returncode=EXIT_FOUND)
+
+    def _write_pdf(self, report: Any, out: Path) -> None:
+        from incidents.disclosure_views import findings_pdf
+
+        if not out.parent.is_dir():
+            raise CommandError(f"Cannot write the PDF: no folder {out.parent}", returncode=EXIT_USAGE)
+        try:
+            out.write_bytes(findings_pdf(report, incident=None, checked_by="the command line"))
+        except OSError as error:
+            raise CommandError(f"Cannot write the PDF to {out}: {error.strerror}", returncode=EXIT_USAGE) from None
+        self.stderr.write(f"PDF report written to {out}")
 
     def _print(self, report: Any) -> None:
         self.stdout.write(f"{report.filename}: {report.verdict.upper()} ({len(report.findings)} findings)")
