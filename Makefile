@@ -27,7 +27,7 @@ test: install
 	bash scripts/test.sh
 
 lint: install
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
 
 bench: install
 	$(PY) manage.py benchmark all

@@ -21,4 +21,6 @@ if [ -z "${DATABASE_URL:-}" ]; then
   fi
 fi
 [ "${CI:-}" = "true" ] && export BREACHTRACKER_REQUIRE_SERVICES=1
+# Lint first: an unused import or an undefined name is a bug the tests may not reach.
+.venv/bin/ruff check --quiet .
 exec "$py" -m pytest "$@"

@@ -6,6 +6,8 @@ in the emails move by an hour.
 
 from __future__ import annotations
 
+from smtplib import SMTPServerDisconnected
+
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -146,7 +148,7 @@ class ReminderTests(BaseTestCase):
     @override_settings(EMAIL_BACKEND="tests.failing_email.EmailBackend")
     def test_a_failed_send_releases_the_claim_so_a_retry_can_send_it(self) -> None:
         self.incident()
-        with self.assertRaises(Exception):
+        with self.assertRaises(SMTPServerDisconnected):
             sweep_at(SPRING_AWARE + timedelta(hours=25))
         self.assertEqual(ReminderSent.objects.count(), 0)
 
