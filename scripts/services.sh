@@ -8,6 +8,9 @@ root="$(pwd)/var/services"
 pg_port="${BT_PG_PORT:-54329}"
 redis_port="${BT_REDIS_PORT:-63799}"
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+# PostgreSQL runs as the postgres user when we are root, and that user may not be able to
+# reach a checkout under a private home folder: keep its data under /tmp, one per checkout.
+pgdata="${TMPDIR:-/tmp}/breachtracker-pg-$(printf %s "$(pwd)" | md5sum | cut -c1-12)-$pg_port"
 
 as_pg() {
   # PostgreSQL refuses to run as root: run its tools as the postgres system user.
@@ -22,10 +25,9 @@ up() {
   if ! command -v redis-server >/dev/null; then
     echo "services: redis-server not found (apt-get install -y redis-server)" >&2; return 1
   fi
-  local pgdata="$root/pg"
   if [ ! -f "$pgdata/PG_VERSION" ]; then
-    rm -rf "$pgdata"; mkdir -p "$pgdata"
-    [ "$(id -u)" = 0 ] && chown postgres "$pgdata" "$root"
+    rm -rf "$pgdata"; mkdir -p "$pgdata"; chmod 700 "$pgdata"
+    [ "$(id -u)" = 0 ] && chown postgres "$pgdata"
     as_pg "$pg_bin/initdb" -D "$pgdata" -U breachtracker --auth=trust -E UTF8 >"$root/initdb.log" 2>&1 \
       || { cat "$root/initdb.log" >&2; return 1; }
   fi
@@ -47,10 +49,11 @@ up() {
   echo "export DATABASE_URL=postgres://breachtracker@127.0.0.1:$pg_port/breachtracker"
   echo "export REDIS_URL=redis://127.0.0.1:$redis_port/0"
   echo "export BT_REDIS_PORT=$redis_port"
+  echo "export BT_PGDATA=$pgdata"
 }
 
 down() {
-  [ -n "$pg_bin" ] && [ -f "$root/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$root/pg" -m fast stop >/dev/null || true
+  [ -n "$pg_bin" ] && [ -f "$pgdata/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null || true
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
 }
 
