@@ -22,7 +22,7 @@ def main() -> int:
     var.mkdir(exist_ok=True)
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "breachtracker", "worker", "-B", "--loglevel", "warning",
-         "--pool", "threads", "--concurrency", "2", "--schedule", str(var / "celerybeat-schedule")],
+         "--pool", "prefork", "--concurrency", "2", "--schedule", str(var / "celerybeat-schedule")],
         cwd=ROOT,
     )
     print(f"\nbreachtracker is starting at http://{address}/  (Ctrl-C stops it)\n", flush=True)
