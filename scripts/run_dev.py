@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
 
 def main() -> int:
     address = os.environ.get("BREACHTRACKER_ADDRESS", "127.0.0.1:8000")
-    var = ROOT / "var"
+    var = Path(os.environ.get("BREACHTRACKER_VAR_DIR") or ROOT / "var")
     var.mkdir(exist_ok=True)
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "breachtracker", "worker", "-B", "--loglevel", "warning",
