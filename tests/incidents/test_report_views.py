@@ -33,7 +33,7 @@ class ReportPreviewTests(BaseTestCase):
     def test_it_lists_each_gap_with_a_link_to_fill_it(self) -> None:
         self.login(self.dpo)
         response = self.client.get(self.url)
-        self.assertContains(response, "Potential consequences — <a href=\"%s\">fill it in</a>"
+        self.assertContains(response, "Potential consequences — <a class=\"alert-link\" href=\"%s\">fill it in</a>"
                             % reverse("report_details_edit", args=[self.incident.reference]), html=False)
 
     def test_it_escapes_text_typed_into_the_case(self) -> None:
