@@ -7,6 +7,7 @@ one transaction with a history row naming the actor.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -53,8 +54,11 @@ def export_record(*, kind: str, actor: Any, incident: Incident | None = None, in
     return record
 
 
+PENDING_STALE = timedelta(minutes=10)
+
+
 def async_threshold() -> int:
-    return int(getattr(settings, "REPORT_PDF_ASYNC_SUBJECTS", 5000))
+    return int(settings.REPORT_PDF_ASYNC_SUBJECTS)
 
 
 @transaction.atomic
@@ -64,8 +68,12 @@ def report_pdf_request(*, incident: Incident, actor: Any, report: dict[str, Any]
     report = report or build_report(incident)
     digest = content_sha256(report)
     pdf = ReportPdf.objects.select_for_update().filter(incident=incident).first()
-    if pdf and pdf.content_sha256 == digest and pdf.status in (ReportPdf.Status.READY, ReportPdf.Status.PENDING):
-        return pdf
+    if pdf and pdf.content_sha256 == digest:
+        if pdf.status == ReportPdf.Status.READY:
+            return pdf
+        # A request still waiting for its worker; one waiting too long (a lost task) is sent again.
+        if pdf.status == ReportPdf.Status.PENDING and timezone.now() - pdf.requested_at < PENDING_STALE:
+            return pdf
     pdf = pdf or ReportPdf(incident=incident)
     pdf.status, pdf.content_sha256, pdf.requested_by, pdf.requested_at = (
         ReportPdf.Status.PENDING, digest, actor, timezone.now())

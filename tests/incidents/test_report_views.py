@@ -182,3 +182,34 @@ class ReportDownloadTests(BaseTestCase):
     def test_an_unknown_incident_is_404(self) -> None:
         self.login(self.dpo)
         self.assertEqual(self.client.get(reverse("report_json", args=["BR-1999-0001"])).status_code, 404)
+
+
+@isolated_media
+class HostileTextTests(BaseTestCase):
+    def test_markup_typed_into_the_case_is_printed_as_text_in_the_pdf(self) -> None:
+        incident = make_incident(actor=self.dpo, description='<img src="file:///etc/passwd"> =cmd|"/C calc"!A0')
+        self.login(self.dpo)
+        text = pdf_text(self.client.get(reverse("report_pdf", args=[incident.reference])).content)
+        self.assertIn('<img src="file:///etc/passwd">', text)
+        self.assertNotIn("root:x:0:0", text)
+
+
+@isolated_media
+class StalePdfRequestTests(BaseTestCase):
+    @override_settings(REPORT_PDF_ASYNC_SUBJECTS=1)
+    def test_a_request_left_pending_too_long_is_sent_to_a_worker_again(self) -> None:
+        from datetime import timedelta
+
+        from incidents import report_services
+
+        incident = make_incident(actor=self.dpo)
+        make_subject(incident, actor=self.dpo)
+        with self.captureOnCommitCallbacks() as first:
+            pdf = report_services.report_pdf_request(incident=incident, actor=self.dpo)
+        with self.captureOnCommitCallbacks() as again:
+            report_services.report_pdf_request(incident=incident, actor=self.dpo)
+        self.assertEqual((len(first), len(again)), (1, 0))
+        ReportPdf.objects.filter(pk=pdf.pk).update(requested_at=pdf.requested_at - timedelta(minutes=11))
+        with self.captureOnCommitCallbacks() as stale:
+            report_services.report_pdf_request(incident=incident, actor=self.dpo)
+        self.assertEqual(len(stale), 1)
