@@ -77,6 +77,10 @@ def subject_counts(incident: Incident) -> dict[str, int]:
         qs = qs.alias(**{f"m{index}": F("roles").bitand(mask)})
         names[name] = f"c{index}"
         sums[f"c{index}"] = Count("id", filter=Q(**{f"m{index}__gt": 0}))
+    for role in ROLES.values():
+        qs = qs.alias(**{f"r_{role.code}": F("roles").bitand(1 << role.bit)})
+        names[f"role:{role.code}"] = f"n_{role.code}"
+        sums[f"n_{role.code}"] = Count("id", filter=Q(**{f"r_{role.code}__gt": 0}))
     row = qs.aggregate(**sums)
     return {name: row[alias] for name, alias in names.items()}
 
@@ -211,7 +215,11 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     gaps.check(subjects_max, "personal_data", "number_of_data_subjects", "Number of data subjects", "subjects")
 
     subject_rows = [{"name": name, "count": people.get(name, 0)} for name in ICO_SUBJECT_CATEGORIES]
-    data_subjects = {"categories": subject_rows, "ticked": [r["name"] for r in subject_rows if r["count"]]}
+    # Our roles behind each ICO category: police cases map victims, witnesses and suspects to "Other".
+    role_rows = [{"code": r.code, "label": r.label, "ico_category": r.ico_category,
+                  "count": people[f"role:{r.code}"]} for r in ROLES.values()]
+    data_subjects = {"categories": subject_rows, "ticked": [r["name"] for r in subject_rows if r["count"]],
+                     "roles": role_rows}
 
     consequences = {
         "potential_consequences": gaps.check(details.consequences.strip() or None, "consequences",

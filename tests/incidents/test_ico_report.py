@@ -158,3 +158,16 @@ class ReportQueryCountTests(BaseTestCase):
         # organisation, submissions, decisions, latest assessment; categories, exposed
         # categories; one aggregate over subjects; one over notifications; snapshots; stored PDF.
         self.assertEqual(large, 15)
+
+
+@isolated_media
+class RoleDetailTests(BaseTestCase):
+    def test_it_details_the_roles_behind_other(self) -> None:
+        incident = make_incident(actor=self.dpo)
+        make_subject(incident, actor=self.dpo, full_name="A", roles=roles_to_mask(["victim", "witness"]))
+        make_subject(incident, actor=self.dpo, full_name="B", roles=roles_to_mask(["suspect"]))
+        roles = {r["code"]: (r["count"], r["ico_category"]) for r in build_report(incident)["data_subjects"]["roles"]}
+        self.assertEqual(roles["victim"], (1, "Other"))
+        self.assertEqual(roles["witness"], (1, "Other"))
+        self.assertEqual(roles["suspect"], (1, "Other"))
+        self.assertEqual(roles["officer_staff"], (0, "Employees"))

@@ -62,6 +62,9 @@ class DemoReportTests(BaseTestCase):
         self.assertEqual(counts["Other"], other)
         self.assertEqual(counts["Children"], subjects.filter(is_child=True).count())
         self.assertEqual(counts["Vulnerable adults"], subjects.filter(is_vulnerable=True).count())
+        roles = {r["code"]: r["count"] for r in self.report["data_subjects"]["roles"]}
+        for code in ("victim", "witness", "suspect"):
+            self.assertEqual(roles[code], subjects.with_role(code).count(), code)
 
     def test_the_telling_counts_match_the_notification_rows(self) -> None:
         counts = self.report["telling_data_subjects"]["counts"]
