@@ -110,3 +110,24 @@ class SnapshotTests(BaseTestCase):
         self.assertEqual(report["what_happened"]["reported_at"][:16],
                          timezone.localtime(self.initial.submitted_at).isoformat()[:16])
         self.assertFalse(report["what_happened"]["reported_late"])
+
+
+@isolated_media
+class SnapshotLinkTests(BaseTestCase):
+    def test_the_assessment_tab_links_each_submission_to_the_report_sent(self) -> None:
+        incident = make_incident(actor=self.dpo)
+        submission = services.submission_record(incident=incident, actor=self.dpo, fields={
+            "kind": "initial", "submitted_at": timezone.now()})
+        self.login(self.auditor)
+        response = self.client.get(reverse("assessment", args=[incident.reference]))
+        self.assertContains(response, reverse("report_snapshot", args=[incident.reference, submission.snapshot.pk]))
+
+    def test_a_submission_recorded_before_snapshots_existed_still_shows(self) -> None:
+        from incidents.models import RegulatorSubmission
+
+        incident = make_incident(actor=self.dpo)
+        RegulatorSubmission.objects.create(incident=incident, kind="initial", submitted_at=timezone.now(),
+                                           recorded_by=self.dpo)
+        self.login(self.dpo)
+        self.assertEqual(self.client.get(reverse("assessment", args=[incident.reference])).status_code, 200)
+        self.assertEqual(self.client.get(reverse("report_preview", args=[incident.reference])).status_code, 200)
