@@ -213,6 +213,9 @@ CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.sub
 # worker child after this many tasks (a chunk of letters is one task).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 20)
 
+# Incidents with at least this many people get their regulator report PDF from a worker.
+REPORT_PDF_ASYNC_SUBJECTS = envint("REPORT_PDF_ASYNC_SUBJECTS", 5000)
+
 # Letters: how many a chunk task renders, and after how long a worker's claim on a row is
 # considered dead and another worker takes it over.
 NOTIFICATIONS_CHUNK_SIZE = envint("NOTIFICATIONS_CHUNK_SIZE", 25)

@@ -12,7 +12,18 @@ from dataclasses import replace
 from typing import Any
 
 from .history import Event, events
-from .models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport
+from django.db.models import Q
+
+from .models import (
+    DataCategory,
+    DataSubject,
+    ExportRecord,
+    Incident,
+    IncidentCategory,
+    ReportDetails,
+    SubjectImport,
+    SubmissionSnapshot,
+)
 from .templatetags.breach import london
 
 HEADER = ["When (Europe/London)", "Who", "Action", "Record", "Field", "Before", "After"]
@@ -36,6 +47,29 @@ def _import_events(incident: Incident, categories: dict[int, str]) -> list[Event
     return timeline
 
 
+def report_events(incident: Incident) -> list[Event]:
+    """The report's answers, submission snapshots, and every export that covered this incident:
+    its own report PDF/JSON downloads, and register exports made while it was on the register."""
+    found = events(
+        ReportDetails.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=ReportDetails, subject="Report answers", categories={}, skip=frozenset({"incident"}),
+    )
+    found += events(
+        SubmissionSnapshot.history.filter(submission__incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=SubmissionSnapshot, subject="Report as sent (frozen)", categories={},
+        skip=frozenset({"report_json", "pdf", "submission"}),
+    )
+    exports = ExportRecord.history.filter(
+        Q(incident_id=incident.pk) | Q(incident__isnull=True, exported_at__gte=incident.created_at)
+    ).select_related("history_user").order_by("id", "history_date", "history_id")
+    for event in events(exports, model=ExportRecord, subject="Export", categories={}, skip=frozenset({"incident"})):
+        event.action = "Exported"
+        found.append(event)
+    return found
+
+
 def incident_events(incident: Incident, *, name_people: bool = True) -> list[Event]:
     """Changes to the incident itself, its exposed categories, assessments, decisions,
     restrictions, reports to the regulator and imports, oldest first: the History tab."""
@@ -55,6 +89,7 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
     )
     timeline += assessment_events(incident, name_people=name_people)
     timeline += _import_events(incident, bits)
+    timeline += report_events(incident)
     timeline.sort(key=lambda e: e.when)
     return timeline
 

@@ -179,18 +179,21 @@ def _summary(report: Report) -> dict[str, Any]:
     }
 
 
-def findings_pdf(report: Report, *, incident: Incident | None, checked_by: str) -> bytes:
-    """The findings as an A4 PDF: verdict, sheets, categories, findings with masked evidence."""
+def findings_pdf(report: Report, *, incident: Incident | None, checked_by: str, organisation: str = "") -> bytes:
+    """The findings as an A4 PDF: verdict, sheets, categories, findings with masked evidence.
+
+    Needs no database (the command line may run where there is none).
+    """
     context = _summary(report) | {
-        "incident": incident, "checked_by": checked_by,
+        "incident": incident, "checked_by": checked_by, "organisation": organisation,
         "checked_at": timezone.localtime().strftime("%d %b %Y %H:%M %Z"),
-        "organisation": Organisation.current().controller_name,
     }
     return render_pdf(render_to_string("pdf/disclosure_report.html", context))
 
 
 def findings_pdf_response(report: Report, *, incident: Incident | None, user: Any) -> HttpResponse:
-    pdf = findings_pdf(report, incident=incident, checked_by=user.get_full_name() or user.username)
+    pdf = findings_pdf(report, incident=incident, checked_by=user.get_full_name() or user.username,
+                       organisation=Organisation.current().controller_name)
     response = HttpResponse(pdf, content_type="application/pdf")
     # Our own name for the file, never the uploaded file's.
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

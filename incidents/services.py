@@ -259,6 +259,10 @@ def submission_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
     submission.full_clean()
     submission._history_user = actor
     submission.save()
+    # The exact report sent, frozen with it (PDF + JSON + SHA-256, who and when).
+    from .report_services import snapshot_create
+
+    snapshot_create(submission=submission, actor=actor)
     if submission.kind == RegulatorSubmission.Kind.INITIAL and locked.status != Incident.Status.CLOSED:
         _set_status(locked, Incident.Status.REPORTED, actor)
     incident.status = locked.status

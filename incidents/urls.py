@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import disclosure_views, import_views, views, views_assessment
+from . import disclosure_views, import_views, views, views_assessment, views_report
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -39,6 +39,15 @@ urlpatterns = [
          name="subject_import_progress"),
     path("incidents/<str:reference>/subjects/import/<int:pk>/report.csv", import_views.subject_import_report,
          name="subject_import_report"),
+    path("incidents/<str:reference>/report/", views_report.report_preview, name="report_preview"),
+    path("incidents/<str:reference>/report/details/", views_report.report_details_edit, name="report_details_edit"),
+    path("incidents/<str:reference>/report.json", views_report.report_json_download, name="report_json"),
+    path("incidents/<str:reference>/report.pdf", views_report.report_pdf_download, name="report_pdf"),
+    path("incidents/<str:reference>/report/submissions/<int:pk>/", views_report.snapshot_detail,
+         name="report_snapshot"),
+    path("incidents/<str:reference>/report/submissions/<int:pk>/report.<str:fmt>", views_report.snapshot_download,
+         name="report_snapshot_download"),
+    path("register/export.<str:fmt>", views_report.register_download, name="register_export"),
     path("organisation/", views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
 ]

@@ -51,7 +51,7 @@ def assessment(request: HttpRequest, reference: str) -> HttpResponse:
     result = latest.result() if latest else None
     decisions = list(incident.decisions.select_related("decided_by", "assessment").order_by("-decided_at", "-pk"))
     restrictions = list(incident.restrictions.select_related("subject", "decided_by").order_by("-pk"))
-    submissions = list(incident.submissions.select_related("recorded_by").order_by("submitted_at", "pk"))
+    submissions = list(incident.submissions.select_related("recorded_by", "snapshot").order_by("submitted_at", "pk"))
     return render(
         request,
         "incidents/assessment.html",

@@ -46,3 +46,19 @@ def london(value: datetime | None) -> str:
         return "—"
     local = timezone.localtime(value)
     return local.strftime("%a %d %b %Y, %H:%M ") + local.tzname()
+
+
+@register.filter
+def isotime(value: str | None) -> str:
+    """An ISO 8601 timestamp (as in the report JSON) in Europe/London wall-clock time."""
+    if not value:
+        return "—"
+    try:
+        return london(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def yesno_text(value: bool | None) -> str:
+    return "Not known" if value is None else ("Yes" if value else "No")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import tempfile
@@ -58,9 +59,12 @@ class FindingsPdfTests(BaseTestCase):
         with tempfile.TemporaryDirectory() as folder:
             source = files.write(Path(folder), "response.xlsx", files.hidden_sheet_xlsx())
             out = Path(folder) / "findings.pdf"
+            # No database: a release workflow may run the check where there is none.
+            env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
             result = subprocess.run([sys.executable, "manage.py", "check_disclosure", str(source), "--pdf", str(out)],
-                                    cwd=ROOT, capture_output=True, text=True, timeout=120)
+                                    cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
             self.assertEqual(result.returncode, 1, result.stderr)
+            self.assertIn("PDF report written", result.stderr)
             self.assertIn("Hidden", pdf_text(out.read_bytes()))
 
     def test_the_command_refuses_a_pdf_path_in_a_missing_folder(self) -> None:

@@ -62,6 +62,14 @@ MATRIX: dict[str, set[str]] = {
     "notification_pdf": READ,
     "letter_templates": READ,
     "letter_template_edit": DPO_ONLY,
+    # the regulator report and register export (issue 6)
+    "report_preview": READ,
+    "report_details_edit": EDIT,
+    "report_json": {"dpo", "auditor"},
+    "report_pdf": {"dpo", "auditor"},
+    "report_snapshot": READ,
+    "report_snapshot_download": {"dpo", "auditor"},
+    "register_export": {"dpo", "auditor"},
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
@@ -97,6 +105,9 @@ class PermissionMatrixTests(BaseTestCase):
             file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
             status=SubjectImport.Status.VALIDATED)
         cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
+        cls.submission = services.submission_record(
+            incident=cls.incident, actor=cls.dpo,
+            fields={"kind": "initial", "submitted_at": cls.incident.aware_at + timedelta(hours=1)})
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -118,6 +129,9 @@ class PermissionMatrixTests(BaseTestCase):
             "print_packs": [ref], "print_pack_download": [ref, self.pack.pk, "pdf"],
             "notification_detail": [ref, self.notification.pk], "notification_mark": [ref, self.notification.pk],
             "notification_pdf": [ref, self.notification.pk], "letter_template_edit": ["victim"],
+            "report_preview": [ref], "report_details_edit": [ref], "report_json": [ref], "report_pdf": [ref],
+            "report_snapshot": [ref, self.submission.snapshot.pk],
+            "report_snapshot_download": [ref, self.submission.snapshot.pk, "pdf"], "register_export": ["xlsx"],
         }
         return reverse(name, args=args.get(name, []))
 

@@ -257,9 +257,17 @@ def run_letters(command: BaseCommand, options: dict[str, Any]) -> str:
             f"baseline={results['baseline']:.1f} peak_mb={peak:.0f}")
 
 
+def run_pages(command: BaseCommand, options: dict[str, Any]) -> str:
+    """Incident page, subjects list and regulator report at 100 and 100,000 people."""
+    from incidents.benchmarks_pages import run_pages as pages
+
+    return pages(command, options)
+
+
 BENCHMARKS: dict[str, Callable[[BaseCommand, dict[str, Any]], str]] = {
     "import": run_import,
     "letters": run_letters,
+    "pages": run_pages,
 }
 CHILDREN: dict[str, Callable[[Path], dict[str, Any]]] = {"baseline": child_baseline, "ours": child_ours}
 
@@ -277,7 +285,10 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-experiment", action="store_true",
                             help="also time rendering N letters per WeasyPrint document (letters)")
         parser.add_argument("--pack", type=int, default=0, help="also build a print pack of N letters (letters)")
-        parser.add_argument("--child", choices=list(CHILDREN), help=argparse_suppress())
+        parser.add_argument("--pages-small", type=int, default=100, help="people in the small incident (pages)")
+        parser.add_argument("--pages-large", type=int, default=100_000, help="people in the large incident (pages)")
+        parser.add_argument("--repeat", type=int, default=15, help="timed requests per page and size (pages)")
+        parser.add_argument("--child", choices=[*CHILDREN, "pages"], help=argparse_suppress())
         parser.add_argument("--file", help=argparse_suppress())
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -285,6 +296,11 @@ class Command(BaseCommand):
             if os.environ.get(THROWAWAY) != "1":
                 raise CommandError("--child runs only inside the benchmark's own throwaway database")
             # Inside a measured child process: DATABASE_URL is the throwaway database.
+            if options["child"] == "pages":
+                from incidents.benchmarks_pages import child_pages
+
+                self.stdout.write(json.dumps(child_pages(int(options["file"]), options["repeat"])))
+                return
             self.stdout.write(json.dumps(CHILDREN[options["child"]](Path(options["file"]))))
             return
         if options["rows"] < 1:

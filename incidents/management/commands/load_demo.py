@@ -163,6 +163,7 @@ class Command(BaseCommand):
             cats["basic_identifiers"]: {"approx_records": 350, "detail": ""},
         })
         self._assessments(foi, email, dpo, handler)
+        self._report_details(foi, handler)
         self.stdout.write(f"Loaded {foi.reference} ({people} people), {email.reference}, {laptop.reference}.")
 
     def _assessments(self, foi: Incident, email: Incident, dpo: Any, handler: Any) -> None:
@@ -179,6 +180,29 @@ class Command(BaseCommand):
             "outcome": False,
             "justification": "One known, professional recipient confirmed deletion within three "
             "hours, in writing; the data went no further. Risk to the staff concerned is remote.",
+        })
+
+    def _report_details(self, foi: Incident, handler: Any) -> None:
+        """The FOI case's answers to the ICO form's own questions (issue 6): no one is named."""
+        from incidents.report_services import report_details_save
+
+        report_details_save(incident=foi, actor=handler, fields={
+            "consequences": "Victims of domestic and sexual offences may be identified and put at risk of harm "
+            "by the people they reported; witnesses and suspects may face intimidation or reprisals; "
+            "distress to all.",
+            "likelihood": "likely",
+            "staff_involved": "Two members of the FOI team prepared and released the responses.",
+            "staff_trained": "yes",
+            "training_details": "Both completed the annual data protection e-learning in the last year.",
+            "actions_taken": "Files removed from the disclosure log within an hour of discovery; requesters asked "
+            "to delete their copies and confirm; people affected being contacted by letter, phone or in person.",
+            "measures_before": "A two-person check of each FOI response before release.",
+            "prevent_recurrence": "Every released spreadsheet now goes through the disclosure check for hidden "
+            "sheets, columns and pivot caches; data is released as CSV only.",
+            "other_organisations": "None yet; the Police Federation will be told before staff are contacted.",
+            "reporter_name": "Dana Okafor",
+            "reporter_job_title": "Data Protection Officer",
+            "reporter_email": "dpo@example.org",
         })
 
     def _people(self, incident: Incident, fake: Faker, count: int, actor: Any, cats: dict[str, DataCategory]) -> None:

@@ -1,0 +1,372 @@
+"""The report to the regulator (the ICO's breach report form), built from the case's records.
+
+`build_report(incident)` returns a plain dict in the ICO form's sections and order; the same
+dict is the JSON export (schema: `incidents/ico_report.schema.json`), the HTML preview and
+the PDF. Every value is derived from the case: counts of people come from the subject rows,
+counts of people told from the notification rows, answers the case has nowhere else from
+`ReportDetails`. Nothing about any individual affected person is read except as a count:
+names, addresses, dates of birth and contact details never enter the report.
+
+Sections (JSON keys), in the form's order:
+  report_type, reason_for_reporting, what_happened, personal_data, data_subjects,
+  consequences, cyber, staff, actions, telling_data_subjects, other_organisations,
+  about_you; then `gaps`: each blank the ICO asks for, with the page that fills it.
+
+Queries: a constant number (about a dozen) whatever the number of people: one aggregate
+over subjects, one over notifications, and one each for the organisation, categories,
+exposed categories, details, latest assessment, decisions and submissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import DataCategory, Incident, Organisation, RegulatorSubmission, ReportDetails
+from .vocab import ICO_SUBJECT_CATEGORIES, ROLES
+
+SCHEMA_ID = "breachtracker/ico-report/1"
+
+REPORTING_REASONS = {
+    "meets": "The incident meets the threshold for reporting",
+    "below": "The incident does not meet the threshold, but you want to tell the ICO",
+    "unsure": "You are unsure whether the incident meets the threshold",
+}
+TELL_ANSWERS = {
+    "told": "Yes, told",
+    "in_process": "About to, or in the process",
+    "already_aware": "No, already aware",
+    "planning": "No, but planning to",
+    "decided_not": "No, decided not to",
+    "not_decided": "Not decided yet",
+    "other": "Something else",
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _choice(model: type, name: str, value: str) -> str | None:
+    if not value:
+        return None
+    return str(dict(model._meta.get_field(name).flatchoices).get(value, value))
+
+
+def subject_counts(incident: Incident) -> dict[str, int]:
+    """People per ICO category of data subjects, plus the total: one aggregate query.
+
+    A person with several roles in one ICO category (a victim who is also a witness: both
+    “Other”) is counted once in it; children and vulnerable adults come from their flags.
+    """
+    masks: dict[str, int] = {}
+    for role in ROLES.values():
+        masks[role.ico_category] = masks.get(role.ico_category, 0) | (1 << role.bit)
+    qs = incident.subjects.all()
+    names = {"total": "total", "Children": "children", "Vulnerable adults": "vulnerable", "Not yet known": "unknown"}
+    sums: dict[str, Any] = {"total": Count("id"), "children": Count("id", filter=Q(is_child=True)),
+                            "vulnerable": Count("id", filter=Q(is_vulnerable=True)),
+                            "unknown": Count("id", filter=Q(roles=0))}
+    for index, (name, mask) in enumerate(masks.items()):
+        qs = qs.alias(**{f"m{index}": F("roles").bitand(mask)})
+        names[name] = f"c{index}"
+        sums[f"c{index}"] = Count("id", filter=Q(**{f"m{index}__gt": 0}))
+    for role in ROLES.values():
+        qs = qs.alias(**{f"r_{role.code}": F("roles").bitand(1 << role.bit)})
+        names[f"role:{role.code}"] = f"n_{role.code}"
+        sums[f"n_{role.code}"] = Count("id", filter=Q(**{f"r_{role.code}__gt": 0}))
+    row = qs.aggregate(**sums)
+    return {name: row[alias] for name, alias in names.items()}
+
+
+def notification_counts(incident: Incident) -> dict[str, Any]:
+    """Told / in progress / withheld by reason / not yet, from the notification rows (one query)."""
+    from notifications.models import Notification
+
+    sums: dict[str, Any] = {
+        "rows": Count("id"),
+        "told": Count("id", filter=Q(status__in=Notification.DONE)),
+        "in_progress": Count("id", filter=Q(status__in=Notification.OUTSTANDING)),
+    }
+    for code, _label in Notification.Withheld.choices:
+        sums[f"w_{code}"] = Count("id", filter=Q(status=Notification.Status.WITHHELD, withheld_code=code))
+    sums["w_"] = Count("id", filter=Q(status=Notification.Status.WITHHELD, withheld_code=""))
+    row = incident.notifications.aggregate(**sums)
+    withheld = [{"reason": code, "label": str(label), "count": row[f"w_{code}"]}
+                for code, label in Notification.Withheld.choices if row[f"w_{code}"]]
+    if row["w_"]:
+        withheld.append({"reason": "unspecified", "label": "Withheld (no reason given)", "count": row["w_"]})
+    return {"rows": row["rows"], "told": row["told"], "in_progress": row["in_progress"], "withheld": withheld,
+            "withheld_total": sum(w["count"] for w in withheld)}
+
+
+class _Gaps:
+    def __init__(self, incident: Incident) -> None:
+        self.items: list[dict[str, str]] = []
+        ref = incident.reference
+        self.pages = {
+            "incident": reverse("incident_edit", args=[ref]),
+            "categories": reverse("incident_categories", args=[ref]),
+            "details": reverse("report_details_edit", args=[ref]),
+            "decision_report": reverse("decision_create", args=[ref, "report"]),
+            "decision_tell": reverse("decision_create", args=[ref, "tell"]),
+            "subjects": reverse("subject_list", args=[ref]),
+            "organisation": reverse("organisation_edit"),
+            "submission": reverse("submission_create", args=[ref]),
+        }
+
+    def check(self, value: Any, section: str, field: str, label: str, page: str) -> Any:
+        if value in (None, "", []):
+            self.items.append({"section": section, "field": field, "label": label, "url": self.pages[page]})
+        return value
+
+
+def build_report(incident: Incident, *, submission: RegulatorSubmission | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """The ICO report for this incident, as it stands now (or as sent with `submission`)."""
+    now = now or timezone.now()
+    gaps = _Gaps(incident)
+    details = ReportDetails.objects.filter(incident=incident).first() or ReportDetails(incident=incident)
+    organisation = Organisation.current()
+    submissions = list(incident.submissions.select_related(None).order_by("submitted_at", "pk"))
+    if submission is not None and submission.pk not in {s.pk for s in submissions}:
+        submissions.append(submission)
+    decisions = list(incident.decisions.order_by("-decided_at", "-pk"))
+    latest_report = next((d for d in decisions if d.kind == "report"), None)
+    latest_tell = next((d for d in decisions if d.kind == "tell"), None)
+    assessment = incident.assessments.order_by("-version").first()
+
+    # Report type: this submission's kind; before any, the initial report (being prepared).
+    initial = next((s for s in submissions if s.kind == RegulatorSubmission.Kind.INITIAL), None)
+    current = submission or None
+    kind = current.kind if current else ("follow_up" if initial else "initial")
+    case_ref = next((s.ico_reference for s in reversed(submissions) if s.ico_reference), "") or None
+    report_type = {"type": kind, "label": "Follow-up report" if kind == "follow_up" else "Initial report",
+                   "ico_case_reference": case_ref, "previous_submissions": len(
+                       [s for s in submissions if current is None or s.pk != current.pk])}
+    if kind == "follow_up":
+        gaps.check(case_ref, "report_type", "ico_case_reference", "The ICO case reference", "submission")
+
+    # Why you are reporting: from the latest report decision and what the assessment advised.
+    reason_code = None
+    if latest_report is not None and latest_report.outcome:
+        reason_code = {True: "meets", False: "below", None: "unsure"}[latest_report.recommended]
+    reason = {"answer": REPORTING_REASONS[reason_code] if reason_code else None, "code": reason_code,
+              "decision_justification": latest_report.justification if latest_report else None}
+    gaps.check(reason["answer"], "reason_for_reporting", "answer",
+               "Why you are reporting (record a decision to report)", "decision_report")
+
+    # What happened; the clock.
+    deadline = incident.regulator_deadline
+    reported_at = (current or initial).submitted_at if (current or initial) else None
+    late = (reported_at or now) > deadline
+    delay = (initial.delay_reasons if initial and initial.delay_reasons else details.delay_reasons) or None
+    cyber_answer = "Don't know" if details.cyber_answer == "dont_know" else ("Yes" if incident.is_cyber else "No")
+    happened = {
+        "description": gaps.check(incident.description.strip() or None, "what_happened", "description",
+                                  "What happened", "incident"),
+        "cause": incident.get_cause_display(),
+        "cyber_incident": cyber_answer,
+        "how_found_out": gaps.check(incident.discovery.strip() or None, "what_happened", "how_found_out",
+                                    "How you found out", "incident"),
+        "occurred_from": _iso(incident.occurred_from),
+        "occurred_to": _iso(incident.occurred_to),
+        "occurred_estimated": incident.occurred_estimated,
+        "discovered_at": _iso(incident.discovered_at),
+        "aware_at": _iso(incident.aware_at),
+        "regulator_deadline": _iso(deadline),
+        "reported_at": _iso(reported_at),
+        "reported_late": late,
+        "delay_reasons": delay,
+        "contained_at": _iso(incident.contained_at),
+    }
+    gaps.check(incident.occurred_from, "what_happened", "occurred_from", "When it happened (or an estimate)",
+               "incident")
+    if late:
+        gaps.check(delay, "what_happened", "delay_reasons", "Reasons for the delay in reporting", "details")
+
+    # Personal data: the ICO's categories, ticked from the exposed categories.
+    categories = list(DataCategory.objects.order_by("bit"))
+    exposed = {e.category_id: e for e in incident.exposed_categories.all()}
+    category_rows = [{"code": c.code, "name": c.name, "ticked": c.pk in exposed,
+                      "approx_records": exposed[c.pk].approx_records if c.pk in exposed else None,
+                      "detail": (exposed[c.pk].detail or None) if c.pk in exposed else None}
+                     for c in categories]
+    people = subject_counts(incident)
+    exposed_records = [e.approx_records for e in exposed.values() if e.approx_records]
+    records = incident.approx_records or (sum(exposed_records) if exposed_records else None)
+    subjects_max = max(people["total"], incident.approx_subjects or 0) or None
+    personal_data = {
+        "categories": category_rows,
+        "number_of_records": records,
+        "number_of_data_subjects": subjects_max,
+        "data_subjects_recorded": people["total"],
+        "data_subjects_estimate": incident.approx_subjects,
+    }
+    if not exposed:
+        gaps.check(None, "personal_data", "categories", "Categories of personal data", "categories")
+    gaps.check(records, "personal_data", "number_of_records", "Number of personal data records", "incident")
+    gaps.check(subjects_max, "personal_data", "number_of_data_subjects", "Number of data subjects", "subjects")
+
+    subject_rows = [{"name": name, "count": people.get(name, 0)} for name in ICO_SUBJECT_CATEGORIES]
+    # Our roles behind each ICO category: police cases map victims, witnesses and suspects to "Other".
+    role_rows = [{"code": r.code, "label": r.label, "ico_category": r.ico_category,
+                  "count": people[f"role:{r.code}"]} for r in ROLES.values()]
+    data_subjects = {"categories": subject_rows, "ticked": [r["name"] for r in subject_rows if r["count"]],
+                     "roles": role_rows}
+
+    consequences = {
+        "potential_consequences": gaps.check(details.consequences.strip() or None, "consequences",
+                                             "potential_consequences", "Potential consequences", "details"),
+        "likelihood": gaps.check(_choice(ReportDetails, "likelihood", details.likelihood), "consequences",
+                                 "likelihood", "Likelihood of significant consequences", "details"),
+        "risk_assessment": ({"version": assessment.version, "score": str(assessment.score), "band": assessment.band,
+                             "risk": assessment.risk} if assessment else None),
+    }
+
+    is_cyber = cyber_answer != "No"
+    cyber = {
+        "applicable": is_cyber,
+        "confidentiality": incident.breach_confidentiality,
+        "integrity": incident.breach_integrity,
+        "availability": incident.breach_availability,
+        "impact_on_organisation": _choice(ReportDetails, "cyber_impact", details.cyber_impact),
+        "recovery_time": _choice(ReportDetails, "recovery_time", details.recovery_time),
+    }
+    if is_cyber:
+        gaps.check(cyber["impact_on_organisation"], "cyber", "impact_on_organisation",
+                   "Impact on the organisation", "details")
+        gaps.check(cyber["recovery_time"], "cyber", "recovery_time", "Recovery time", "details")
+
+    staff = {
+        "staff_involved": details.staff_involved.strip() or None,
+        "training_in_last_two_years": gaps.check(
+            _choice(ReportDetails, "staff_trained", details.staff_trained), "staff", "training_in_last_two_years",
+            "Staff data protection training in the last two years", "details"),
+        "training_details": details.training_details.strip() or None,
+    }
+    actions = {
+        "taken_or_proposed": gaps.check(details.actions_taken.strip() or None, "actions", "taken_or_proposed",
+                                        "Actions taken or proposed", "details"),
+        "measures_in_place_before": gaps.check(details.measures_before.strip() or None, "actions",
+                                               "measures_in_place_before", "Measures in place before", "details"),
+        "steps_to_prevent_recurrence": gaps.check(details.prevent_recurrence.strip() or None, "actions",
+                                                  "steps_to_prevent_recurrence", "Steps to prevent recurrence",
+                                                  "details"),
+    }
+
+    told = notification_counts(incident)
+    not_yet = max(people["total"] - told["rows"], 0)
+    counts = {"total": people["total"], "told": told["told"], "in_progress": told["in_progress"],
+              "withheld": told["withheld"], "withheld_total": told["withheld_total"], "not_yet": not_yet}
+    if latest_tell is not None and not latest_tell.outcome:
+        tell_code = "decided_not"
+    elif people["total"] and told["told"] == people["total"]:
+        tell_code = "told"
+    elif told["told"] or told["in_progress"]:
+        tell_code = "in_process"
+    elif latest_tell is not None:
+        tell_code = "planning"
+    else:
+        tell_code = "not_decided"
+    telling = {"answer": TELL_ANSWERS[tell_code], "code": tell_code,
+               "decision_justification": latest_tell.justification or None if latest_tell else None,
+               "exemption": latest_tell.get_exemption_display() if latest_tell and latest_tell.exemption else None,
+               "counts": counts}
+    if tell_code == "not_decided":
+        gaps.check(None, "telling_data_subjects", "answer", "Whether you have told the people (record a decision)",
+                   "decision_tell")
+
+    other = {"organisations_told": gaps.check(details.other_organisations.strip() or None, "other_organisations",
+                                              "organisations_told", "Other organisations told", "details")}
+
+    about = {
+        "controller_name": gaps.check(organisation.controller_name or None, "about_you", "controller_name",
+                                      "Controller name", "organisation"),
+        "registered_address": gaps.check(organisation.registered_address.strip() or None, "about_you",
+                                         "registered_address", "Registered address", "organisation"),
+        "ico_registration_number": organisation.ico_registration_number or None,
+        "person_reporting": {
+            "name": gaps.check(details.reporter_name or None, "about_you", "person_reporting.name",
+                               "Person reporting", "details"),
+            "job_title": details.reporter_job_title or None,
+            "email": details.reporter_email or None,
+            "phone": details.reporter_phone or None,
+        },
+        "dpo": {
+            "name": gaps.check(organisation.dpo_name or None, "about_you", "dpo.name", "DPO name", "organisation"),
+            "email": gaps.check(organisation.dpo_email or None, "about_you", "dpo.email", "DPO email",
+                                "organisation"),
+            "phone": organisation.dpo_phone or None,
+        },
+    }
+
+    return {
+        "schema": SCHEMA_ID,
+        "incident_reference": incident.reference,
+        "incident_title": incident.title,
+        "regime": incident.regime_info.law,
+        "generated_at": _iso(now),
+        "report_type": report_type,
+        "reason_for_reporting": reason,
+        "what_happened": happened,
+        "personal_data": personal_data,
+        "data_subjects": data_subjects,
+        "consequences": consequences,
+        "cyber": cyber,
+        "staff": staff,
+        "actions": actions,
+        "telling_data_subjects": telling,
+        "other_organisations": other,
+        "about_you": about,
+        "gaps": gaps.items,
+    }
+
+
+# --- Serialising and comparing ---------------------------------------------------------------
+
+def report_json(report: dict[str, Any]) -> bytes:
+    return json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False).encode()
+
+
+def content_sha256(report: dict[str, Any]) -> str:
+    """The hash of what the report says (its generation time left out): same content, same hash."""
+    body = {k: v for k, v in report.items() if k != "generated_at"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# Keys that change every time or are about the form, not the facts.
+DIFF_IGNORED = {"generated_at", "gaps", "schema"}
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not prefix and key in DIFF_IGNORED:
+                continue
+            _flatten(item, f"{prefix}.{key}" if prefix else key, out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for index, item in enumerate(value):
+            # Lists of named rows (categories) are keyed by name, so order changes read well.
+            name = item.get("code") or item.get("name") or item.get("reason") or str(index)
+            _flatten(item, f"{prefix}[{name}]", out)
+    else:
+        out[prefix] = value
+
+
+def diff_reports(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Field-by-field changes between two reports: [{field, before, after}], in the form's order."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    _flatten(before, "", old)
+    _flatten(after, "", new)
+    changes = [{"field": key, "before": old.get(key), "after": value} for key, value in new.items()
+               if old.get(key) != value]
+    changes += [{"field": key, "before": value, "after": None} for key, value in old.items() if key not in new]
+    return changes

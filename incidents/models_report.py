@@ -1,0 +1,201 @@
+"""The regulator report's own facts, stored PDFs, submission snapshots and the export log.
+
+Imported at the end of `models.py`, so Django sees these as models of the `incidents` app.
+
+- `ReportDetails`: what the ICO form asks that the case has nowhere else (likely consequences,
+  staff training, measures before, other organisations told, cyber impact...). One row per
+  incident, edited on a form; every change has a history row.
+- `ReportPdf`: the latest PDF of an incident's report, cached with the SHA-256 of the JSON it
+  was made from (a stale PDF is never served) and of the file itself.
+- `SubmissionSnapshot`: the exact report sent with one `RegulatorSubmission`: JSON and PDF,
+  both with SHA-256, who and when. Never changed.
+- `ExportRecord`: one line per report or register export (who, when, which incident, format).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .models_assessment import LIMITED, TEXT_LIMIT, AppendOnlyError
+
+
+def _text(label: str, help_text: str = "") -> models.TextField:
+    return models.TextField(label, blank=True, help_text=help_text, max_length=TEXT_LIMIT, validators=LIMITED)
+
+
+class ReportDetails(models.Model):
+    """Answers to the ICO report form's questions that no other record holds."""
+
+    class Likelihood(models.TextChoices):
+        VERY_LIKELY = "very_likely", "Very likely"
+        LIKELY = "likely", "Likely"
+        NEUTRAL = "neutral", "Neutral"
+        UNLIKELY = "unlikely", "Unlikely"
+        VERY_UNLIKELY = "very_unlikely", "Very unlikely"
+
+    class Impact(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+        NOT_YET_KNOWN = "not_yet_known", "Not yet known"
+
+    class Recovery(models.TextChoices):
+        REGULAR = "regular", "Regular"
+        SUPPLEMENTED = "supplemented", "Supplemented"
+        EXTENDED = "extended", "Extended"
+        NOT_RECOVERABLE = "not_recoverable", "Not recoverable"
+        ALREADY_RECOVERED = "already_recovered", "Already recovered"
+        NOT_YET_KNOWN = "not_yet_known", "Not yet known"
+
+    class Training(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        PARTLY = "partly", "Some of them"
+        NOT_KNOWN = "not_known", "Don't know"
+        NO_STAFF = "no_staff", "No staff were involved"
+
+    class Cyber(models.TextChoices):
+        FROM_CAUSE = "", "As the cause says"
+        DONT_KNOW = "dont_know", "Don't know"
+
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="report_details")
+    cyber_answer = models.CharField(
+        "was it a cyber incident", max_length=20, choices=Cyber.choices, blank=True,
+        help_text="Normally taken from the cause; choose “Don't know” if that is not yet clear.",
+    )
+    consequences = _text("potential consequences", "What may happen to the people affected (distress, fraud, "
+                                                   "physical harm...). Never name anyone.")
+    likelihood = models.CharField(
+        "likelihood of significant consequences", max_length=20, choices=Likelihood.choices, blank=True
+    )
+    cyber_impact = models.CharField(
+        "impact on the organisation (cyber)", max_length=20, choices=Impact.choices, blank=True
+    )
+    recovery_time = models.CharField("recovery time (cyber)", max_length=20, choices=Recovery.choices, blank=True)
+    staff_involved = _text("staff involved", "Roles of the staff involved, not their names.")
+    staff_trained = models.CharField(
+        "data protection training in the last two years", max_length=20, choices=Training.choices, blank=True
+    )
+    training_details = _text("training details")
+    actions_taken = _text("actions taken or proposed", "Including what you did to contain the breach and "
+                                                        "mitigate its effects.")
+    measures_before = _text("measures in place before the breach")
+    prevent_recurrence = _text("steps to prevent it happening again")
+    other_organisations = _text("other organisations told", "Police, other regulators, NCSC, banks...; "
+                                                             "write “None” if none.")
+    delay_reasons = _text("reasons for any delay in reporting",
+                          "Needed when the report is made after the 72-hour deadline.")
+    reporter_name = models.CharField("person reporting: name", max_length=200, blank=True)
+    reporter_job_title = models.CharField("person reporting: job title", max_length=200, blank=True)
+    reporter_email = models.EmailField("person reporting: email", blank=True)
+    reporter_phone = models.CharField("person reporting: phone", max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "report details"
+
+    def __str__(self) -> str:
+        return f"Report details of incident {self.incident_id}"
+
+
+class ReportPdf(models.Model):
+    """The latest PDF of an incident's regulator report, made from the JSON whose hash it keeps."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="report_pdf")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    content_sha256 = models.CharField("SHA-256 of the report JSON", max_length=64)
+    pdf = models.FileField(upload_to="reports/", blank=True, max_length=200)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Report PDF of incident {self.incident_id} ({self.status})"
+
+
+class SubmissionSnapshot(models.Model):
+    """The report exactly as it stood when a submission to the regulator was recorded."""
+
+    submission = models.OneToOneField("incidents.RegulatorSubmission", on_delete=models.PROTECT,
+                                      related_name="snapshot")
+    # The exact bytes sent, as text: a JSONField on PostgreSQL (jsonb) would reorder the keys
+    # and the SHA-256 would no longer match what was downloaded.
+    report_json = models.TextField("report (JSON)")
+    json_sha256 = models.CharField("JSON SHA-256", max_length=64)
+    pdf = models.FileField(upload_to="snapshots/", max_length=200)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Snapshot of submission {self.submission_id}"
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads(self.report_json)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("A snapshot is never changed.")
+        super().save(*args, **kwargs)
+
+
+class ExportRecord(models.Model):
+    """A report or register export: who made it, when, of what, and the file's SHA-256."""
+
+    class Kind(models.TextChoices):
+        REPORT_PDF = "report_pdf", "Regulator report (PDF)"
+        REPORT_JSON = "report_json", "Regulator report (JSON)"
+        SNAPSHOT_PDF = "snapshot_pdf", "Submitted report (PDF)"
+        SNAPSHOT_JSON = "snapshot_json", "Submitted report (JSON)"
+        REGISTER_CSV = "register_csv", "Breach register (CSV)"
+        REGISTER_XLSX = "register_xlsx", "Breach register (XLSX)"
+
+    class Via(models.TextChoices):
+        WEB = "web", "Web"
+        COMMAND = "command", "Command line"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Blank for a register export: it covers every incident (see `incident_count`).
+    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="exports")
+    incident_count = models.PositiveIntegerField("incidents included", default=1)
+    exported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.WEB)
+    sha256 = models.CharField("file SHA-256", max_length=64, blank=True)
+    exported_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-exported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.exported_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("An export record is never changed.")
+        super().save(*args, **kwargs)

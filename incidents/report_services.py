@@ -1,0 +1,134 @@
+"""Writes for the regulator report: its details, its PDF, submission snapshots, the export log.
+
+Keyword-only, taking the acting user (None for the command line, recorded as such), each in
+one transaction with a history row naming the actor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from breachtracker.pdf import render_pdf
+
+from .ico_report import build_report, content_sha256, report_json
+from .models import ExportRecord, Incident, RegulatorSubmission, ReportDetails, ReportPdf, SubmissionSnapshot
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def render_report_pdf(report: dict[str, Any]) -> bytes:
+    """The report dict as a paginated A4 PDF (reference and "Page X of Y" on every page)."""
+    return render_pdf(render_to_string("pdf/ico_report.html", {"report": report}))
+
+
+@transaction.atomic
+def report_details_save(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> ReportDetails:
+    details = ReportDetails.objects.select_for_update().filter(incident=incident).first()
+    details = details or ReportDetails(incident=incident)
+    for name, value in fields.items():
+        setattr(details, name, value)
+    details.full_clean()
+    details._history_user = actor
+    details.save()
+    return details
+
+
+@transaction.atomic
+def export_record(*, kind: str, actor: Any, incident: Incident | None = None, incident_count: int = 1,
+                  sha: str = "", via: str = ExportRecord.Via.WEB) -> ExportRecord:
+    """Log one export (the History tab of the incident shows it)."""
+    record = ExportRecord(kind=kind, incident=incident, incident_count=incident_count, exported_by=actor,
+                          via=via, sha256=sha, exported_at=timezone.now())
+    record._history_user = actor
+    record.save()
+    return record
+
+
+PENDING_STALE = timedelta(minutes=10)
+
+
+def async_threshold() -> int:
+    return int(settings.REPORT_PDF_ASYNC_SUBJECTS)
+
+
+@transaction.atomic
+def report_pdf_request(*, incident: Incident, actor: Any, report: dict[str, Any] | None = None) -> ReportPdf:
+    """The PDF of the report as it stands: the stored one if the content is unchanged; else
+    made now (small incidents) or queued for a worker (large ones: status PENDING)."""
+    report = report or build_report(incident)
+    digest = content_sha256(report)
+    pdf = ReportPdf.objects.select_for_update().filter(incident=incident).first()
+    if pdf and pdf.content_sha256 == digest:
+        if pdf.status == ReportPdf.Status.READY:
+            return pdf
+        # A request still waiting for its worker; one waiting too long (a lost task) is sent again.
+        if pdf.status == ReportPdf.Status.PENDING and timezone.now() - pdf.requested_at < PENDING_STALE:
+            return pdf
+    pdf = pdf or ReportPdf(incident=incident)
+    pdf.status, pdf.content_sha256, pdf.requested_by, pdf.requested_at = (
+        ReportPdf.Status.PENDING, digest, actor, timezone.now())
+    pdf.finished_at, pdf.last_error = None, ""
+    pdf._history_user = actor
+    pdf.save()
+    if report["personal_data"]["data_subjects_recorded"] >= async_threshold():
+        from .tasks import report_pdf_generate as task
+
+        task.delay_on_commit(pdf.pk)
+        return pdf
+    _store_pdf(pdf, report, actor)
+    return pdf
+
+
+def _store_pdf(pdf: ReportPdf, report: dict[str, Any], actor: Any) -> None:
+    data = render_report_pdf(report)
+    if pdf.pdf:
+        pdf.pdf.delete(save=False)
+    pdf.pdf.save(f"{pdf.incident.reference}-ico-report.pdf", ContentFile(data), save=False)
+    pdf.pdf_sha256 = sha256(data)
+    pdf.content_sha256 = content_sha256(report)
+    pdf.status, pdf.finished_at = ReportPdf.Status.READY, timezone.now()
+    pdf._history_user = actor
+    pdf.save()
+
+
+@transaction.atomic
+def report_pdf_generate(*, report_pdf_id: int) -> ReportPdf | None:
+    """Worker side: make the PDF of the report as it stands now. Safe to run twice."""
+    pdf = ReportPdf.objects.select_for_update().select_related("incident").filter(pk=report_pdf_id).first()
+    if pdf is None or pdf.status == ReportPdf.Status.READY:
+        return pdf
+    _store_pdf(pdf, build_report(pdf.incident), pdf.requested_by)
+    return pdf
+
+
+def report_pdf_failed(*, report_pdf_id: int, error: str) -> None:
+    pdf = ReportPdf.objects.filter(pk=report_pdf_id).first()
+    if pdf is not None:
+        pdf.status, pdf.last_error = ReportPdf.Status.FAILED, error[:500]
+        pdf._history_user = pdf.requested_by
+        pdf.save()
+
+
+@transaction.atomic
+def snapshot_create(*, submission: RegulatorSubmission, actor: Any) -> SubmissionSnapshot:
+    """Freeze the report as sent with this submission: JSON and PDF, each with its SHA-256."""
+    report = build_report(submission.incident, submission=submission)
+    data = render_report_pdf(report)
+    text = report_json(report)
+    snapshot = SubmissionSnapshot(submission=submission, report_json=text.decode(), json_sha256=sha256(text),
+                                  pdf_sha256=sha256(data), created_by=actor)
+    snapshot.pdf.save(f"{submission.incident.reference}-submission-{submission.pk}.pdf", ContentFile(data),
+                      save=False)
+    snapshot._history_user = actor
+    snapshot.save()
+    return snapshot
