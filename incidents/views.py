@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from breachtracker.csvsafe import csv_response
 
-from . import audit, services
+from . import audit, charts, services
 from .forms import (
     CategoriesForm,
     IncidentForm,
@@ -46,6 +46,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Most urgent first: clocks still running, soonest deadline first; then the rest by
     # deadline, most recent last.
     incidents.sort(key=lambda i: (not i.is_awaiting_decision, i.regulator_deadline))
+    # Three aggregate queries for all incidents, however many people: totals, told by day, targets.
+    progress = charts.notification_progress(incidents) if incidents else {}
+    for incident in incidents:
+        incident.progress = progress.get(incident.pk)
     return render(
         request,
         "incidents/dashboard.html",
@@ -54,6 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "now": now,
             "overdue_count": sum(1 for i in incidents if i.is_overdue(now)),
             "awaiting_count": sum(1 for i in incidents if i.is_awaiting_decision),
+            "today": timezone.localdate(),
         },
     )
 
@@ -104,7 +109,8 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(READ)
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    # Queries: incident + handler; categories; exposed rows; one aggregate of subjects.
+    # Queries: incident + handler; categories; exposed rows; one aggregate of subjects;
+    # the timeline's decision, submission and notification aggregate (+1 when closed).
     incident = _incident(reference)
     categories = _categories()
     exposed = list(incident.exposed_categories.select_related("category"))
@@ -120,6 +126,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "summary": summary,
             "role_counts": role_counts,
             "category_counts": category_counts,
+            "timeline": charts.case_timeline(incident),
             "now": timezone.now(),
             "tab": "overview",
         },
