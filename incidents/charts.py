@@ -100,6 +100,7 @@ class Progress:
     path: str = ""
     target_x: float | None = None
     today_x: float = 0.0
+    pace: tuple[float, float] | None = None
 
     @property
     def told(self) -> int:
@@ -160,3 +161,5 @@ def _draw(progress: Progress, start: date, today: date) -> None:
     progress.path = " ".join(steps)
     progress.today_x = x(today)
     progress.target_x = x(progress.target) if progress.target else None
+    if progress.target_x is not None:
+        progress.pace = (x(start), progress.target_x)

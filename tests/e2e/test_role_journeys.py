@@ -250,6 +250,11 @@ def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: An
     page.get_by_role("link", name="Notifications").click()
     assert page.get_by_text("Told (sent or delivered): 51 of 61").is_visible()
     v.check("progress-updated")
+    page.get_by_role("link", name="Dashboard").click()
+    chart = page.get_by_role("img", name=re.compile(f"{incident.reference}: people told over time, 51 of 61"))
+    assert chart.is_visible()
+    v.check("dashboard-progress-chart")
+    page.get_by_role("link", name=incident.reference, exact=True).click()
     assert NotificationPlan.objects.get(incident=incident)
 
     # A decision is the DPO's: the handler sees no button, and the address itself is refused.
