@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Case, Count, Max, Min, Q, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -39,8 +39,9 @@ class Mark:
 def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, Any]:
     """occurred → discovered → aware → (72-hour mark) → decision → reported → notifications → closed.
 
-    Queries: one for the report decision and first initial submission (subqueries), one
-    aggregate of notifications, and one history lookup only for a closed incident.
+    Queries: the latest report decision, one aggregate of notifications, and one history
+    lookup only for a closed incident (the first initial report comes annotated by
+    `with_regulator_state()`, or costs one more query).
     """
     from notifications.models import Notification
 
@@ -49,8 +50,11 @@ def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, 
     now = now or timezone.now()
     decision = (Decision.objects.filter(incident=incident, kind=Decision.Kind.REPORT)
                 .order_by("-decided_at", "-pk").values("decided_at", "outcome").first())
-    report = (RegulatorSubmission.objects.filter(incident=incident, kind=RegulatorSubmission.Kind.INITIAL)
-              .order_by("submitted_at").values_list("submitted_at", flat=True).first())
+    if hasattr(incident, "initial_submitted_at"):  # Incident.objects.with_regulator_state()
+        report = incident.initial_submitted_at
+    else:
+        report = (RegulatorSubmission.objects.filter(incident=incident, kind=RegulatorSubmission.Kind.INITIAL)
+                  .order_by("submitted_at").values_list("submitted_at", flat=True).first())
     told = Coalesce("sent_at", "delivered_at")
     sums = Notification.objects.filter(incident=incident).aggregate(
         total=Count("id"), told=Count("id", filter=Q(status__in=Notification.DONE)),
@@ -112,29 +116,30 @@ CHART_W, CHART_H, PAD = 240, 60, 4
 
 def notification_progress(incidents: list[Incident], today: date | None = None) -> dict[int, Progress]:
     """People told by day for each incident, from the notifications' own record of when each
-    person was told (sent_at, or delivered_at for a call or visit): one aggregate query for
-    all incidents, grouped by incident and day, however many people; plus one for the totals
-    and one for the target dates."""
-    from notifications.models import Notification, NotificationPlan
+    person was told (sent_at, or delivered_at for a call or visit): ONE aggregate query for
+    all incidents, grouped by incident and day, however many people. The target dates come
+    with the incidents (`select_related("notification_plan")`)."""
+    from notifications.models import Notification
 
     today = today or timezone.localdate()
     ids = [i.pk for i in incidents]
-    totals = dict(Notification.objects.filter(incident_id__in=ids).values("incident_id")
-                  .annotate(n=Count("id")).values_list("incident_id", "n"))
-    by_day: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    rows = (Notification.objects.filter(incident_id__in=ids, status__in=Notification.DONE)
-            .annotate(day=TruncDate(Coalesce("sent_at", "delivered_at"), tzinfo=timezone.get_current_timezone()))
+    told_on = Case(When(status__in=Notification.DONE, then=Coalesce("sent_at", "delivered_at")))
+    rows = (Notification.objects.filter(incident_id__in=ids)
+            .annotate(day=TruncDate(told_on, tzinfo=timezone.get_current_timezone()))
             .values("incident_id", "day").annotate(n=Count("id")).order_by("incident_id", "day"))
-    for row in rows:
+    totals: dict[int, int] = defaultdict(int)
+    by_day: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for row in rows:  # people not yet told have no day: they count in the total only
+        totals[row["incident_id"]] += row["n"]
         if row["day"] is not None:
             by_day[row["incident_id"]].append((row["day"], row["n"]))
-    targets = dict(NotificationPlan.objects.filter(incident_id__in=ids).values_list("incident_id", "target_date"))
     result: dict[int, Progress] = {}
     for incident in incidents:
         total = totals.get(incident.pk, 0)
         if not total:
             continue
-        progress = Progress(incident=incident, total=total, target=targets.get(incident.pk))
+        plan = getattr(incident, "notification_plan", None) if _plan_loaded(incident) else None
+        progress = Progress(incident=incident, total=total, target=plan.target_date if plan else None)
         running = 0
         for day, n in by_day.get(incident.pk, []):
             running += n
@@ -142,6 +147,11 @@ def notification_progress(incidents: list[Incident], today: date | None = None) 
         _draw(progress, timezone.localtime(incident.aware_at).date(), today)
         result[incident.pk] = progress
     return result
+
+
+def _plan_loaded(incident: Incident) -> bool:
+    """True when the incident came with its plan (or its absence) from select_related."""
+    return "notification_plan" in incident._state.fields_cache
 
 
 def _draw(progress: Progress, start: date, today: date) -> None:

@@ -42,11 +42,12 @@ def _categories() -> list[DataCategory]:
 @require(READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    incidents = list(Incident.objects.open().with_subject_count().with_regulator_state().select_related("handler"))
+    incidents = list(Incident.objects.open().with_subject_count().with_regulator_state()
+                     .select_related("handler", "notification_plan"))
     # Most urgent first: clocks still running, soonest deadline first; then the rest by
     # deadline, most recent last.
     incidents.sort(key=lambda i: (not i.is_awaiting_decision, i.regulator_deadline))
-    # Three aggregate queries for all incidents, however many people: totals, told by day, targets.
+    # One aggregate query for all incidents' notification progress, however many people.
     progress = charts.notification_progress(incidents) if incidents else {}
     for incident in incidents:
         incident.progress = progress.get(incident.pk)
@@ -110,7 +111,7 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
 @require(READ)
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     # Queries: incident + handler; categories; exposed rows; one aggregate of subjects;
-    # the timeline's decision, submission and notification aggregate (+1 when closed).
+    # the timeline's latest report decision and notification aggregate (+1 when closed).
     incident = _incident(reference)
     categories = _categories()
     exposed = list(incident.exposed_categories.select_related("category"))

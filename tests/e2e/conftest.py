@@ -76,6 +76,7 @@ class Visit:
         """Tab to a control and operate it with the keyboard (Enter for links and buttons)."""
         self.tab_to(target)
         self.page.keyboard.press(key)
+        self.page.wait_for_load_state()
 
     def login_by_keyboard(self, username: str, password: str) -> None:
         self.goto("/login/")

@@ -37,6 +37,7 @@ class DashboardProgressChartTests(TestCase):
         tell(incident, 3, days_ago=1, start=2)
         Notification.objects.create(incident=incident, subject=make_subject(incident, full_name="Not yet"))
         NotificationPlan.objects.create(incident=incident, target_date=timezone.localdate() + timedelta(days=4))
+        incident = Incident.objects.select_related("notification_plan").get(pk=incident.pk)
         progress = charts.notification_progress([incident])[incident.pk]
         assert [count for _day, count in progress.points] == [2, 5]
         assert (progress.told, progress.total) == (5, 6)
