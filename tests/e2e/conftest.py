@@ -62,7 +62,7 @@ class Visit:
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(re.compile(r".*/$"))
+        self.page.wait_for_url(re.compile(r".*(?<!/login)/$"))  # left the login page
 
     def tab_to(self, target: Any, limit: int = 200) -> None:
         """Press Tab until `target` (a locator) has focus, as a keyboard user would."""
@@ -85,7 +85,7 @@ class Visit:
         self.page.keyboard.press("Tab")
         self.page.keyboard.type(password)
         self.page.keyboard.press("Enter")
-        self.page.wait_for_url(re.compile(r".*/$"))
+        self.page.wait_for_url(re.compile(r".*(?<!/login)/$"))  # left the login page
 
     def check(self, step: str) -> None:
         """Screenshot the page, run axe-core on it, and fail on CSP or script errors."""
