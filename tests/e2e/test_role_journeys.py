@@ -78,6 +78,8 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
     v = visit("j1-dpo")
     page = v.page
     with celery_worker():
+        v.goto("/login/")
+        v.check("login")
         v.login_by_keyboard("dpo", PASSWORD)
         v.check("dashboard")
         v.press(page.get_by_role("link", name="Log an incident"))
@@ -107,6 +109,7 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
 
         # Import 300 people from a spreadsheet with three bad rows.
         v.press(page.get_by_role("link", name="Affected people"))
+        v.check("affected-people-empty")
         v.press(page.get_by_role("link", name="Import from a spreadsheet"))
         v.check("import-upload")
         upload_by_keyboard(v, write_people_csv(tmp_path / "victims-and-witnesses.csv", bad_rows=True))
@@ -137,6 +140,7 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         page.wait_for_selector("text=Assessment version 1 recorded")
         v.check("assessment-recorded")
         v.press(page.get_by_role("link", name="Decide on reporting"))
+        v.check("decision-form")
         v.tab_to(page.get_by_label("Yes"))
         page.keyboard.press("Space")
         v.press(page.get_by_role("button", name="Save"))
@@ -240,6 +244,7 @@ def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: An
     page.get_by_role("link", name=incident.reference, exact=True).click()
     page.get_by_role("link", name="Notifications").click()
     assert page.get_by_text("Told (sent or delivered): 0 of 61").is_visible()
+    v.check("notifications")
     page.get_by_role("navigation", name="Show people").get_by_role("link", name="Outstanding").click()
     v.check("outstanding")
     page.get_by_label("Select all on this page").check()
@@ -271,6 +276,7 @@ def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: An
     # A decision is the DPO's: the handler sees no button, and the address itself is refused.
     page.get_by_role("link", name="Assessment & decisions").click()
     assert page.get_by_role("link", name="Decide on reporting").count() == 0
+    v.check("assessment-without-decision-buttons")
     response = page.goto(f"{v.base_url}/incidents/{incident.reference}/decisions/report/new/")
     assert response is not None and response.status == 403
     assert page.get_by_role("heading", name=re.compile("not allowed|permission", re.I)).count() >= 1
