@@ -88,7 +88,7 @@ def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, 
         mark.x = round(LEFT + (RIGHT - LEFT) * (mark.when - start).total_seconds() / span, 1)  # type: ignore[operator]
         mark.row = index % 3
     now_x = round(LEFT + (RIGHT - LEFT) * (now - start).total_seconds() / span, 1)
-    pending = [m for m in marks if not m.known and m.key != "notified_last"]
+    pending = [m for m in marks if not m.known and m.key not in ("notified_last", "occurred")]
     return {"marks": marks, "known": known, "pending": pending, "now_x": now_x, "deadline": deadline,
             "width": WIDTH, "start": start, "end": end}
 

@@ -107,6 +107,12 @@ class CaseTimelineTests(TestCase):
         page = self.client.get(incident.get_absolute_url()).content.decode()
         assert "First person told" in page and "3 of 4 told so far" in page
 
+    def test_an_unknown_occurrence_is_not_recorded_rather_than_still_to_come(self) -> None:
+        incident = make_incident(actor=self.dpo)
+        page = self.client.get(incident.get_absolute_url()).content.decode()
+        assert "When it occurred: not recorded" in page
+        assert "Not yet: decision on reporting" in page
+
     def test_a_closed_incident_shows_when_it_closed(self) -> None:
         incident = make_incident(actor=self.dpo)
         services.incident_update(incident=incident, actor=self.dpo, fields={"status": Incident.Status.CLOSED})
