@@ -172,7 +172,9 @@ def notification_bulk(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("notification_list", incident.reference)
     result = services.notifications_bulk(incident=incident, actor=request.user, versions=versions,
                                          action=form.cleaned_data["action"])
-    messages.success(request, f"{len(result['done'])} updated.")
+    action = form.cleaned_data["action"]
+    what = "last change undone" if action == "undo" else f"marked “{dict(form.fields['action'].choices)[action].lower()}”"
+    messages.success(request, f"{len(result['done'])} updated: {what}.")
     if result["changed"]:
         messages.error(request, f"{len(result['changed'])} were changed by someone else since you loaded the "
                                 "page and were left alone: check them and try again.")

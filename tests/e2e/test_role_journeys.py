@@ -251,7 +251,7 @@ def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: An
     assert page.locator(".row-select:checked").count() == 50
     page.get_by_label("With the selected people").select_option("sent")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_selector("text=50 updated")
+    page.wait_for_selector("text=50 updated: marked “sent”")
     assert page.get_by_text("Told (sent or delivered): 50 of 61").is_visible()
     v.check("fifty-ticked")
 
