@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from breachtracker.csvsafe import csv_response
 
-from . import audit, services
+from . import audit, charts, services
 from .forms import (
     CategoriesForm,
     IncidentForm,
@@ -42,10 +42,15 @@ def _categories() -> list[DataCategory]:
 @require(READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    incidents = list(Incident.objects.open().with_subject_count().with_regulator_state().select_related("handler"))
+    incidents = list(Incident.objects.open().with_subject_count().with_regulator_state()
+                     .select_related("handler", "notification_plan"))
     # Most urgent first: clocks still running, soonest deadline first; then the rest by
     # deadline, most recent last.
     incidents.sort(key=lambda i: (not i.is_awaiting_decision, i.regulator_deadline))
+    # One aggregate query for all incidents' notification progress, however many people.
+    progress = charts.notification_progress(incidents) if incidents else {}
+    for incident in incidents:
+        incident.progress = progress.get(incident.pk)
     return render(
         request,
         "incidents/dashboard.html",
@@ -54,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "now": now,
             "overdue_count": sum(1 for i in incidents if i.is_overdue(now)),
             "awaiting_count": sum(1 for i in incidents if i.is_awaiting_decision),
+            "today": timezone.localdate(),
         },
     )
 
@@ -104,7 +110,8 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(READ)
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    # Queries: incident + handler; categories; exposed rows; one aggregate of subjects.
+    # Queries: incident + handler; categories; exposed rows; one aggregate of subjects;
+    # the timeline's latest report decision and notification aggregate (+1 when closed).
     incident = _incident(reference)
     categories = _categories()
     exposed = list(incident.exposed_categories.select_related("category"))
@@ -120,6 +127,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "summary": summary,
             "role_counts": role_counts,
             "category_counts": category_counts,
+            "timeline": charts.case_timeline(incident),
             "now": timezone.now(),
             "tab": "overview",
         },

@@ -172,7 +172,9 @@ def notification_bulk(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("notification_list", incident.reference)
     result = services.notifications_bulk(incident=incident, actor=request.user, versions=versions,
                                          action=form.cleaned_data["action"])
-    messages.success(request, f"{len(result['done'])} updated.")
+    action = form.cleaned_data["action"]
+    what = "last change undone" if action == "undo" else f"marked “{dict(form.fields['action'].choices)[action].lower()}”"
+    messages.success(request, f"{len(result['done'])} updated: {what}.")
     if result["changed"]:
         messages.error(request, f"{len(result['changed'])} were changed by someone else since you loaded the "
                                 "page and were left alone: check them and try again.")
@@ -206,11 +208,11 @@ def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         batch = get_object_or_404(Batch, incident=incident, pk=request.POST.get("batch", "0") or 0)
         delivery.print_pack_request(batch=batch, actor=request.user)
-        messages.success(request, "Building the print pack: refresh this page in a minute.")
+        messages.success(request, "Building the print pack: this page shows it when it is ready.")
         return redirect("print_packs", incident.reference)
-    packs = PrintPack.objects.filter(batch__incident=incident).select_related("batch", "created_by")
+    packs = list(PrintPack.objects.filter(batch__incident=incident).select_related("batch", "created_by"))
     return render(request, "notifications/print_packs.html", {
-        "incident": incident, "packs": packs, "batches": incident.notification_batches.all(),
+        "incident": incident, "packs": packs, "building": any(p.status == PrintPack.Status.BUILDING for p in packs), "batches": incident.notification_batches.all(),
         "now": timezone.now(), "tab": "notifications"})
 
 

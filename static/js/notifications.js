@@ -14,7 +14,12 @@
           text.textContent = p.finished
             ? "Finished: " + p.done + " of " + p.total + " processed (" + p.withheld + " withheld for another channel or restriction, " + p.failed + " failed)."
             : "Working: " + p.done + " of " + p.total + " processed (" + p.percent + "%).";
-          if (!p.finished) { window.setTimeout(poll, 1500); }
+          if (!p.finished) {
+            window.setTimeout(poll, 1500);
+          } else if (box.dataset.drawnWhileRunning === "true") {
+            // The counts and the list below were drawn before the letters existed: show them.
+            window.location.reload();
+          }
         })
         .catch(function () { text.textContent = "Could not load progress; refresh the page to try again."; });
     };

@@ -62,7 +62,30 @@ class Visit:
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(re.compile(r".*/$"))
+        self.page.wait_for_url(re.compile(r".*(?<!/login)/$"))  # left the login page
+
+    def tab_to(self, target: Any, limit: int = 200) -> None:
+        """Press Tab until `target` (a locator) has focus, as a keyboard user would."""
+        for _ in range(limit):
+            if target.evaluate("el => el === document.activeElement"):
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"could not reach {target} with the Tab key in {limit} presses")
+
+    def press(self, target: Any, key: str = "Enter") -> None:
+        """Tab to a control and operate it with the keyboard (Enter for links and buttons)."""
+        self.tab_to(target)
+        self.page.keyboard.press(key)
+        self.page.wait_for_load_state()
+
+    def login_by_keyboard(self, username: str, password: str) -> None:
+        self.goto("/login/")
+        self.tab_to(self.page.get_by_label("Username"))
+        self.page.keyboard.type(username)
+        self.page.keyboard.press("Tab")
+        self.page.keyboard.type(password)
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_url(re.compile(r".*(?<!/login)/$"))  # left the login page
 
     def check(self, step: str) -> None:
         """Screenshot the page, run axe-core on it, and fail on CSP or script errors."""

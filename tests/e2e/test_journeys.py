@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,11 +47,30 @@ def test_auditor_reads_the_register_and_history_and_finds_no_edit_buttons(visit:
     v.page.get_by_role("link", name="Affected people").click()
     v.page.get_by_role("link", name=subject.full_name).click()
     v.check("subject")
+    v.page.get_by_role("link", name="Assessment & decisions").click()
+    v.check("assessment")
+    v.page.get_by_role("link", name="Notifications").click()
+    v.check("notifications")
     for page_url in v.pages_checked:
         v.page.goto(page_url)
-        edit_controls = v.page.get_by_role("link", name="Edit").count() + v.page.get_by_role("button", name="Save").count()
+        edit_controls = sum(v.page.get_by_role(role, name=re.compile(name)).count() for role, name in (
+            ("link", "^Edit"), ("button", "^Save"), ("link", "^Import"), ("link", "^Add a person"),
+            ("link", "^Assess the risk"), ("link", "^Decide"), ("link", "^Record a report"),
+            ("link", "^Generate letters"), ("button", "^Apply"), ("link", "^Print packs")))
         assert edit_controls == 0, page_url
         assert v.page.get_by_role("link", name="Log an incident").count() == 0
+
+    # Exports: the audit trail for the regulator (people's details withheld) and the
+    # outstanding list. The register's own exports come with issue 6.
+    v.page.goto(f"{v.base_url}/incidents/{incident.reference}/history/")
+    with v.page.expect_download() as download:
+        v.page.get_by_role("link", name=re.compile("Download the audit trail")).click()
+    audit = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert incident.reference in audit and "Sam Witness" not in audit
+    v.page.goto(f"{v.base_url}/incidents/{incident.reference}/notifications/")
+    with v.page.expect_download() as download:
+        v.page.get_by_role("link", name=re.compile("Outstanding people")).click()
+    assert Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
 
 
 def test_dpo_logs_an_incident_with_the_keyboard_only_and_sees_the_clock(visit: Any) -> None:

@@ -169,8 +169,9 @@ class ConstantQueriesTests(BaseTestCase):
         url = incident.get_absolute_url()
         self.client.get(url)  # warm the session
         # session, user, user's groups (roles), incident+handler, categories, exposed
-        # categories, one aggregate over subjects.
-        with self.assertNumQueries(7):
+        # categories, one aggregate over subjects; the timeline's latest report decision and
+        # notification aggregate.
+        with self.assertNumQueries(9):
             self.client.get(url)
 
     def test_subject_list_query_count_is_pinned(self) -> None:
