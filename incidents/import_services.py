@@ -399,15 +399,25 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
             prep = [encrypted.get(c) for c in from_record]
             tail = tuple(prep_constant(c, constants[c]) for c in from_constants)
 
+            # The history row stores the very tokens of the person's row: encrypting once
+            # halves the cost (a Fernet encryption is ~9 µs, eight fields, 100,000 people).
+            if sealed_columns and sealed_columns != from_record:
+                raise RuntimeError("history columns differ from the subject's")
+            sealed_columns[:] = from_record
+
             def row(pk: int, record: Any) -> tuple[Any, ...]:
-                values = get(record)
-                return (pk, *(p(v) if p else v for p, v in zip(prep, values, strict=True)),
-                        blind_index(record.full_name), *tail)
+                tokens = sealed.pop(pk, None)
+                if tokens is None:
+                    tokens = sealed[pk] = (*(p(v) if p else v for p, v in zip(prep, get(record), strict=True)),
+                                           blind_index(record.full_name))
+                return (pk, *tokens, *tail)
 
             rows = (row(pk, group.record) for pk, group in zip(ids, new, strict=True))
             return ["id", *from_record, "name_index", *from_constants], rows
 
         encrypted = _encrypted_columns(DataSubject)
+        sealed: dict[int, tuple[Any, ...]] = {}
+        sealed_columns: list[str] = []
 
         def prep_constant(column: str, value: Any) -> Any:
             return encrypted[column](value) if column in encrypted else value
