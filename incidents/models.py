@@ -193,6 +193,10 @@ class Incident(models.Model):
         "approximate number of records", null=True, blank=True
     )
     categories = models.ManyToManyField(DataCategory, through="IncidentCategory", blank=True)
+    # Retention (incidents/retention.py): when people's personal data was purged, and the
+    # counts taken just before (by role, category and flag), so the register keeps them.
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    purged_counts = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

@@ -48,3 +48,11 @@ def subject_import_sweep() -> int:
     from .import_services import subject_import_sweep as sweep
 
     return sweep()
+
+
+@shared_task(name="incidents.retention_purge", autoretry_for=(OperationalError,), retry_backoff=60, max_retries=5)
+def retention_purge() -> dict[str, int]:
+    """Daily (beat): purge people's personal data from incidents closed past the retention period."""
+    from .retention import retention_purge as purge
+
+    return purge()
