@@ -52,10 +52,12 @@ def csv_file(headers: list[str], rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def hostile_people_csv() -> bytes:
-    """A spreadsheet of people whose every cell is hostile (the NUL one too)."""
+def hostile_people_csv(nul: bool = False) -> bytes:
+    """A spreadsheet of people whose every cell is hostile (with `nul`, the NUL one too: a
+    file with NUL bytes is refused whole as binary, so without it the cells are read)."""
     headers = ["Reference", "Full name", "Date of birth", "Role", "Postcode", "Email", "Data categories"]
-    rows = [[value, value, "1980-01-01", "Victim", "SW1A 1AA", "", ""] for value in STRINGS.values()]
+    rows = [[value, value, "1980-01-01", "Victim", "SW1A 1AA", "", ""] for label, value in STRINGS.items()
+            if nul or "\x00" not in value]
     rows.append([SCRIPT, SCRIPT, SCRIPT, SCRIPT, SCRIPT, SCRIPT, SCRIPT])
     return csv_file(headers, rows)
 
@@ -76,6 +78,7 @@ def files() -> dict[str, tuple[str, bytes]]:
     """Upload name → (file name as the browser sends it, content)."""
     return {
         "hostile cells csv": ("people.csv", hostile_people_csv()),
+        "hostile cells csv with a nul": ("people.csv", hostile_people_csv(nul=True)),
         "xlsx zip bomb": ("people.xlsx", xlsx_zip_bomb()),
         "path traversal name": ("../../../../etc/passwd.csv", hostile_people_csv()),
         "script in the name": (f"{SCRIPT}.csv", hostile_people_csv()),

@@ -135,6 +135,12 @@ class HostileInputTests(BaseTestCase):
         self.assertLess(response.status_code, 500, what)
         raw = b"".join(response.streaming_content) if response.streaming else response.content
         body = raw.decode("utf-8", "replace")
+        if "csv" in response.get("Content-Type", ""):
+            # A spreadsheet, not a page: formulas must be neutralised instead.
+            for cell in ("=cmd", "+SUM", "@SUM", "-2+3"):
+                self.assertNotIn(f",{cell}", body, f"formula left live in {what}")
+                self.assertFalse(any(line.startswith(cell) for line in body.splitlines()), what)
+            return
         for marker in hostile.RAW_MARKERS:
             self.assertNotIn(marker, body, f"unescaped markup after {what}")
         location = response.get("Location", "")
@@ -196,7 +202,16 @@ class HostileInputTests(BaseTestCase):
         self.assertGreater(checked.count(), 3)
         self.assertFalse(checked.filter(status=SubjectImport.Status.QUEUED).exists())
         for subject_import in checked:
+            if subject_import.status == SubjectImport.Status.VALIDATED:
+                # Import what passed the check: stored, then shown escaped.
+                with self.captureOnCommitCallbacks():
+                    self.client.post(subject_import.get_absolute_url(), {"action": "import", "only_valid": "on"})
+                subject_import.refresh_from_db()
+                if subject_import.status == SubjectImport.Status.IMPORTING:
+                    subject_import_run(subject_import.pk, True)
             self.assertNotIn("/", subject_import.file_name)
             self.assertNotIn("..", subject_import.file_name)
             for name in ("subject_import_detail", "subject_import_report"):
                 self._check(self.client.get(reverse(name, args=[ref, subject_import.pk])), name)
+        self._check(self.client.get(reverse("subject_list", args=[ref])), "subject list after imports")
+        self.assertGreater(self.incident.subjects.count(), 1, "the hostile names were imported (and escaped)")
