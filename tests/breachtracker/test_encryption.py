@@ -126,3 +126,23 @@ class KeyRotationTests(BaseTestCase):
         subject = make_subject(make_incident(actor=self.dpo))
         with override_settings(FIELD_KEYS=[Fernet.generate_key().decode()]), self.assertRaises(Exception):
             DataSubject.objects.get(pk=subject.pk)
+
+
+class MigrationTests(BaseTestCase):
+    def test_the_migration_encrypts_people_recorded_before_it(self) -> None:
+        import importlib
+        from types import SimpleNamespace
+
+        migration = importlib.import_module("incidents.migrations.0006_security_encrypt_subjects")
+        incident = make_incident(actor=self.dpo)
+        subject = make_subject(incident)
+        with connection.cursor() as cursor:  # as the row was before the migration: plaintext
+            cursor.execute("UPDATE incidents_datasubject SET full_name = %s, email = %s, date_of_birth = %s, "
+                           "name_index = '' WHERE id = %s",
+                           ["Zebedee Quartermain", "zebedee@example.org", "1971-02-03", subject.pk])
+        migration.encrypt_existing(None, SimpleNamespace(connection=connection))
+        self.assertNotIn("Zebedee", dump())
+        fresh = DataSubject.objects.get(pk=subject.pk)
+        self.assertEqual((fresh.full_name, fresh.email, fresh.date_of_birth),
+                         ("Zebedee Quartermain", "zebedee@example.org", datetime.date(1971, 2, 3)))
+        self.assertEqual(list(DataSubject.objects.search("zebedee quartermain")), [fresh])
