@@ -31,15 +31,20 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, OperationalError | InterfaceError) and _is_connection_error(exception):
-            logger.error("Database unavailable: %s", exception)
-            response = HttpResponse(render_to_string("503.html"), status=503)
-            response["Retry-After"] = "30"
-            return response
+        if isinstance(exception, OperationalError | InterfaceError) and is_connection_error(exception):
+            return database_unavailable(exception)
         return None
 
 
-def _is_connection_error(exception: DatabaseError) -> bool:
+def database_unavailable(exception: Exception) -> HttpResponse:
+    """The 503 page, rendered without touching the database (no session, no user)."""
+    logger.error("Database unavailable: %s", exception)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def is_connection_error(exception: DatabaseError) -> bool:
     text = str(exception).lower()
     markers = ("connection", "could not connect", "server closed", "terminating", "timeout", "unable to open")
     return isinstance(exception, InterfaceError) or any(m in text for m in markers)

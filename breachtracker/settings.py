@@ -63,6 +63,25 @@ SECRET_KEY = envstr("DJANGO_SECRET_KEY") or (_dev_secret_key() if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false")
 
+def _dev_field_key() -> str:
+    """A per-checkout key for personal data at rest, generated once and kept out of git."""
+    path = VAR_DIR / "dev-field-key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+# Keys that encrypt people's contact details at rest (breachtracker/crypto.py): Fernet keys,
+# comma-separated; the first encrypts, all decrypt. Rotation: README "Security".
+FIELD_KEYS = envlist("BREACHTRACKER_FIELD_KEYS") or ([_dev_field_key()] if DEBUG else [])
+if not FIELD_KEYS:
+    raise ImproperlyConfigured("BREACHTRACKER_FIELD_KEYS must be set when DJANGO_DEBUG is false")
+# Personal data of people in incidents closed longer than this is purged (counts are kept).
+RETENTION_MONTHS = envint("BREACHTRACKER_RETENTION_MONTHS", 24)
+
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -208,6 +227,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 3600.0},
 }
 # Uploaded spreadsheets waiting for a confirmation that never came are deleted after a day.
+CELERY_BEAT_SCHEDULE["incidents.retention_purge"] = {"task": "incidents.retention_purge", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep", "schedule": 3600.0}
 # WeasyPrint's native memory grows ~0.2 MB per letter in a long-lived process: recycle the
 # worker child after this many tasks (a chunk of letters is one task).

@@ -13,3 +13,4 @@ urlpatterns = [
 ]
 
 handler403 = "breachtracker.errors.permission_denied"
+handler500 = "breachtracker.errors.server_error"

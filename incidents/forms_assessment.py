@@ -104,7 +104,7 @@ class RestrictionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         incident = self.instance.incident
         self.fields["grounds"].choices = list(incident.regime_info.restriction_grounds)
-        self.fields["subject"].queryset = incident.subjects.order_by("full_name", "pk")
+        self.fields["subject"].queryset = incident.subjects.order_by("pk")
         self.fields["subject"].label = "Person (leave blank for everyone in the incident)"
         self.fields["review_date"].error_messages["required"] = (
             "Set a review date: a restriction lasts only as long as it is necessary."

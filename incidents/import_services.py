@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from operator import attrgetter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import OperationalError, connection, models, transaction
 from django.db.utils import DatabaseError
 from django.utils import timezone
+
+from breachtracker.crypto import EncryptedMixin, blind_index
 
 from .importer import (
     KEY_REASONS,
@@ -388,12 +391,36 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
             # Rows built one at a time from the groups (100,000 people never exist twice in
             # memory), with the fields read by one attrgetter and the constants appended.
             constants = {**fixed, **extra, "history_type": history_type} if history_type else fixed
-            from_record = [c for c in columns if c != "id" and c not in constants]
+            # Personal data is encrypted here (COPY bypasses the fields), and the name's blind
+            # index computed, as DataSubject.save() would.
+            from_record = [c for c in columns if c not in ("id", "name_index") and c not in constants]
             from_constants = [c for c in columns if c in constants]
             get = attrgetter(*from_record)
-            tail = tuple(constants[c] for c in from_constants)
-            rows = ((pk, *get(group.record), *tail) for pk, group in zip(ids, new, strict=True))
-            return ["id", *from_record, *from_constants], rows
+            prep = [encrypted.get(c) for c in from_record]
+            tail = tuple(prep_constant(c, constants[c]) for c in from_constants)
+
+            # The history row stores the very tokens of the person's row: encrypting once
+            # halves the cost (a Fernet encryption is ~9 µs, eight fields, 100,000 people).
+            if sealed_columns and sealed_columns != from_record:
+                raise RuntimeError("history columns differ from the subject's")
+            sealed_columns[:] = from_record
+
+            def row(pk: int, record: Any) -> tuple[Any, ...]:
+                tokens = sealed.pop(pk, None)
+                if tokens is None:
+                    tokens = sealed[pk] = (*(p(v) if p else v for p, v in zip(prep, get(record), strict=True)),
+                                           blind_index(record.full_name))
+                return (pk, *tokens, *tail)
+
+            rows = (row(pk, group.record) for pk, group in zip(ids, new, strict=True))
+            return ["id", *from_record, "name_index", *from_constants], rows
+
+        encrypted = _encrypted_columns(DataSubject)
+        sealed: dict[int, tuple[Any, ...]] = {}
+        sealed_columns: list[str] = []
+
+        def prep_constant(column: str, value: Any) -> Any:
+            return encrypted[column](value) if column in encrypted else value
 
         # The match is made: the key index is no longer needed, free it before writing.
         dedup.by_key.clear()
@@ -413,9 +440,12 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
             else:
                 unchanged += 1
         if changed:
-            DataSubject.objects.bulk_update(changed, [*SUBJECT_FIELDS, "updated_at"], batch_size=1000)
+            for subject in changed:
+                subject.name_index = blind_index(subject.full_name)
+            DataSubject.objects.bulk_update(changed, [*SUBJECT_FIELDS, "name_index", "updated_at"], batch_size=1000)
             _insert(history_model, history_columns,
-                    ([{**{f.column: getattr(s, f.attname) for f in DataSubject._meta.concrete_fields},
+                    ([{**{f.column: prep_constant(f.column, getattr(s, f.attname))
+                          for f in DataSubject._meta.concrete_fields},
                        **extra, "history_type": "~"}[c] for c in history_columns] for s in changed))
             updated = len(changed)
         _add_exposed_categories(incident, mask, actor)
@@ -451,6 +481,12 @@ def _add_exposed_categories(incident: Incident, mask: int, actor: Any) -> None:
             row = IncidentCategory(incident=incident, category=category)
             row._history_user = actor  # type: ignore[attr-defined]
             row.save()
+
+
+def _encrypted_columns(model: type[models.Model]) -> dict[str, Any]:
+    """Column → function turning a value into what the encrypted field stores."""
+    return {f.column: partial(f.get_db_prep_value, connection=connection)
+            for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)}
 
 
 def _allocate_ids(model: type[models.Model], count: int) -> list[int]:

@@ -15,6 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from breachtracker.crypto import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedEmailField,
+    EncryptedTextField,
+    blind_index,
+)
+
 from .vocab import (
     REGIME_CHOICES,
     REGIMES,
@@ -185,6 +193,10 @@ class Incident(models.Model):
         "approximate number of records", null=True, blank=True
     )
     categories = models.ManyToManyField(DataCategory, through="IncidentCategory", blank=True)
+    # Retention (incidents/retention.py): when people's personal data was purged, and the
+    # counts taken just before (by role, category and flag), so the register keeps them.
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    purged_counts = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -320,7 +332,15 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
         text = text.strip()
         if not text:
             return self
-        return self.filter(Q(full_name__icontains=text) | Q(reference__iexact=text))
+        # Names are encrypted: a name matches exactly (case and spacing aside) through its
+        # blind index; a reference is not personal data and matches as typed.
+        return self.filter(Q(name_index=blind_index(text)) | Q(reference__iexact=text))
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[DataSubject]:
+        objs = list(objs)
+        for subject in objs:
+            subject.name_index = blind_index(subject.full_name)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def summary(self, categories: list[DataCategory]) -> dict[str, int]:
         """Totals by role, category and flag in a single query, whatever the number of rows.
@@ -349,20 +369,22 @@ class DataSubject(models.Model):
     reference = models.CharField(
         max_length=60, blank=True, help_text="The person's reference in the source system, if any."
     )
-    full_name = models.CharField(max_length=300)
-    date_of_birth = models.DateField(null=True, blank=True)
+    full_name = EncryptedCharField(max_length=300)
+    # Keyed HMAC of the normalised name (breachtracker/crypto.py): exact-match search.
+    name_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
     # Roles and categories are bitmasks: a person may be victim and witness at once, and the
     # per-role and per-category counts of 100,000 people stay one aggregate query.
     roles = models.PositiveIntegerField(default=0)
     categories_mask = models.PositiveBigIntegerField("data categories exposed", default=0)
     is_child = models.BooleanField("child", default=False)
     is_vulnerable = models.BooleanField("vulnerable adult", default=False)
-    address_line_1 = models.CharField(max_length=200, blank=True)
-    address_line_2 = models.CharField(max_length=200, blank=True)
-    town = models.CharField("town or city", max_length=100, blank=True)
-    postcode = models.CharField(max_length=10, blank=True, validators=[validate_uk_postcode])
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    address_line_1 = EncryptedCharField(max_length=200, blank=True)
+    address_line_2 = EncryptedCharField(max_length=200, blank=True)
+    town = EncryptedCharField("town or city", max_length=100, blank=True)
+    postcode = EncryptedCharField(max_length=10, blank=True, validators=[validate_uk_postcode])
+    email = EncryptedEmailField(blank=True)
+    phone = EncryptedCharField(max_length=40, blank=True)
     preferred_channel = models.CharField(
         "preferred safe channel", max_length=20, choices=Channel.CHOICES, default=Channel.LETTER
     )
@@ -371,7 +393,7 @@ class DataSubject(models.Model):
         default=False,
         help_text="It may not be safe for this person to receive a letter at home.",
     )
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -379,11 +401,19 @@ class DataSubject(models.Model):
     objects = DataSubjectQuerySet.as_manager()
 
     class Meta:
-        ordering = ["full_name", "pk"]
-        indexes = [models.Index(fields=["incident", "full_name"])]
+        # Names are encrypted, so the database cannot sort by them: people are listed in the
+        # order they were recorded.
+        ordering = ["pk"]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_index = blind_index(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_index"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("subject_detail", args=[self.incident.reference, self.pk])

@@ -73,3 +73,11 @@ def report_pdf_generate(self, report_pdf_id: int) -> str:  # type: ignore[no-unt
         report_pdf_failed(report_pdf_id=report_pdf_id, error=f"{type(error).__name__}: {error}")
         raise
     return pdf.status if pdf else "missing"
+
+
+@shared_task(name="incidents.retention_purge", autoretry_for=(OperationalError,), retry_backoff=60, max_retries=5)
+def retention_purge() -> dict[str, int]:
+    """Daily (beat): purge people's personal data from incidents closed past the retention period."""
+    from .retention import retention_purge as purge
+
+    return purge()

@@ -176,7 +176,7 @@ def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
             subjects = subjects.with_role(form.role_code())
         if form.selected_category():
             subjects = subjects.with_category(form.selected_category())
-    page = Paginator(subjects.order_by("full_name", "pk"), SUBJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(subjects.order_by("pk"), SUBJECTS_PER_PAGE).get_page(request.GET.get("page"))
     for subject in page.object_list:
         subject.exposed = subject.category_list(categories)
     query = request.GET.copy()

@@ -51,10 +51,22 @@ MANIFEST_HEADER = ["sequence", "first page", "pages", "notification", "reference
                    "address line 1", "address line 2", "town", "postcode"]
 
 
-def pack_letters(pack: PrintPack) -> Any:
-    return (pack.batch.notifications.filter(channel=Channel.LETTER, status__in=[Status.GENERATED, Status.SENT])
-            .exclude(pdf="").select_related("subject")
-            .order_by("subject__postcode", "subject__full_name", "pk"))
+def pack_letters(pack: PrintPack, chunk: int = 500) -> Iterator[Any]:
+    """The pack's letters in postcode order, then name.
+
+    Postcodes and names are encrypted at rest, so the database cannot sort by them: the keys
+    are read and sorted here, then the letters fetched in chunks in that order.
+    """
+    letters = (pack.batch.notifications.filter(channel=Channel.LETTER, status__in=[Status.GENERATED, Status.SENT])
+               .exclude(pdf=""))
+    keys = sorted(letters.values_list("subject__postcode", "subject__full_name", "pk").iterator(chunk_size=2000),
+                  key=lambda k: (k[0].replace(" ", "").upper(), k[1].casefold(), k[2]))
+    order = [k[2] for k in keys]
+    del keys
+    for start in range(0, len(order), chunk):
+        ids = order[start:start + chunk]
+        found = letters.select_related("subject").in_bulk(ids)
+        yield from (found[i] for i in ids if i in found)
 
 
 def print_pack_build(*, pack_id: int) -> PrintPack:
@@ -76,7 +88,7 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
         rows = csv.writer(manifest)
         rows.writerow(MANIFEST_HEADER)
         merger = StreamingPdfMerger(out)
-        for notification in pack_letters(pack).iterator(chunk_size=500):
+        for notification in pack_letters(pack):
             if withhold_reason(notification.subject, Channel.LETTER):
                 # Restricted, or marked "do not write", since the letter was generated.
                 skipped += 1
@@ -243,8 +255,9 @@ def outstanding_rows(incident: Any) -> Iterator[str]:
                     "attempts", "last outcome", "target date"])
     plan = NotificationPlan.objects.filter(incident=incident).first()
     target = plan.target_date.isoformat() if plan and plan.target_date else ""
+    # In the order people were recorded: names are encrypted, the database cannot sort them.
     rows = (Notification.objects.outstanding().filter(incident=incident).select_related("subject")
-            .order_by("subject__full_name", "pk"))
+            .order_by("subject_id", "pk"))
     for n in rows.iterator(chunk_size=500):
         s = n.subject
         yield csv_line([s.full_name, s.reference, ", ".join(r.label for r in s.role_list), s.phone, s.email,

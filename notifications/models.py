@@ -214,7 +214,7 @@ class Notification(models.Model):
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["subject__full_name", "pk"]
+        ordering = ["subject_id", "pk"]
         indexes = [models.Index(fields=["incident", "status"])]
 
     def __str__(self) -> str:

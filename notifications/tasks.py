@@ -33,11 +33,24 @@ def generate_batch(batch_id: int) -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def generate_chunk(notification_ids: list[int]) -> dict[str, int]:
+def outage_countdown(retries: int) -> int:
+    """Seconds before a chunk cut short by a database outage runs again: long enough for the
+    claims it held to go stale (so the retry takes its own rows back), growing with retries."""
+    return int(services.claim_stale_after().total_seconds()) + 1 + 2 ** retries
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def generate_chunk(self: Any, notification_ids: list[int]) -> dict[str, int]:
     """One bad letter must not stop the others: its error is recorded and the chunk goes on.
-    A database outage or the soft time limit ends the chunk; its claimed rows go stale and are
-    re-picked by the next fan-out."""
+    A database outage ends the chunk, which runs again once its claims have gone stale; the
+    soft time limit ends it too (its rows are re-picked by the next fan-out)."""
+    try:
+        return _generate_chunk(notification_ids)
+    except OperationalError as exc:
+        raise self.retry(exc=exc, countdown=outage_countdown(self.request.retries)) from exc
+
+
+def _generate_chunk(notification_ids: list[int]) -> dict[str, int]:
 
     def record(pk: int, exc: Exception) -> None:
         if isinstance(exc, (SoftTimeLimitExceeded, OperationalError)):

@@ -54,7 +54,7 @@ def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
         listed = listed.overdue()
     elif show in Notification.Status.values:
         listed = listed.filter(status=show)
-    page = Paginator(listed.order_by("subject__full_name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(listed.order_by("subject_id", "pk"), PER_PAGE).get_page(request.GET.get("page"))
     total = progress["total"]
     done = progress["status_sent"] + progress["status_delivered"]
     return render(request, "notifications/notification_list.html", {

@@ -34,5 +34,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests import hostile
+
+    if hostile.count():
+        terminalreporter.write_line(f"hostile inputs tried: {hostile.count()}")
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_MEDIA_ROOT, ignore_errors=True)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.db import OperationalError
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -68,6 +69,7 @@ class ProductionSettingsTests(BaseTestCase):
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
             "DJANGO_ALLOWED_HOSTS": "breaches.example.org",
+            "BREACHTRACKER_FIELD_KEYS": Fernet.generate_key().decode(),
         }
         result = subprocess.run(
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -82,6 +84,14 @@ class ProductionSettingsTests(BaseTestCase):
                                 capture_output=True, text=True, timeout=120)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DJANGO_SECRET_KEY must be set", result.stderr)
+
+    def test_production_refuses_to_start_without_a_field_key(self) -> None:
+        env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+               "BREACHTRACKER_FIELD_KEYS": ""}
+        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("BREACHTRACKER_FIELD_KEYS must be set", result.stderr)
 
 
 class DatabaseUnavailableTests(BaseTestCase):

@@ -80,9 +80,9 @@ class OutstandingTests(BaseTestCase):
         make_organisation()
         self.incident = make_incident(actor=self.dpo, handler=self.handler)
         make_subject(self.incident, full_name="=cmd|' /C calc'!A0", phone="+44 7700 900123", do_not_write=True)
-        make_subject(self.incident, full_name="Told Already")
+        told_subject = make_subject(self.incident, full_name="Told Already")
         generate_all(start_batch(self.incident, self.dpo))
-        told = Notification.objects.get(subject__full_name="Told Already")
+        told = Notification.objects.get(subject=told_subject)
         services.notification_mark(notification=told, actor=self.handler, status="sent", expected_version=told.version)
 
     def test_the_csv_lists_outstanding_people_with_formulas_neutralised(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from breachtracker.celery import app
@@ -34,3 +35,11 @@ class SweepTests(BaseTestCase):
         Notification.objects.update(status=Status.GENERATING, claimed_at=timezone.now())
         self.assertEqual(tasks.sweep()["resumed"], 0)
         self.assertEqual(Notification.objects.get().status, Status.GENERATING)
+
+
+class OutageRetryTests(TestCase):
+    @override_settings(NOTIFICATIONS_CLAIM_STALE_SECONDS=600)
+    def test_a_chunk_cut_short_by_an_outage_waits_for_its_claims_to_go_stale(self) -> None:
+        from notifications.tasks import outage_countdown
+
+        self.assertEqual([outage_countdown(n) for n in (0, 1, 3)], [602, 603, 609])

@@ -1,0 +1,53 @@
+"""Re-encrypt people's personal data under the first key of BREACHTRACKER_FIELD_KEYS.
+
+Rotation: generate a key (`--new-key`), put it FIRST in BREACHTRACKER_FIELD_KEYS keeping the
+old one after it, restart, run this command, then remove the old key. Name blind indexes are
+recomputed too (their key derives from the first field key). History rows are re-encrypted in
+place: the values they hold do not change, so no history is recorded for this.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.fernet import Fernet
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from breachtracker.crypto import EncryptedMixin, blind_index, decrypt, rotate
+from incidents.models import DataSubject
+
+BATCH = 2000
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt subjects' personal data (and history) under the first field key."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--new-key", action="store_true", help="Print a new key and change nothing.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["new_key"]:
+            self.stdout.write(Fernet.generate_key().decode())
+            return
+        total = 0
+        for model, key in ((DataSubject, "id"), (DataSubject.history.model, "history_id")):  # type: ignore[attr-defined]
+            total += self._rotate_table(model._meta.db_table, key, model)
+        self.stdout.write(f"Re-encrypted {total} rows.")
+
+    def _rotate_table(self, table: str, key: str, model: Any) -> int:
+        q = connection.ops.quote_name
+        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+        sets = ", ".join(f"{q(c)} = %s" for c in columns)
+        last, done = 0, 0
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT {q(key)}, {q('full_name')}, {', '.join(q(c) for c in columns)} "  # noqa: S608
+                               f"FROM {q(table)} WHERE {q(key)} > %s ORDER BY {q(key)} LIMIT %s", [last, BATCH])
+                rows = cursor.fetchall()
+                if not rows:
+                    return done
+                updates = [[*(rotate(v) if v else v for v in values), blind_index(decrypt(name or "")), pk]
+                           for pk, name, *values in rows]
+                cursor.executemany(f"UPDATE {q(table)} SET {sets}, {q('name_index')} = %s "  # noqa: S608
+                                   f"WHERE {q(key)} = %s", updates)
+                last, done = rows[-1][0], done + len(rows)
