@@ -364,6 +364,10 @@ def _merge_subject(subject: DataSubject, groups: list[Group], report: _Report) -
     return tuple(getattr(subject, f) for f in SUBJECT_FIELDS) != before
 
 
+# People written per COPY (their rows, then their history rows).
+WRITE_CHUNK = 5000
+
+
 def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) -> dict[str, int]:
     actor = subject_import.confirmed_by or subject_import.created_by
     actor_id = actor.pk if actor is not None else None
@@ -387,7 +391,8 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         extra = {"history_date": now, "history_change_reason": reason, "history_user_id": actor_id}
         fixed = {"incident_id": incident.pk, "notes": "", "created_at": now, "updated_at": now}
 
-        def columns_and_rows(columns: list[str], history_type: str | None) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        def columns_and_rows(columns: list[str], history_type: str | None, chunk_ids: list[int],
+                             chunk: list[Any]) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
             # Rows built one at a time from the groups (100,000 people never exist twice in
             # memory), with the fields read by one attrgetter and the constants appended.
             constants = {**fixed, **extra, "history_type": history_type} if history_type else fixed
@@ -412,7 +417,7 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
                                            blind_index(record.full_name))
                 return (pk, *tokens, *tail)
 
-            rows = (row(pk, group.record) for pk, group in zip(ids, new, strict=True))
+            rows = (row(pk, group.record) for pk, group in zip(chunk_ids, chunk, strict=True))
             return ["id", *from_record, "name_index", *from_constants], rows
 
         encrypted = _encrypted_columns(DataSubject)
@@ -428,8 +433,12 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         for g in new:
             mask |= g.record.categories_mask
             g.keys = []
-        _insert(DataSubject, *columns_and_rows(subject_columns, None))
-        _insert(history_model, *columns_and_rows(history_columns, "+"))
+        # In chunks, each person's row then their history row: the encrypted tokens shared by
+        # the two are held for one chunk at a time, not for every person in the file.
+        for start in range(0, len(new), WRITE_CHUNK):
+            chunk_ids, chunk = ids[start:start + WRITE_CHUNK], new[start:start + WRITE_CHUNK]
+            _insert(DataSubject, *columns_and_rows(subject_columns, None, chunk_ids, chunk))
+            _insert(history_model, *columns_and_rows(history_columns, "+", chunk_ids, chunk))
         updated = unchanged = 0
         changed: list[DataSubject] = []
         for subject in _subjects(matched):
