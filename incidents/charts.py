@@ -64,10 +64,10 @@ def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, 
     if incident.status == Incident.Status.CLOSED:
         closed = (incident.history.filter(status=Incident.Status.CLOSED).order_by("history_date")
                   .values_list("history_date", flat=True).first()) or incident.updated_at
-    occurred_note = " (estimate)" if incident.occurred_estimated else ""
+    occurred_note = "estimate" if incident.occurred_estimated else ""
     deadline = incident.regulator_deadline
     marks = [
-        Mark("occurred", "Occurred", incident.occurred_from, occurred_note.strip() or ""),
+        Mark("occurred", "Occurred", incident.occurred_from, occurred_note),
         Mark("discovered", "Discovered", incident.discovered_at),
         Mark("aware", "Became aware: the clock starts", incident.aware_at),
         Mark("deadline", "72-hour deadline", deadline, "passed" if deadline < now else "still to come"),

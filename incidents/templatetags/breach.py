@@ -62,3 +62,19 @@ def isotime(value: str | None) -> str:
 @register.filter
 def yesno_text(value: bool | None) -> str:
     return "Not known" if value is None else ("Yes" if value else "No")
+
+
+@register.filter
+def band_label(code: str) -> str:
+    """An ENISA severity band code (very_high) in words (Very high)."""
+    from incidents.assessment import BAND_LABELS
+
+    return BAND_LABELS.get(code, code)
+
+
+@register.filter
+def risk_label(code: str) -> str:
+    """A risk outcome code (high_risk) in words."""
+    from incidents.assessment import RISK_LABELS
+
+    return RISK_LABELS.get(code, code)
