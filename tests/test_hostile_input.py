@@ -8,7 +8,6 @@ echoes the markup unescaped.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,12 +18,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from incidents import services
 from incidents.models import SubjectImport
 from incidents.tasks import subject_import_run
 from tests import hostile
-from tests.base import BaseTestCase, make_incident, make_subject
-from tests.notifications.helpers import isolated_media, make_generated_letter
+from tests.world import EveryKindOfRecordTestCase
 
 FUZZED_TYPES = {"text", "email", "tel", "url", "number", "date", "datetime-local", "search", "hidden", "password"}
 
@@ -94,23 +91,7 @@ def history_rows() -> int:
         return int(cursor.fetchone()[0])
 
 
-@isolated_media
-class HostileInputTests(BaseTestCase):
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        cls.incident = make_incident(actor=cls.dpo)
-        cls.subject = make_subject(cls.incident, actor=cls.dpo)
-        cls.part3 = make_incident(actor=cls.dpo, regime="dpa_part3")
-        cls.restriction = services.restriction_create(
-            incident=cls.part3, actor=cls.dpo,
-            fields={"grounds": "b", "rationale": "Live investigation.", "review_date": date.today() + timedelta(days=30)})
-        cls.subject_import = SubjectImport.objects.create(
-            incident=cls.incident, created_by=cls.dpo, file_name="people.csv", file_sha256="0" * 64,
-            file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
-            status=SubjectImport.Status.VALIDATED)
-        cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
-
+class HostileInputTests(EveryKindOfRecordTestCase):
     def setUp(self) -> None:
         self.client = Client()
         self.client.force_login(self.dpo)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from incidents import services
-from incidents.models import SubjectImport
-from tests.base import BaseTestCase, make_incident, make_subject
-from tests.notifications.helpers import isolated_media, make_generated_letter
+from tests.base import make_incident
+from tests.world import EveryKindOfRecordTestCase
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
 READ = {"dpo", "handler", "auditor"}
@@ -87,24 +86,10 @@ def _names(patterns: list[Any], namespace: str | None = None) -> set[str]:
     return found
 
 
-@isolated_media
-class PermissionMatrixTests(BaseTestCase):
+class PermissionMatrixTests(EveryKindOfRecordTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.incident = make_incident(actor=cls.dpo)
-        cls.subject = make_subject(cls.incident, actor=cls.dpo)
-        # Restrictions exist under DPA 2018 Part 3 only.
-        cls.part3 = make_incident(actor=cls.dpo, regime="dpa_part3")
-        cls.restriction = services.restriction_create(
-            incident=cls.part3, actor=cls.dpo,
-            fields={"grounds": "b", "rationale": "Live investigation.", "review_date": date.today() + timedelta(days=30)},
-        )
-        cls.subject_import = SubjectImport.objects.create(
-            incident=cls.incident, created_by=cls.dpo, file_name="people.csv", file_sha256="0" * 64,
-            file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
-            status=SubjectImport.Status.VALIDATED)
-        cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
         cls.submission = services.submission_record(
             incident=cls.incident, actor=cls.dpo,
             fields={"kind": "initial", "submitted_at": cls.incident.aware_at + timedelta(hours=1)})

@@ -1,0 +1,32 @@
+"""One record of every kind a page can be about, for tests that visit every page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from incidents import services
+from incidents.models import SubjectImport
+from tests.base import BaseTestCase, make_incident, make_subject
+from tests.notifications.helpers import isolated_media, make_generated_letter
+
+
+@isolated_media
+class EveryKindOfRecordTestCase(BaseTestCase):
+    """An incident with a person, an import and a generated letter (batch, print pack), and a
+    DPA 2018 Part 3 incident with a restriction (restrictions exist under Part 3 only)."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.incident = make_incident(actor=cls.dpo)
+        cls.subject = make_subject(cls.incident, actor=cls.dpo)
+        cls.part3 = make_incident(actor=cls.dpo, regime="dpa_part3")
+        cls.restriction = services.restriction_create(
+            incident=cls.part3, actor=cls.dpo,
+            fields={"grounds": "b", "rationale": "Live investigation.", "review_date": date.today() + timedelta(days=30)},
+        )
+        cls.subject_import = SubjectImport.objects.create(
+            incident=cls.incident, created_by=cls.dpo, file_name="people.csv", file_sha256="0" * 64,
+            file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
+            status=SubjectImport.Status.VALIDATED)
+        cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
