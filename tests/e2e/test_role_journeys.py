@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from pypdf import PdfReader
 from django.utils import timezone
 
 from incidents import roles
@@ -147,7 +148,19 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         page.wait_for_selector("text=Decision recorded")
         v.check("decision-recorded")
 
-        # The ICO report PDF comes with issue 6; until then the DPO records the report made.
+        # The report to the ICO: preview, download the PDF, then record the submission.
+        v.press(page.get_by_role("link", name="Regulator report"))
+        page.wait_for_selector("text=Report to the ICO")
+        v.check("regulator-report")
+        with page.expect_download() as download_info:
+            v.tab_to(page.get_by_role("link", name="Download PDF"))
+            page.keyboard.press("Enter")
+        pdf_path = tmp_path / "report.pdf"
+        download_info.value.save_as(pdf_path)
+        pdf_text = "\n".join(p.extract_text() for p in PdfReader(str(pdf_path)).pages)
+        assert incident.reference in pdf_text and "Page 1 of" in pdf_text
+        assert "Person 0" not in pdf_text  # people are counted in the report, never named
+        v.press(page.get_by_role("link", name="Assessment & decisions").first)
         v.press(page.get_by_role("link", name="Record a report"))
         v.check("record-report-form")
         v.tab_to(page.get_by_label("Kind"))
