@@ -1,6 +1,6 @@
 """CSV that a spreadsheet opens as plain text: no cell is ever run as a formula.
 
-A cell starting with = + - @, a tab or a carriage return is prefixed with an apostrophe, the
+A cell starting with = + - @, a tab, a carriage return or a line feed is prefixed with an apostrophe, the
 OWASP advice for CSV injection; so are the same characters after leading spaces.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutralise(value: Any) -> str:

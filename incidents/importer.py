@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from breachtracker.csvsafe import neutralise  # noqa: F401 - the importer's public API
+
 from .import_files import (  # noqa: F401 - re-exported: the importer's public API
     ImportFileError,
     Table,
@@ -507,10 +509,3 @@ class Deduplicator:
 # ---------------------------------------------------------------------------------------
 # Exporting: CSV cells a spreadsheet will not run
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> str:
-    """A cell that a spreadsheet would read as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -22,6 +22,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from breachtracker.csvsafe import neutralise
 from breachtracker.pdf import StreamingPdfMerger
 from incidents.models import DataCategory, Organisation
 from incidents.vocab import Channel
@@ -30,18 +31,9 @@ from .letters import compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack
 from .services import Status, _claim, _finish, withhold_reason
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet shows as text: formulas (=, +, -, @ …) are neutralised."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def csv_line(values: list[Any]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([safe_cell(v) for v in values])
+    csv.writer(buffer).writerow([neutralise(v) for v in values])
     return buffer.getvalue()
 
 
@@ -97,7 +89,7 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
             pages += merger.append(default_storage.path(notification.pdf.name))
             letters += 1
             s = notification.subject
-            rows.writerow([safe_cell(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
+            rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
                                                   s.full_name, s.address_line_1, s.address_line_2, s.town, s.postcode)])
         merger.close()
     os.replace(tmp, pdf_path)
