@@ -17,6 +17,7 @@ from django.db.models import Q
 from .models import (
     DataCategory,
     DataSubject,
+    Evidence,
     ExportRecord,
     Incident,
     IncidentCategory,
@@ -89,6 +90,12 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
     )
     timeline += assessment_events(incident, name_people=name_people)
     timeline += _import_events(incident, bits)
+    timeline += events(
+        Evidence.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=Evidence, subject="File kept as evidence", categories=bits,
+        skip=frozenset({"incident", "stored_name"}),
+    )
     timeline += report_events(incident)
     timeline.sort(key=lambda e: e.when)
     return timeline

@@ -20,7 +20,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -31,7 +31,8 @@ from .disclosure.rows import exposed_people
 from breachtracker.pdf import render_pdf
 
 from . import services
-from .models import Incident, Organisation, SubjectImport
+from .evidence import evidence_attach, evidence_bytes
+from .models import Evidence, Incident, Organisation, SubjectImport
 from .roles import CHECK_DISCLOSURE, require
 from .views import _incident
 
@@ -55,6 +56,12 @@ class CheckFileForm(forms.Form):
         help_text="For the release file: masked evidence only, no one's personal data in full.",
         required=False,
     )
+    attach_evidence = forms.BooleanField(
+        label="Keep this file with the incident as evidence",
+        help_text="Stored encrypted; only the DPO and case handlers can download it. Otherwise the "
+        "file is deleted once checked.",
+        required=False,
+    )
     add_people = forms.BooleanField(
         label="Also add the people this file exposes to this incident's affected people",
         help_text="They go through the import: the rows are checked and de-duplicated, and "
@@ -64,8 +71,9 @@ class CheckFileForm(forms.Form):
 
     def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if incident is None:  # the pre-release check has no incident to add people to
+        if incident is None:  # the pre-release check has no incident to add people or evidence to
             del self.fields["add_people"]
+            del self.fields["attach_evidence"]
 
 
 @csrf_exempt  # the size is checked before the body is read; _check_upload enforces CSRF after
@@ -104,10 +112,17 @@ def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpRespon
     if not form.is_valid():
         return _form(request, incident, form)
     upload: UploadedFile = form.cleaned_data["file"]
+    keep = incident is not None and form.cleaned_data.get("attach_evidence")
+    data = b"".join(upload.chunks()) if keep else b""
+    file_name = upload.name or "upload"
     try:
         report = _analyse(upload)
     except Refused as refusal:
         return _form(request, incident, CheckFileForm(incident=incident), refusal.message)
+    evidence = None
+    if keep and incident is not None:
+        evidence = evidence_attach(incident=incident, actor=request.user, data=data, file_name=file_name,
+                                   verdict=report.verdict)
     if form.cleaned_data.get("as_pdf"):
         return findings_pdf_response(report, incident=incident, user=request.user)
     subject_import = None
@@ -117,7 +132,7 @@ def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpRespon
             subject_import = services.subject_import_create(
                 incident=incident, actor=request.user, upload=people_upload(people)
             )
-    return _report(request, incident, report, subject_import)
+    return _report(request, incident, report, subject_import, evidence)
 
 
 def people_upload(people: list[dict[str, Any]]) -> SimpleUploadedFile:
@@ -161,9 +176,10 @@ def _analyse(upload: UploadedFile) -> Report:
 
 def _form(request: HttpRequest, incident: Incident | None, form: CheckFileForm, refusal: str = "",
           status: int = 200) -> HttpResponse:
+    evidence = list(incident.evidence.select_related("attached_by")) if incident is not None else []
     return render(request, "incidents/disclosure_check.html", {
         "form": form, "incident": incident, "refusal": refusal, "tab": "disclosure",
-        "max_mb": settings.BREACHTRACKER_MAX_UPLOAD_MB, "now": timezone.now(),
+        "max_mb": settings.BREACHTRACKER_MAX_UPLOAD_MB, "now": timezone.now(), "evidence_list": evidence,
     }, status=status)
 
 
@@ -203,9 +219,10 @@ def findings_pdf_response(report: Report, *, incident: Incident | None, user: An
 
 
 def _report(request: HttpRequest, incident: Incident | None, report: Report,
-            subject_import: SubjectImport | None = None) -> HttpResponse:
+            subject_import: SubjectImport | None = None, evidence: Evidence | None = None) -> HttpResponse:
     context: dict[str, Any] = _summary(report) | {
         "incident": incident, "tab": "disclosure", "now": timezone.now(), "subject_import": subject_import,
+        "evidence": evidence,
     }
     if incident is not None:
         people = exposed_people(report)
@@ -213,3 +230,16 @@ def _report(request: HttpRequest, incident: Incident | None, report: Report,
         codes = {code for person in people for code in person["categories"]}  # type: ignore[attr-defined]
         context["people_categories"] = [name for code, name in CATEGORY_NAMES.items() if code in codes]
     return render(request, "incidents/disclosure_report.html", context)
+
+
+@require(CHECK_DISCLOSURE)
+def evidence_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """The kept file, decrypted, for the DPO and case handlers only."""
+    incident = _incident(reference)
+    evidence = get_object_or_404(Evidence, incident=incident, pk=pk)
+    response = HttpResponse(evidence_bytes(evidence), content_type="application/octet-stream")
+    # Our own name for the download; the uploaded name is shown on the page only.
+    suffix = Path(evidence.file_name).suffix.lower()[:8]
+    suffix = suffix if suffix in (".xlsx", ".xlsm", ".docx", ".csv") else ".bin"
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-evidence-{evidence.pk}{suffix}"'
+    return response

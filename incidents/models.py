@@ -551,3 +551,4 @@ from .models_assessment import (  # noqa: E402,F401
     Restriction,
 )
 from .models_report import ExportRecord, ReportDetails, ReportPdf, SubmissionSnapshot  # noqa: E402,F401
+from .models_evidence import Evidence  # noqa: E402,F401

@@ -28,6 +28,7 @@ urlpatterns = [
     path("incidents/<str:reference>/disclosure/", disclosure_views.incident_disclosure_check,
          name="incident_disclosure_check"),
     path("disclosure/check/", disclosure_views.disclosure_check, name="disclosure_check"),
+    path("incidents/<str:reference>/evidence/<int:pk>/", disclosure_views.evidence_download, name="evidence_download"),
     path("incidents/<str:reference>/subjects/import/", import_views.subject_import_upload, name="subject_import_upload"),
     path("incidents/<str:reference>/subjects/import/template.csv", import_views.subject_import_template,
          name="subject_import_template"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from incidents import services
+from incidents.evidence import evidence_attach
 from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.notifications.helpers import isolated_media, make_generated_letter
@@ -30,3 +31,5 @@ class EveryKindOfRecordTestCase(BaseTestCase):
             file_kind="csv", headers=["Full name", "Role"], mapping=["full_name", "roles"],
             status=SubjectImport.Status.VALIDATED)
         cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
+        cls.evidence = evidence_attach(incident=cls.incident, actor=cls.dpo, data=b"name,role\n", file_name="out.csv",
+                                       verdict="pass")

@@ -47,6 +47,7 @@ MATRIX: dict[str, set[str]] = {
     "submission_create": DPO_ONLY,
     "disclosure_check": EDIT,
     "incident_disclosure_check": EDIT,
+    "evidence_download": EDIT,
     # notifications (issue 5)
     "notification_list": READ,
     "notification_plan": DPO_ONLY,
@@ -105,7 +106,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "restriction_create": [self.part3.reference],
             "restriction_review": [self.part3.reference, self.restriction.pk],
             "submission_create": [ref],
-            "incident_disclosure_check": [ref],
+            "incident_disclosure_check": [ref], "evidence_download": [ref, self.evidence.pk],
             "subject_import_upload": [ref], "subject_import_template": [ref],
             **{name: [ref, self.subject_import.pk] for name in (
                 "subject_import_mapping", "subject_import_detail", "subject_import_progress", "subject_import_report")},
