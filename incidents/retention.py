@@ -6,7 +6,7 @@ person's row with only their roles, data categories and child/vulnerable flags (
 stays right), and the counts themselves, stored on the incident before purging. Removed: names,
 dates of birth, addresses, contact details, notes and source references, in the people's rows
 AND in their history rows (history that kept them would defeat the purge); generated letters
-and print packs (files deleted); contact notes; raw cell values kept in import reports. The
+and print packs (files deleted); files kept as evidence (deleted); contact notes; raw cell values kept in import reports. The
 purge is one history row on the incident, by the system, with the reason.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DataCategory, DataSubject, Incident, SubjectImportIssue
+from .models import DataCategory, DataSubject, Evidence, Incident, SubjectImportIssue
 
 PURGED_NAME = "[removed under retention]"
 PERSONAL = {"reference": "", "full_name": PURGED_NAME, "name_index": "", "date_of_birth": None,
@@ -77,6 +77,13 @@ def incident_purge_personal_data(*, incident: Incident, actor: object = None, re
     packs.update(pdf="", manifest="")
     PrintPack.history.filter(id__in=pack_ids).update(pdf="", manifest="")  # type: ignore[attr-defined]
     ContactAttempt.objects.filter(notification__incident=locked).update(note="")
+    # Files kept as evidence are the leaked data itself: the file goes, its deletion is
+    # recorded (name and SHA-256 stay in the history).
+    for evidence in Evidence.objects.filter(incident=locked):
+        files.append(evidence.stored_name)
+        evidence._history_user = actor  # type: ignore[attr-defined]
+        evidence._change_reason = reason  # type: ignore[attr-defined]
+        evidence.delete()
     SubjectImportIssue.objects.filter(subject_import__incident=locked).update(value="")
     locked.personal_data_purged_at = timezone.now()
     locked.purged_counts = counts

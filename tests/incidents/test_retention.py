@@ -60,6 +60,19 @@ class RetentionTests(BaseTestCase):
         self.assertFalse(default_storage.exists(self.letter))
         self.assertEqual(Notification.objects.exclude(pdf="").count(), 0)
 
+    def test_files_kept_as_evidence_are_deleted_and_the_deletion_recorded(self) -> None:
+        from incidents.evidence import evidence_attach
+        from incidents.models import Evidence
+
+        with time_machine.travel(CLOSED_ON, tick=False):
+            evidence = evidence_attach(incident=self.incident, actor=self.dpo, data=b"Zebedee Quartermain,victim\n",
+                                       file_name="leak.csv", verdict="fail")
+        self.assertTrue(default_storage.exists(evidence.stored_name))
+        self._purge_on(datetime(2026, 1, 11, tzinfo=UTC))
+        self.assertFalse(default_storage.exists(evidence.stored_name))
+        self.assertFalse(Evidence.objects.filter(incident=self.incident).exists())
+        self.assertEqual(Evidence.history.filter(id=evidence.pk, history_type="-").count(), 1)
+
     def test_the_purge_is_recorded_by_the_system_with_its_reason(self) -> None:
         self._purge_on(datetime(2026, 1, 11, tzinfo=UTC))
         last = Incident.objects.get(pk=self.incident.pk).history.latest()
