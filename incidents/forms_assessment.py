@@ -16,15 +16,29 @@ from .forms import LocalDateTimeInput
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
 
 
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
 class AssessmentForm(forms.ModelForm):
+    # Asked in plain words and never defaulted: a missing answer blocks the assessment.
+    physical_safety = forms.TypedChoiceField(
+        label="Could this put anyone in danger of violence, intimidation or reprisal?",
+        choices=YES_NO, coerce=lambda v: v == "yes", widget=forms.RadioSelect, empty_value=None,
+        help_text=Assessment._meta.get_field("physical_safety").help_text,
+        error_messages={"required": "Answer this question: could this put anyone in danger?"},
+    )
+
     class Meta:
         model = Assessment
         fields = [
+            "physical_safety",
             "disclosed_known_recipients_only",
             "published_or_unknown_recipients",
             "exfiltrated",
+            "nothing_taken",
             "integrity",
             "availability",
+            "harm_from_unavailability",
             "malicious",
             "unintelligible",
             "unintelligible_how",
@@ -49,8 +63,10 @@ class DecisionForm(forms.ModelForm):
 
     class Meta:
         model = Decision
-        fields = ["outcome", "justification", "exemption", "public_communication", "regulator_advice"]
+        fields = ["outcome", "justification", "exemption", "public_communication", "ico_agreement_date",
+                  "ico_agreement_reference", "regulator_advice"]
         widgets = {
+            "ico_agreement_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "justification": forms.Textarea(attrs={"rows": 3}),
             "public_communication": forms.Textarea(attrs={"rows": 2}),
             "regulator_advice": forms.Textarea(attrs={"rows": 2}),
@@ -62,6 +78,9 @@ class DecisionForm(forms.ModelForm):
         verb = "Report to the regulator?" if decision.kind == Decision.Kind.REPORT else "Tell the people affected?"
         self.fields["outcome"].label = verb
         self.fields["justification"].help_text = "Required when your decision departs from the recommendation."
+        if decision.kind == Decision.Kind.REPORT or not decision.incident.regime_info.exemption_needs_regulator:
+            del self.fields["ico_agreement_date"]
+            del self.fields["ico_agreement_reference"]
         if decision.kind == Decision.Kind.REPORT:
             del self.fields["exemption"]
             del self.fields["public_communication"]

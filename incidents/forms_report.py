@@ -11,11 +11,11 @@ class ReportDetailsForm(forms.ModelForm):
     class Meta:
         model = ReportDetails
         fields = [
-            "cyber_answer", "consequences", "likelihood", "cyber_impact", "recovery_time", "staff_involved",
+            "cyber_answer", "consequences", "likelihood", "likelihood_reason", "cyber_impact", "recovery_time", "staff_involved",
             "staff_trained", "training_details", "actions_taken", "measures_before", "prevent_recurrence",
             "other_organisations", "delay_reasons", "reporter_name", "reporter_job_title", "reporter_email",
             "reporter_phone",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in (
-            "consequences", "staff_involved", "training_details", "actions_taken", "measures_before",
+            "consequences", "likelihood_reason", "staff_involved", "training_details", "actions_taken", "measures_before",
             "prevent_recurrence", "other_organisations", "delay_reasons")}

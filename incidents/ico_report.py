@@ -28,7 +28,8 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import DataCategory, Incident, Organisation, RegulatorSubmission, ReportDetails
+from . import assessment as rules
+from .models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission, ReportDetails
 from .vocab import ICO_SUBJECT_CATEGORIES, ROLES
 
 SCHEMA_ID = "breachtracker/ico-report/1"
@@ -125,6 +126,17 @@ class _Gaps:
         if value in (None, "", []):
             self.items.append({"section": section, "field": field, "label": label, "url": self.pages[page]})
         return value
+
+
+def _risk_assessment(assessment: Assessment | None) -> dict[str, Any] | None:
+    """The latest assessment as the engine reads it now, with its own answer to the ICO's
+    likelihood question (one risk everywhere)."""
+    if assessment is None:
+        return None
+    result = assessment.result()
+    return {"version": assessment.version, "score": f"{result.score:.2f}", "band": result.band, "risk": result.risk,
+            "likelihood": str(ReportDetails.Likelihood(rules.ico_likelihood(result)).label),
+            "deciding_factor": result.deciding_factor}
 
 
 def build_report(incident: Incident, *, submission: RegulatorSubmission | None = None,
@@ -226,8 +238,9 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
                                              "potential_consequences", "Potential consequences", "details"),
         "likelihood": gaps.check(_choice(ReportDetails, "likelihood", details.likelihood), "consequences",
                                  "likelihood", "Likelihood of significant consequences", "details"),
-        "risk_assessment": ({"version": assessment.version, "score": str(assessment.score), "band": assessment.band,
-                             "risk": assessment.risk} if assessment else None),
+        # The engine's own answer to the likelihood question, beside the DPO's (one risk everywhere).
+        "risk_assessment": _risk_assessment(assessment),
+        "likelihood_reason": details.likelihood_reason.strip() or None,
     }
 
     is_cyber = cyber_answer != "No"

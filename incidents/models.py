@@ -254,7 +254,7 @@ class Incident(models.Model):
         """
         # Python adds a timedelta to an aware datetime in wall-clock time, so convert to UTC
         # first: otherwise a clock change inside the window would move the deadline by an hour.
-        return self.aware_at.astimezone(UTC) + timedelta(hours=self.regime_info.regulator_clock_hours)
+        return self.aware_at.astimezone(UTC) + timedelta(hours=self.regime_info.clock_hours(self.aware_at))
 
     @property
     def is_awaiting_decision(self) -> bool:

@@ -50,7 +50,8 @@ class Assessment(models.Model):
         "backup_recovery_hours", "recipient_trusted_and_deleted", "vulnerable_people",
         "number_of_people", "identification", "dpc_base", "dpc_adjustment",
         "dpc_adjustment_reason", "measures_remove_high_risk", "measures_detail",
-        "disproportionate_effort", "categories_text",
+        "disproportionate_effort", "categories_text", "category_codes", "nothing_taken",
+        "harm_from_unavailability", "physical_safety",
     )
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="assessments")
@@ -63,9 +64,18 @@ class Assessment(models.Model):
         "published, or reached unknown recipients", default=False,
         help_text="E.g. posted on a website, or a lost device whose finder is unknown.",
     )
-    exfiltrated = models.BooleanField("exfiltrated by an attacker", default=False)
+    exfiltrated = models.BooleanField("copied out by an attacker", default=False)
+    nothing_taken = models.BooleanField(
+        "evidence shows nobody saw or copied the data", default=False,
+        help_text="E.g. logs or forensics show no data left the system and nobody opened it. Leave "
+        "unticked if you do not know: an attacker who held the systems may have seen the data.",
+    )
     integrity = models.CharField("altered", max_length=20, choices=INTEGRITY_CHOICES, default="none")
     availability = models.CharField("made unavailable", max_length=20, choices=AVAILABILITY_CHOICES, default="none")
+    harm_from_unavailability = models.BooleanField(
+        "the loss of access harmed people or put them at risk", default=False,
+        help_text="E.g. care or treatment delayed, payments or benefits missed, a service people rely on stopped.",
+    )
     malicious = models.BooleanField("malicious (not accidental)", default=False)
     unintelligible = models.BooleanField(
         "data unintelligible to the recipient", default=False,
@@ -73,13 +83,19 @@ class Assessment(models.Model):
     )
     unintelligible_how = models.CharField("how it is unintelligible", max_length=300, blank=True)
     backup_recovery_hours = models.PositiveIntegerField(
-        "restored from backup within (hours)", null=True, blank=True,
-        help_text="Leave blank if there was no restore.",
+        "access restored within (hours)", null=True, blank=True,
+        help_text="From a backup or otherwise. Leave blank if access has not been restored.",
     )
     recipient_trusted_and_deleted = models.BooleanField(
         "recipient trusted and confirmed deletion or return", default=False
     )
     vulnerable_people = models.BooleanField("children or vulnerable people among those affected", default=False)
+    # Null on versions recorded before the question was asked: those show "not answered".
+    physical_safety = models.BooleanField(
+        "could this put anyone in danger of violence, intimidation or reprisal", null=True, blank=True,
+        help_text="For example victims, witnesses or informants, police officers and staff, or people "
+        "living in a refuge or under protection, if the wrong person learns who or where they are.",
+    )
     number_of_people = models.PositiveIntegerField("number of people affected", null=True, blank=True)
     identification = models.CharField(
         "ease of identification", max_length=20, choices=IDENTIFICATION_CHOICES, default="maximum",
@@ -90,6 +106,7 @@ class Assessment(models.Model):
         editable=False,
     )
     categories_text = models.TextField("categories exposed at the time", blank=True, editable=False)
+    category_codes = models.CharField("category codes at the time", max_length=400, blank=True, editable=False)
     dpc_adjustment = models.SmallIntegerField(
         "context adjustment (whole steps)", default=0,
         validators=[MinValueValidator(-3), MaxValueValidator(3)],
@@ -132,6 +149,10 @@ class Assessment(models.Model):
             dpc_adjustment=self.dpc_adjustment or 0,
             dpc_adjustment_reason=self.dpc_adjustment_reason,
             identification=self.identification,
+            categories=frozenset(c for c in self.category_codes.split(",") if c),
+            nothing_taken=self.nothing_taken,
+            harm_from_unavailability=self.harm_from_unavailability,
+            physical_safety=bool(self.physical_safety),
             disclosed_known_recipients_only=self.disclosed_known_recipients_only,
             published_or_unknown_recipients=self.published_or_unknown_recipients,
             exfiltrated=self.exfiltrated,
@@ -157,6 +178,8 @@ class Assessment(models.Model):
         if self.measures_remove_high_risk and not self.measures_detail.strip():
             problems.setdefault("measures_detail", "Say which measures remove the high risk.")
         problems.pop("regime", None)
+        if self.physical_safety is None:
+            problems.setdefault("physical_safety", "Answer this question: could this put anyone in danger?")
         if problems:
             raise ValidationError(problems)
 
@@ -183,6 +206,10 @@ class Decision(models.Model):
     outcome = models.BooleanField(help_text="Yes: report / tell. No: do not.")
     assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions")
     recommended = models.BooleanField(null=True, editable=False, help_text="What the assessment recommended.")
+    recommendation_text = models.TextField(
+        "the recommendation and its reasons", blank=True, editable=False,
+        help_text="What the assessment recommended when the decision was made, its deciding factor and guidance.",
+    )
     justification = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
     exemption = models.CharField(max_length=1, choices=Exemption.choices, blank=True)
     public_communication = models.TextField(
@@ -190,6 +217,13 @@ class Decision(models.Model):
         max_length=TEXT_LIMIT, validators=LIMITED,
     )
     regulator_advice = models.TextField("advice from the regulator", blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
+    # PECR reg. 5A(6)-(7): not telling subscribers because the data was unintelligible needs the
+    # ICO's agreement, not only the provider's view.
+    ico_agreement_date = models.DateField(
+        "date the ICO agreed", null=True, blank=True,
+        help_text="PECR only: the ICO must agree that the data was unintelligible before subscribers go untold.",
+    )
+    ico_agreement_reference = models.CharField("ICO reference for that agreement", max_length=40, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -223,6 +257,17 @@ class Decision(models.Model):
                 errors["public_communication"] = (
                     "Exemption (c) needs the public communication made instead: say what, where and when."
                 )
+            elif self.exemption == self.Exemption.A and REGIMES[self.incident.regime].exemption_needs_regulator:
+                if not self.ico_agreement_date:
+                    errors["ico_agreement_date"] = (
+                        "Under PECR the ICO must agree that the data was unintelligible: give the date it agreed."
+                    )
+                if not ICO_REFERENCE_RE.match(self.ico_agreement_reference or ""):
+                    errors["ico_agreement_reference"] = "Give the ICO's reference for that agreement (letters, digits, / and -)."
+        if (self.ico_agreement_date or self.ico_agreement_reference) and self.exemption != self.Exemption.A:
+            errors.setdefault("ico_agreement_date", "The ICO's agreement goes with exemption (a) only.")
+        if self.ico_agreement_date and self.ico_agreement_date > timezone.localdate():
+            errors.setdefault("ico_agreement_date", "The ICO cannot have agreed in the future.")
         if self.public_communication.strip() and self.exemption != self.Exemption.C:
             errors.setdefault("public_communication", "A public communication goes with exemption (c) only.")
         if self.decided_at and self.decided_at > timezone.now() + timedelta(minutes=5):

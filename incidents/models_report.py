@@ -73,6 +73,8 @@ class ReportDetails(models.Model):
     likelihood = models.CharField(
         "likelihood of significant consequences", max_length=20, choices=Likelihood.choices, blank=True
     )
+    likelihood_reason = _text("why your answer differs from the risk assessment",
+                              "Needed when your answer is far from what the assessment found.")
     cyber_impact = models.CharField(
         "impact on the organisation (cyber)", max_length=20, choices=Impact.choices, blank=True
     )

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from breachtracker.pdf import render_pdf
 
+from . import assessment as rules
 from .ico_report import build_report, content_sha256, report_json
 from .models import ExportRecord, Incident, RegulatorSubmission, ReportDetails, ReportPdf, SubmissionSnapshot
 
@@ -31,6 +33,33 @@ def render_report_pdf(report: dict[str, Any]) -> bytes:
     return render_pdf(render_to_string("pdf/ico_report.html", {"report": report}))
 
 
+def engine_likelihood(incident: Incident) -> tuple[str, rules.Recommendation | None]:
+    """The latest assessment's answer to the ICO's likelihood question ("" with no assessment)."""
+    latest = incident.assessments.order_by("-version").first()
+    if latest is None:
+        return "", None
+    result = latest.result()
+    return rules.ico_likelihood(result), result
+
+
+def _check_likelihood(incident: Incident, details: ReportDetails) -> None:
+    """One risk everywhere: the report never says harm is unlikely where the assessment found
+    a high risk, and an answer far from the assessment's needs a recorded reason."""
+    suggested, result = engine_likelihood(incident)
+    if result is None:
+        return
+    conflict = rules.ico_likelihood_conflict(result, details.likelihood)
+    said = dict(ReportDetails.Likelihood.choices)
+    if conflict == "refused":
+        raise ValidationError({"likelihood": (
+            f"The risk assessment finds a high risk, so the report cannot say significant consequences are "
+            f"“{said[details.likelihood]}”. If the facts have changed, reassess first.")})
+    if conflict == "reason" and not details.likelihood_reason.strip():
+        raise ValidationError({"likelihood_reason": (
+            f"Your answer “{said[details.likelihood]}” is far from the assessment's “{said[suggested]}”: "
+            "say why.")})
+
+
 @transaction.atomic
 def report_details_save(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> ReportDetails:
     details = ReportDetails.objects.select_for_update().filter(incident=incident).first()
@@ -38,6 +67,7 @@ def report_details_save(*, incident: Incident, actor: Any, fields: dict[str, Any
     for name, value in fields.items():
         setattr(details, name, value)
     details.full_clean()
+    _check_likelihood(incident, details)
     details._history_user = actor
     details.save()
     return details

@@ -146,6 +146,7 @@ def assessment_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
     _apply(candidate, fields)
     candidate.dpc_base = max((row.category.dpc_level for row in exposed), default=1)
     candidate.categories_text = "; ".join(row.category.name for row in exposed)
+    candidate.category_codes = ",".join(sorted(row.category.code for row in exposed))
     latest = incident.assessments.order_by("-version").first()
     if latest is not None and all(getattr(latest, f) == getattr(candidate, f) for f in Assessment.FACT_FIELDS):
         return latest, False
@@ -178,7 +179,12 @@ def decision_draft(*, incident: Incident, kind: str) -> Decision:
     recommended = None
     if latest is not None:
         recommended = latest.recommend_report if kind == Decision.Kind.REPORT else latest.recommend_tell
-    return Decision(incident=incident, kind=kind, assessment=latest, recommended=recommended)
+    text = ""
+    if latest is not None:
+        result = latest.result()
+        text = f"Assessment version {latest.version}: {result.summary}"
+    return Decision(incident=incident, kind=kind, assessment=latest, recommended=recommended,
+                    recommendation_text=text)
 
 
 @transaction.atomic

@@ -80,6 +80,8 @@ def assessment_create(request: HttpRequest, reference: str) -> HttpResponse:
         "number_of_people": incident.approx_subjects or incident.subjects.count() or None,
         "availability": "none" if not incident.breach_availability else "temporary",
     }
+    # The danger question is answered afresh unless an earlier version answered it.
+    initial["physical_safety"] = {True: "yes", False: "no"}.get(initial.get("physical_safety"))  # type: ignore[arg-type]
     form = AssessmentForm(_posted(request), instance=Assessment(incident=incident), initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {f: form.cleaned_data[f] for f in AssessmentForm.Meta.fields}

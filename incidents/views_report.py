@@ -8,10 +8,12 @@ only (EXPORT), and each one is logged in the incident's history.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from . import assessment as rules
 from . import register_export, report_services
 from .forms_report import ReportDetailsForm
 from .ico_report import build_report, content_sha256, diff_reports, report_json
@@ -49,14 +51,28 @@ def report_preview(request: HttpRequest, reference: str) -> HttpResponse:
 def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
     instance = ReportDetails.objects.filter(incident=incident).first() or ReportDetails(incident=incident)
-    form = ReportDetailsForm(_posted(request), instance=instance)
+    suggested, result = report_services.engine_likelihood(incident)
+    # The likelihood question starts from the risk assessment's answer (one risk everywhere).
+    initial = {"likelihood": suggested} if suggested and not instance.likelihood else {}
+    form = ReportDetailsForm(_posted(request), instance=instance, initial=initial)
+    if suggested:
+        form.fields["likelihood"].help_text = (
+            f"The risk assessment (version {incident.assessments.order_by('-version').first().version}) "  # type: ignore[union-attr]
+            f"suggests “{ReportDetails.Likelihood(suggested).label}”: {result.deciding_factor if result else ''}")
     if request.method == "POST" and form.is_valid():
-        report_services.report_details_save(incident=incident, actor=request.user,
-                                            fields={k: form.cleaned_data[k] for k in form.Meta.fields})
-        messages.success(request, "Report details saved.")
-        return redirect("report_preview", incident.reference)
+        try:
+            report_services.report_details_save(incident=incident, actor=request.user,
+                                                fields={k: form.cleaned_data[k] for k in form.Meta.fields})
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field, errors)
+        else:
+            messages.success(request, "Report details saved.")
+            return redirect("report_preview", incident.reference)
+    conflict = (rules.ico_likelihood_conflict(result, form["likelihood"].value() or "") if result else "")
     return render(request, "incidents/report_details_form.html",
-                  {"incident": incident, "form": form, "now": timezone.now(), "tab": "report"})
+                  {"incident": incident, "form": form, "now": timezone.now(), "tab": "report",
+                   "likelihood_conflict": conflict, "suggested_likelihood": suggested})
 
 
 @require(EXPORT)

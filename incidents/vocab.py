@@ -9,6 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class ClockChange:
+    """A change in law to the regulator's clock: before `since` it ran `hours_before` hours."""
+
+    since: datetime
+    hours_before: int
+    source: str
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,19 @@ class Regime:
     # The exemptions from telling people this regime knows (Art. 34(3) / s.68(3) (a)–(c);
     # PECR reg. 5A(6) only the unintelligible-data one).
     tell_exemptions: tuple[str, ...] = ("a", "b", "c")
+    # Where the unintelligible-data exemption needs the regulator's agreement (PECR reg. 5A(7)).
+    exemption_needs_regulator: bool = False
+    # Changes to the clock, oldest first; `regulator_clock_hours` is the clock in force now.
+    clock_changes: tuple[ClockChange, ...] = ()
+
+    def clock_hours(self, aware_at: datetime | None = None) -> int:
+        """The regulator's clock for an incident whose controller became aware at `aware_at`:
+        the law in force at that moment, whatever it says now."""
+        if aware_at is not None:
+            for change in self.clock_changes:
+                if aware_at < change.since:
+                    return change.hours_before
+        return self.regulator_clock_hours
 
 
 PART3_GROUNDS = (
@@ -40,6 +66,15 @@ PART3_GROUNDS = (
     ("c", "(c) protect public security"),
     ("d", "(d) protect national security"),
     ("e", "(e) protect the rights and freedoms of others"),
+)
+
+# PECR reg. 5A(2): "without undue delay and, where feasible, not later than 72 hours", in force
+# from 20 August 2025 (was 24 hours under the Commission Regulation 611/2013 rule it replaced).
+PECR_72_HOURS = ClockChange(
+    since=datetime(2025, 8, 20, tzinfo=LONDON),
+    hours_before=24,
+    source="Data (Use and Access) Act 2025, s.108 amending PECR reg. 5A; commenced 20 August 2025 by "
+           "the Data (Use and Access) Act 2025 (Commencement No. 1) Regulations 2025 (SI 2025/904)",
 )
 
 REGIMES: dict[str, Regime] = {
@@ -55,10 +90,10 @@ REGIMES: dict[str, Regime] = {
             "s.68",
             PART3_GROUNDS,
         ),
-        # PECR reg. 5A: 72 hours since 20 August 2025 (was 24 hours).
         Regime("pecr", "PECR", "Privacy and Electronic Communications Regulations, reg. 5A", 72,
                "reg. 5A", "reg. 5A", report_threshold="", tell_threshold="risk",
-               tell_exemptions=("a",)),
+               tell_exemptions=("a",), exemption_needs_regulator=True,
+               clock_changes=(PECR_72_HOURS,)),
     )
 }
 REGIME_CHOICES = [(r.code, r.label) for r in REGIMES.values()]
@@ -183,9 +218,11 @@ DATA_CATEGORY_SEEDS: tuple[CategorySeed, ...] = (
     CategorySeed("gender_reassignment", "Gender reassignment data", 6, 4, is_special=True),
     CategorySeed("health", "Health data", 7, 4, is_special=True),
     CategorySeed("basic_identifiers", "Basic personal identifiers, eg name, contact details", 8, 1),
-    CategorySeed("identification", "Identification data, eg usernames, passwords", 9, 1),
+    # Log-ins and identity documents open accounts and identities: they weigh as financial data
+    # (ENISA: credentials take the level of what they unlock; WP250 IV.B: identity theft, fraud).
+    CategorySeed("identification", "Identification data, eg usernames, passwords", 9, 3),
     CategorySeed("financial", "Economic and financial data, eg credit card numbers, bank details", 10, 3),
-    CategorySeed("official_documents", "Official documents, eg driving licences", 11, 1),
+    CategorySeed("official_documents", "Official documents, eg driving licences", 11, 3),
     CategorySeed("location", "Location data", 12, 2),
     CategorySeed("genetic_biometric", "Genetic or biometric data", 13, 4, is_special=True),
     CategorySeed("criminal", "Criminal convictions, offences", 14, 4, is_criminal=True),

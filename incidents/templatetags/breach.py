@@ -6,6 +6,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from incidents.assessment import BAND_LABELS, RISK_LABELS
+
 register = template.Library()
 
 
@@ -67,14 +69,10 @@ def yesno_text(value: bool | None) -> str:
 @register.filter
 def band_label(code: str) -> str:
     """An ENISA severity band code (very_high) in words (Very high)."""
-    from incidents.assessment import BAND_LABELS
-
     return BAND_LABELS.get(code, code)
 
 
 @register.filter
 def risk_label(code: str) -> str:
     """A risk outcome code (high_risk) in words."""
-    from incidents.assessment import RISK_LABELS
-
     return RISK_LABELS.get(code, code)

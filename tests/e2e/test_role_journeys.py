@@ -133,6 +133,9 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         v.press(page.get_by_role("link", name="Assessment & decisions"))
         v.press(page.get_by_role("link", name="Assess the risk"))
         v.check("assessment-form")
+        # The danger question has no default: the journey must answer it.
+        v.tab_to(page.get_by_role("radio", name="Yes"))
+        page.keyboard.press("Space")
         v.tab_to(page.get_by_label("Published, or reached unknown recipients"))
         page.keyboard.press("Space")
         v.tab_to(page.get_by_label("Children or vulnerable people among those affected"))

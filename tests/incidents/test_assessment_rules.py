@@ -109,21 +109,71 @@ class RiskAndRecommendationTests(TestCase):
         self.assertTrue(result.tell)
         self.assertTrue(any("Tell the people without undue delay (Art. 34)" in r for r in result.reasons))
 
-    def test_vulnerable_people_make_harm_more_likely(self) -> None:
-        self.assertEqual(recommend(facts(availability="temporary")).likelihood, "possible")
-        self.assertEqual(recommend(facts(availability="temporary", vulnerable_people=True)).likelihood, "likely")
+    def test_vulnerable_people_raise_the_data_context_one_step(self) -> None:
+        self.assertEqual(recommend(facts(availability="temporary")).dpc, 1)
+        result = recommend(facts(availability="temporary", vulnerable_people=True))
+        self.assertEqual(result.dpc, 2)
+        self.assertIn("Children or vulnerable people among those affected: one step up",
+                      [line.input for line in result.working])
 
-    def test_a_large_number_of_people_makes_harm_more_likely(self) -> None:
-        self.assertEqual(recommend(facts(availability="temporary", number_of_people=999)).likelihood, "possible")
-        self.assertEqual(recommend(facts(availability="temporary", number_of_people=1000)).likelihood, "likely")
+    def test_a_large_number_of_people_raises_the_severity_one_band(self) -> None:
+        # 1 x 1 + 0.5 = 1.5: low for 999 people, medium for 1,000.
+        self.assertEqual(recommend(facts(published_or_unknown_recipients=True, number_of_people=999)).band, "low")
+        self.assertEqual(recommend(facts(published_or_unknown_recipients=True, number_of_people=1000)).band, "medium")
 
-    def test_a_quick_restore_from_backup_makes_harm_less_likely(self) -> None:
-        result = recommend(facts(availability="temporary", backup_recovery_hours=4))
-        self.assertEqual(result.likelihood, "remote")
+    def test_the_number_of_people_counts_even_when_harm_is_already_likely(self) -> None:
+        # Official documents (DPC 3) x EI 0.5 + 0.5 published = 2.0 medium; likely x medium is a
+        # risk for 100 people, but the same breach for 100,000 is high: tell them.
+        small = recommend(facts(categories=frozenset({"official_documents"}), identification="limited",
+                                published_or_unknown_recipients=True, number_of_people=100))
+        large = recommend(facts(categories=frozenset({"official_documents"}), identification="limited",
+                                published_or_unknown_recipients=True, number_of_people=100_000))
+        self.assertEqual((small.risk, small.tell), (RISK, False))
+        self.assertEqual((large.risk, large.tell), (HIGH_RISK, True))
+
+    def test_a_quick_restore_with_nothing_taken_is_recorded_not_reported(self) -> None:
+        result = recommend(facts(dpc_base=4, availability="temporary", backup_recovery_hours=4))
+        self.assertEqual(result.risk, UNLIKELY)
+        self.assertFalse(result.report)
+        self.assertIn("restored quickly", result.deciding_factor)
+
+    def test_a_quick_restore_after_an_attack_is_reported_unless_nothing_was_taken(self) -> None:
+        attacked = facts(dpc_base=3, availability="temporary", backup_recovery_hours=4, malicious=True)
+        self.assertTrue(recommend(attacked).report)
+        self.assertFalse(recommend(facts(dpc_base=3, availability="temporary", backup_recovery_hours=4,
+                                         malicious=True, nothing_taken=True)).report)
 
     def test_a_restore_does_not_help_when_the_data_was_also_disclosed(self) -> None:
         result = recommend(facts(availability="temporary", backup_recovery_hours=4, exfiltrated=True))
         self.assertEqual(result.likelihood, "likely")
+
+    def test_a_long_loss_of_access_is_reported_but_not_told_when_it_harmed_nobody(self) -> None:
+        result = recommend(facts(dpc_base=4, availability="temporary", backup_recovery_hours=72))
+        self.assertEqual((result.report, result.tell), (True, False))
+
+    def test_a_loss_of_access_that_harmed_people_is_told(self) -> None:
+        result = recommend(facts(dpc_base=4, availability="temporary", backup_recovery_hours=30,
+                                 harm_from_unavailability=True))
+        self.assertEqual((result.report, result.tell), (True, True))
+        self.assertEqual(result.deciding_factor, "Losing access to the data harmed people or put them at risk.")
+
+    def test_physical_danger_makes_names_alone_very_high(self) -> None:
+        result = recommend(facts(dpc_base=1, disclosed_known_recipients_only=True, physical_safety=True))
+        self.assertEqual(result.band, "very_high")
+        self.assertEqual((result.report, result.tell), (True, True))
+        self.assertIn("violence, intimidation or reprisal", result.deciding_factor)
+
+    def test_identity_documents_reaching_strangers_are_told(self) -> None:
+        result = recommend(facts(categories=frozenset({"official_documents", "basic_identifiers"}),
+                                 disclosed_known_recipients_only=True, number_of_people=5000))
+        self.assertEqual((result.report, result.tell), (True, True))
+        self.assertIn("fraud", result.deciding_factor)
+
+    def test_every_recommendation_names_its_deciding_factor_and_guidance(self) -> None:
+        result = recommend(facts(published_or_unknown_recipients=True))
+        self.assertTrue(result.deciding_factor)
+        self.assertTrue(all(source for source in result.sources))
+        self.assertIn(result.deciding_factor, result.summary)
 
     def test_part_3_high_risk_mentions_the_power_to_restrict(self) -> None:
         result = recommend(facts(regime="dpa_part3", dpc_base=4, published_or_unknown_recipients=True,
@@ -135,14 +185,28 @@ class RiskAndRecommendationTests(TestCase):
 class ExemptionTests(TestCase):
     HIGH = {"dpc_base": 4, "published_or_unknown_recipients": True, "malicious": True}
 
-    def test_exemption_a_unintelligible_data_means_people_need_not_be_told(self) -> None:
-        # 4 x 1 + 0.5 + 0.5 = 5: very high; likely (malicious) lowered to possible by encryption.
+    def test_exemption_a_unintelligible_data_is_recorded_not_reported_or_told(self) -> None:
+        # 4 x 1 + 0 (confidentiality not lost) + 0.5 malicious = 4.5; but nobody could read it.
         result = recommend(facts(**self.HIGH, unintelligible=True))
-        self.assertEqual(result.risk, HIGH_RISK)
-        self.assertTrue(result.report)
+        self.assertEqual(result.risk, UNLIKELY)
+        self.assertFalse(result.report)
         self.assertFalse(result.tell)
         self.assertEqual(result.exemptions, ("a",))
         self.assertTrue(any("(a) the data was unintelligible" in r for r in result.reasons))
+
+    def test_exemption_a_never_covers_a_loss_of_availability(self) -> None:
+        # Encrypted health records, stolen and the only copy: the people lose their records.
+        result = recommend(facts(dpc_base=4, published_or_unknown_recipients=True, unintelligible=True,
+                                 availability="permanent", harm_from_unavailability=True))
+        self.assertTrue(result.tell)
+        self.assertNotIn("a", result.exemptions)
+
+    def test_exemption_a_never_covers_altered_data(self) -> None:
+        result = recommend(facts(dpc_base=4, exfiltrated=True, unintelligible=True,
+                                 integrity="not_recoverable", malicious=True))
+        self.assertTrue(result.report)
+        self.assertTrue(result.tell)
+        self.assertNotIn("a", result.exemptions)
 
     def test_exemption_b_later_measures_mean_people_need_not_be_told(self) -> None:
         result = recommend(facts(**self.HIGH, measures_remove_high_risk=True))
@@ -203,3 +267,20 @@ class ContradictionTests(TestCase):
 
     def test_a_breach_must_affect_the_data_somehow(self) -> None:
         self.assertIn("__all__", contradictions(facts()))
+
+    def test_nothing_taken_and_published_are_refused_naming_both_answers(self) -> None:
+        problems = contradictions(facts(nothing_taken=True, published_or_unknown_recipients=True))
+        self.assertEqual(
+            problems["nothing_taken"],
+            "“Evidence shows nobody saw or copied the data” and “Published, or reached unknown recipients” "
+            "cannot both be true: change one of them.",
+        )
+
+    def test_harm_from_a_loss_of_access_needs_a_loss_of_access(self) -> None:
+        self.assertIn("harm_from_unavailability",
+                      contradictions(facts(exfiltrated=True, harm_from_unavailability=True)))
+
+    def test_unknown_values_are_refused(self) -> None:
+        problems = contradictions(facts(availability="sometimes", integrity="x", identification="y",
+                                        categories=frozenset({"shoe_size"}), regime="gdpr_eu"))
+        self.assertEqual(set(problems), {"availability", "integrity", "identification", "categories", "regime"})

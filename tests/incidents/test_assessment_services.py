@@ -14,13 +14,16 @@ from incidents.models_assessment import AppendOnlyError
 from tests.base import BaseTestCase, category, make_incident
 
 # Published names and addresses of 20 people: 1 x 1 + 0.5 = 1.5, likely -> risk: report, don't tell.
-RISK_FACTS: dict[str, Any] = {"published_or_unknown_recipients": True, "number_of_people": 20}
+RISK_FACTS: dict[str, Any] = {"published_or_unknown_recipients": True, "number_of_people": 20,
+                              "physical_safety": False}
 # A contact list sent to a known recipient who deleted it: unlikely -> neither.
-MINOR_FACTS: dict[str, Any] = {"disclosed_known_recipients_only": True, "recipient_trusted_and_deleted": True}
+MINOR_FACTS: dict[str, Any] = {"disclosed_known_recipients_only": True, "recipient_trusted_and_deleted": True,
+                               "physical_safety": False}
 
 
 def assess(incident: Incident, actor: Any, **facts: Any) -> Assessment:
-    assessment, _created = services.assessment_record(incident=incident, actor=actor, fields=facts)
+    assessment, _created = services.assessment_record(incident=incident, actor=actor,
+                                                      fields={"physical_safety": False, **facts})
     return assessment
 
 

@@ -62,7 +62,8 @@ class AssessmentPageTests(BaseTestCase):
 
     def post_assessment(self, user: Any, **data: Any) -> Any:
         self.login(user)
-        values = {"integrity": "none", "availability": "none", "identification": "maximum", "dpc_adjustment": "0"}
+        values = {"integrity": "none", "availability": "none", "identification": "maximum", "dpc_adjustment": "0",
+                  "physical_safety": "no"}
         values.update(data)
         return self.client.post(reverse("assessment_create", args=[self.incident.reference]), values)
 
@@ -79,7 +80,8 @@ class AssessmentPageTests(BaseTestCase):
         response = self.post_assessment(self.handler, published_or_unknown_recipients="on",
                                         disclosed_known_recipients_only="on")
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "known recipients only and also been published")
+        self.assertContains(response, "“Disclosed to known recipients only” and “Published, or reached unknown "
+                                      "recipients” cannot both be true")
         self.assertEqual(Assessment.objects.count(), 0)
 
     def test_a_dpo_records_a_decision_not_to_report_and_the_incident_shows_it(self) -> None:
@@ -223,7 +225,7 @@ class HistoryTabTests(BaseTestCase):
     def test_the_history_tab_shows_who_decided_what(self) -> None:
         incident = make_incident(actor=self.dpo)
         services.assessment_record(incident=incident, actor=self.handler,
-                                   fields={"published_or_unknown_recipients": True})
+                                   fields={"published_or_unknown_recipients": True, "physical_safety": False})
         services.decision_record(incident=incident, actor=self.dpo, kind="report",
                                  fields={"outcome": False, "justification": "Only our own staff saw it."})
         self.login(self.auditor)

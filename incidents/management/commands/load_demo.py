@@ -171,10 +171,13 @@ class Command(BaseCommand):
         services.assessment_record(incident=foi, actor=handler, fields={
             "published_or_unknown_recipients": True, "vulnerable_people": True,
             "number_of_people": foi.approx_subjects, "identification": "maximum",
+            # Victims of domestic and sexual offences, witnesses and suspects: named with what
+            # they reported or were accused of, in a file anyone could download.
+            "physical_safety": True,
         })
         services.assessment_record(incident=email, actor=dpo, fields={
             "disclosed_known_recipients_only": True, "recipient_trusted_and_deleted": True,
-            "number_of_people": 48, "identification": "maximum",
+            "number_of_people": 48, "identification": "maximum", "physical_safety": False,
         })
         services.decision_record(incident=email, actor=dpo, kind="report", fields={
             "outcome": False,
