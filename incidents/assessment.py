@@ -58,11 +58,13 @@ RISK_LABELS = {
     RISK: "Risk",
     HIGH_RISK: "High risk",
 }
-# Likelihood × severity band → risk outcome.
+# Likelihood × severity band → risk outcome. ENISA's "medium" means significant inconvenience
+# to people; where that harm is likely, the risk is high (EDPB 01/2021 case 05: contact data in
+# an attacker's hands is told).
 RISK_MATRIX: dict[str, dict[str, str]] = {
     "remote": {"low": UNLIKELY, "medium": UNLIKELY, "high": RISK, "very_high": RISK},
     "possible": {"low": UNLIKELY, "medium": RISK, "high": HIGH_RISK, "very_high": HIGH_RISK},
-    "likely": {"low": RISK, "medium": RISK, "high": HIGH_RISK, "very_high": HIGH_RISK},
+    "likely": {"low": RISK, "medium": HIGH_RISK, "high": HIGH_RISK, "very_high": HIGH_RISK},
 }
 
 # At or above this many people a breach is "large scale": the severity goes up one band
@@ -417,6 +419,10 @@ def _confidentiality(facts: Facts, *, ignore_unintelligible: bool = False) -> tu
 def _integrity(facts: Facts) -> tuple[str | None, str]:
     if facts.integrity == "none":
         return None, "the data was not altered"
+    hours = facts.backup_recovery_hours
+    if facts.integrity == "recoverable" and hours is not None and hours <= QUICK_RECOVERY_HOURS:
+        # Ransomware "alters" data by encrypting it; a restore from backup puts it right.
+        return None, f"the altered data was put right within {hours} hours"
     level = "possible" if facts.integrity == "not_recoverable" else "remote"
     why = ("the data was altered and cannot be put right" if facts.integrity == "not_recoverable"
            else "the data was altered but can be put right")
@@ -491,7 +497,7 @@ def recommend(facts: Facts) -> Recommendation:
                            f"{RISK_LABELS[effect.risk].lower()}.")
     risk = _max_risk(*(e.risk for e in effects))
     likelihood = _max_likelihood(*(e.likelihood for e in effects)) or "remote"
-    deciding, sources = _deciding(facts, effects, risk)
+    deciding, sources = _deciding(facts, effects, risk, band)
     reasons.append(f"Overall: {RISK_LABELS[risk].lower()}.")
 
     if not regime.report_threshold:
@@ -560,7 +566,7 @@ def _tell(facts: Facts, effects: list[Effect], risk: str, band: str,
     return True, exemptions, False
 
 
-def _deciding(facts: Facts, effects: list[Effect], risk: str) -> tuple[str, list[str]]:
+def _deciding(facts: Facts, effects: list[Effect], risk: str, band: str) -> tuple[str, list[str]]:
     """The fact that decided the outcome, in plain words, and the guidance behind it."""
     if risk == UNLIKELY:
         if facts.confidentiality and not _confidentiality_lost(facts):
@@ -569,11 +575,15 @@ def _deciding(facts: Facts, effects: list[Effect], risk: str) -> tuple[str, list
                     if facts.unintelligible else
                     "The only person who got the data is trusted and returned or deleted it.")
             return what, [SOURCES[key], SOURCES["report_threshold"]]
-        if facts.availability == "temporary" and facts.backup_recovery_hours is not None:
-            return ("Access was restored quickly, nothing was taken and nobody was harmed by the loss.",
+        confidentiality = effects[0]
+        if (facts.availability == "temporary" and facts.backup_recovery_hours is not None
+                and confidentiality.likelihood is None):
+            return (f"Access was restored within {facts.backup_recovery_hours} hours, nothing shows the data was "
+                    "seen or taken, and nobody was harmed by the loss.",
                     [SOURCES["availability"], SOURCES["report_threshold"]])
-        return ("The data is not sensitive and few people could be harmed by what happened.",
-                [SOURCES["enisa"], SOURCES["report_threshold"]])
+        likeliest = _max_likelihood(*(e.likelihood for e in effects)) or "remote"
+        return (f"Harm is at most {likeliest} and its severity {BAND_LABELS[band].lower()}: the breach is "
+                "unlikely to result in a risk to people.", [SOURCES["enisa"], SOURCES["report_threshold"]])
     top = max(effects, key=lambda e: RISK_ORDER.index(e.risk))
     threshold = SOURCES["tell_threshold"] if risk == HIGH_RISK else SOURCES["report_threshold"]
     if risk == HIGH_RISK and facts.physical_safety and top.name != "Availability":

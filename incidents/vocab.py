@@ -73,8 +73,10 @@ PART3_GROUNDS = (
 PECR_72_HOURS = ClockChange(
     since=datetime(2025, 8, 20, tzinfo=LONDON),
     hours_before=24,
-    source="Data (Use and Access) Act 2025, s.108 amending PECR reg. 5A; commenced 20 August 2025 by "
-           "the Data (Use and Access) Act 2025 (Commencement No. 1) Regulations 2025 (SI 2025/904)",
+    source="Data (Use and Access) Act 2025, s.111 (duty to notify the Commissioner of personal data "
+           "breach: time periods), amending PECR reg. 5A; commenced 20 August 2025 by the Data (Use and "
+           "Access) Act 2025 (Commencement No. 1) Regulations 2025 (SI 2025/904), reg. 2(p). ICO, Personal "
+           "data breaches: a guide, update note of 20 August 2025",
 )
 
 REGIMES: dict[str, Regime] = {

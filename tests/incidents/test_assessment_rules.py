@@ -122,11 +122,11 @@ class RiskAndRecommendationTests(TestCase):
         self.assertEqual(recommend(facts(published_or_unknown_recipients=True, number_of_people=1000)).band, "medium")
 
     def test_the_number_of_people_counts_even_when_harm_is_already_likely(self) -> None:
-        # Official documents (DPC 3) x EI 0.5 + 0.5 published = 2.0 medium; likely x medium is a
+        # Official documents (DPC 3) x EI 0.25 + 0.5 published = 1.25 low; likely x low is a
         # risk for 100 people, but the same breach for 100,000 is high: tell them.
-        small = recommend(facts(categories=frozenset({"official_documents"}), identification="limited",
+        small = recommend(facts(categories=frozenset({"official_documents"}), identification="negligible",
                                 published_or_unknown_recipients=True, number_of_people=100))
-        large = recommend(facts(categories=frozenset({"official_documents"}), identification="limited",
+        large = recommend(facts(categories=frozenset({"official_documents"}), identification="negligible",
                                 published_or_unknown_recipients=True, number_of_people=100_000))
         self.assertEqual((small.risk, small.tell), (RISK, False))
         self.assertEqual((large.risk, large.tell), (HIGH_RISK, True))
@@ -135,7 +135,7 @@ class RiskAndRecommendationTests(TestCase):
         result = recommend(facts(dpc_base=4, availability="temporary", backup_recovery_hours=4))
         self.assertEqual(result.risk, UNLIKELY)
         self.assertFalse(result.report)
-        self.assertIn("restored quickly", result.deciding_factor)
+        self.assertIn("Access was restored within 4 hours", result.deciding_factor)
 
     def test_a_quick_restore_after_an_attack_is_reported_unless_nothing_was_taken(self) -> None:
         attacked = facts(dpc_base=3, availability="temporary", backup_recovery_hours=4, malicious=True)
