@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start (or reuse) a private PostgreSQL and redis-server on loopback for the test suite, and
-# print the environment to use them: `eval "$(scripts/services.sh up)"`.
+# print the environment to use them: `eval "$(scripts/services.sh up)"`. A server already on
+# a port is reused only if it is this checkout's own (same data directory); otherwise it stops
+# with a message naming the port, so two checkouts never share (or stop) each other's servers.
 # `scripts/services.sh down` stops them. Exits non-zero if either cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,15 @@ up() {
       || { cat "$root/initdb.log" >&2; return 1; }
   fi
   [ "$(id -u)" = 0 ] && chown -R postgres "$pgdata"
-  if ! "$pg_bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q; then
+  if "$pg_bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q; then
+    # Something answers on the port: use it only if it is this checkout's own server, so a
+    # second checkout never runs its tests (and its outage tests) against another's database.
+    theirs="$("$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U breachtracker -d postgres -tAc 'SHOW data_directory' 2>/dev/null || true)"
+    if [ "$theirs" != "$pgdata" ]; then
+      echo "services: port $pg_port is taken by a PostgreSQL that is not this checkout's (data directory: ${theirs:-unknown}, expected $pgdata). Set BT_PG_PORT to a free port." >&2
+      return 1
+    fi
+  else
     as_pg "$pg_bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
       -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
       || { tail -n 20 "$pgdata/server.log" >&2; return 1; }
@@ -40,7 +50,13 @@ up() {
   "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U breachtracker -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='breachtracker'" | grep -q 1 \
     || "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U breachtracker breachtracker
-  if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+  if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+    theirs="$(redis-cli -p "$redis_port" config get dir 2>/dev/null | sed -n 2p)"
+    if [ "$theirs" != "$root" ]; then
+      echo "services: port $redis_port is taken by a Redis that is not this checkout's (dir: ${theirs:-unknown}, expected $root). Set BT_REDIS_PORT to a free port." >&2
+      return 1
+    fi
+  else
     redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \
       --dir "$root" --logfile "$root/redis.log" --pidfile "$root/redis.pid"
     for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done

@@ -6,7 +6,10 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management import call_command
@@ -16,6 +19,25 @@ from incidents.models import ExportRecord
 from tests.base import BaseTestCase, make_incident
 from tests.incidents.reports import add_distinctive_people, pdf_text, pii_strings, xlsx_all_text
 from tests.notifications.helpers import isolated_media
+
+
+@contextmanager
+def unwritable_folder(path: Path) -> Iterator[Path]:
+    """A folder this process cannot write in. Root can write through any permission bits (and
+    CI runs as root), so for root it is a read-only filesystem mounted there instead."""
+    path.mkdir()
+    if os.geteuid() != 0:
+        path.chmod(0o500)
+        try:
+            yield path
+        finally:
+            path.chmod(0o700)
+        return
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
 
 
 @isolated_media
@@ -102,12 +124,10 @@ class ExportCommandTests(BaseTestCase):
         self.assertNotEqual(path.read_text(), "old")
 
     def test_an_unwritable_folder_is_a_clear_error(self) -> None:
-        if os.geteuid() == 0:
-            self.skipTest("root can write anywhere")
-        locked = self.folder / "locked"
-        locked.mkdir(mode=0o500)
-        with self.assertRaisesMessage(CommandError, "not writable"):
-            self._run("export_register", "--format", "csv", "--output", str(locked / "r.csv"))
+        with unwritable_folder(self.folder / "locked") as locked:
+            with self.assertRaisesMessage(CommandError, "not writable"):
+                self._run("export_register", "--format", "csv", "--output", str(locked / "r.csv"))
+            self.assertEqual(list(locked.iterdir()), [])
 
     def test_a_bad_format_is_refused(self) -> None:
         with self.assertRaises(CommandError):
