@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "axes",
     "incidents",
     "notifications",
+    "reporting",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("incidents.urls")),
+    # After incidents: its fixed paths ("incidents/new/") come before the overview's pattern.
+    path("", include("reporting.urls")),
 ]
 
 handler403 = "breachtracker.errors.permission_denied"

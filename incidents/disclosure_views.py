@@ -34,7 +34,7 @@ from . import services
 from .evidence import evidence_attach, evidence_bytes
 from .models import Evidence, Incident, Organisation, SubjectImport
 from .roles import CHECK_DISCLOSURE, require
-from .views import _incident
+from .http import incident_or_404
 
 # Multipart overhead allowed on top of the file itself.
 _ENVELOPE_BYTES = 64 * 1024
@@ -85,7 +85,7 @@ def disclosure_check(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require(CHECK_DISCLOSURE)
 def incident_disclosure_check(request: HttpRequest, reference: str) -> HttpResponse:
-    return _page(request, incident=_incident(reference))
+    return _page(request, incident=incident_or_404(reference))
 
 
 def _page(request: HttpRequest, incident: Incident | None) -> HttpResponse:
@@ -235,7 +235,7 @@ def _report(request: HttpRequest, incident: Incident | None, report: Report,
 @require(CHECK_DISCLOSURE)
 def evidence_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """The kept file, decrypted, for the DPO and case handlers only."""
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     evidence = get_object_or_404(Evidence, incident=incident, pk=pk)
     response = HttpResponse(evidence_bytes(evidence), content_type="application/octet-stream")
     # Our own name for the download; the uploaded name is shown on the page only.

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from .models import Assessment, Decision, Incident, RegulatorSubmission, Restriction
 from .templatetags.breach import london
 from .vocab import mask_to_roles
 
@@ -121,3 +122,50 @@ def events(
         previous[record.id] = record
         result.append(event)
     return result
+
+
+def assessment_events(incident: Incident, *, name_people: bool = True) -> list[Event]:
+    """The history of the incident's assessments, decisions, restrictions and reports, for the
+    incident's History tab (Art. 33(5): who decided what, and when).
+
+    With name_people=False a restricted person is shown by record number, not name (exports).
+    """
+    users = {u.pk: u.get_full_name() or u.username for u in get_user_model().objects.all()}
+    if name_people:
+        subjects = dict(incident.subjects.filter(restrictions__isnull=False).values_list("pk", "full_name"))
+    else:
+        subjects = {pk: f"Affected person #{pk}" for pk in
+                    incident.subjects.filter(restrictions__isnull=False).values_list("pk", flat=True)}
+    labels: dict[str, dict[Any, str]] = {
+        "incident": {incident.pk: incident.reference},
+        "created_by": users, "decided_by": users, "recorded_by": users,
+        "subject": {None: "Everyone in the incident", **subjects},
+        "assessment": {a.pk: f"Version {a.version}" for a in incident.assessments.all()},
+    }
+    found: list[Event] = []
+    for model, title in ((Assessment, "Assessment"), (Decision, "Decision"), (Restriction, "Restriction"),
+                         (RegulatorSubmission, "Report to the regulator")):
+        records = list(model.history.filter(incident_id=incident.pk)  # type: ignore[attr-defined]
+                       .select_related("history_user").order_by("id", "history_date", "history_id"))
+        made = events(records, model=model, subject=title, categories={}, related_labels=labels)
+        for record, event in zip(records, made, strict=True):
+            _add_created_noes(model, record, event)
+        found += made
+    return found
+
+
+# A new row's "No" is left out of the history by `events` (it is usually a default), but a
+# decision's "No" — not to report, not to tell — is the news itself.
+CREATED_NOES = ("outcome", "recommended", "recommend_report", "recommend_tell")
+
+
+def _add_created_noes(model: type[Any], record: Any, event: Event) -> None:
+    if record.history_type != "+":
+        return
+    for name in CREATED_NOES:
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            continue
+        if getattr(record, name) is False:
+            event.changes.append(Change(str(field.verbose_name).capitalize(), "—", "No"))

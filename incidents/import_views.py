@@ -20,14 +20,11 @@ from django.views.decorators.http import require_GET
 from . import services
 from .import_forms import SubjectImportConfirmForm, SubjectImportMappingForm, SubjectImportUploadForm
 from .importer import FIELDS, ImportFileError, neutralise, template_headers
+from .http import incident_or_404
 from .models import DataCategory, Incident, SubjectImport, SubjectImportIssue
 from .roles import EDIT_CASE, READ, can, require
 
 ISSUES_PER_PAGE = 100
-
-
-def _incident(reference: str) -> Incident:
-    return get_object_or_404(Incident, reference=reference)
 
 
 def _import(incident: Incident, pk: int) -> SubjectImport:
@@ -67,7 +64,7 @@ class _SizeLimitHandler(FileUploadHandler):
 @csrf_exempt  # checked by _upload below, AFTER the size check: the CSRF check would read the body
 @require(EDIT_CASE)
 def subject_import_upload(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     if request.method == "POST":
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -113,7 +110,7 @@ def _upload_page(request: HttpRequest, incident: Incident, form: SubjectImportUp
 
 @require(EDIT_CASE)
 def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     subject_import = _import(incident, pk)
     if subject_import.is_running or subject_import.is_finished:
         return redirect(subject_import)
@@ -131,7 +128,7 @@ def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> Htt
 
 @require(READ)
 def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     subject_import = _import(incident, pk)
     confirm_form = SubjectImportConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -158,7 +155,7 @@ def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> Http
 @require_GET
 @require(READ)
 def subject_import_progress(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     subject_import = _import(incident, pk)
     return JsonResponse({
         "status": subject_import.status,
@@ -180,7 +177,7 @@ class _Echo:
 @require_GET
 @require(READ)
 def subject_import_report(request: HttpRequest, reference: str, pk: int) -> StreamingHttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     subject_import = _import(incident, pk)
     writer = csv.writer(_Echo())
 
@@ -200,7 +197,7 @@ def subject_import_report(request: HttpRequest, reference: str, pk: int) -> Stre
 @require_GET
 @require(EDIT_CASE)
 def subject_import_template(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     categories = list(DataCategory.objects.all())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{incident.reference}-people-template.csv"'

@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from breachtracker.records import AppendOnly
+
 from . import assessment as rules
 from .vocab import PART3_GROUNDS, REGIMES
 
@@ -33,13 +35,10 @@ LIMITED = [MaxLengthValidator(TEXT_LIMIT)]
 ICO_REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{0,39}$")
 
 
-class AppendOnlyError(Exception):
-    pass
-
-
-class Assessment(models.Model):
+class Assessment(AppendOnly):
     """The facts of a breach as known at one moment, and what they led to (version 1, 2, …)."""
 
+    append_only_message = "An assessment is never changed: record a new version."
     IDENTIFICATION_CHOICES = [(k, v[0]) for k, v in rules.IDENTIFICATION.items()]
     INTEGRITY_CHOICES = [(k, v[0]) for k, v in rules.INTEGRITY.items()]
     AVAILABILITY_CHOICES = [(k, v[0]) for k, v in rules.AVAILABILITY.items()]
@@ -183,14 +182,12 @@ class Assessment(models.Model):
         if problems:
             raise ValidationError(problems)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("An assessment is never changed: record a new version.")
-        super().save(*args, **kwargs)
 
 
-class Decision(models.Model):
+class Decision(AppendOnly):
     """A DPO's decision on reporting or on telling people. Append-only: a change is a new row."""
+
+    append_only_message = "A decision is never changed: record a new decision."
 
     class Kind(models.TextChoices):
         REPORT = "report", "Report to the regulator"
@@ -275,10 +272,6 @@ class Decision(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("A decision is never changed: record a new decision.")
-        super().save(*args, **kwargs)
 
 
 class RestrictionQuerySet(models.QuerySet["Restriction"]):

@@ -257,7 +257,11 @@ def restriction_lift(*, restriction: Restriction, actor: Any, reason: str) -> Re
 
 @transaction.atomic
 def submission_record(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> RegulatorSubmission:
-    """Record a report made to the regulator; the initial one marks the incident reported."""
+    """Record a report made to the regulator; the initial one marks the incident reported.
+
+    The report as sent is frozen with it by `reporting.services.report_submit`, which calls
+    this in the same transaction: use that one.
+    """
     _require_dpo(actor)
     locked = _locked(incident)
     submission = RegulatorSubmission(incident=locked, recorded_by=actor)
@@ -265,10 +269,6 @@ def submission_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
     submission.full_clean()
     submission._history_user = actor
     submission.save()
-    # The exact report sent, frozen with it (PDF + JSON + SHA-256, who and when).
-    from .report_services import snapshot_create
-
-    snapshot_create(submission=submission, actor=actor)
     if submission.kind == RegulatorSubmission.Kind.INITIAL and locked.status != Incident.Status.CLOSED:
         _set_status(locked, Incident.Status.REPORTED, actor)
     incident.status = locked.status

@@ -48,36 +48,3 @@ def subject_import_sweep() -> int:
     from .import_services import subject_import_sweep as sweep
 
     return sweep()
-
-
-@shared_task(
-    bind=True,
-    name="incidents.report_pdf_generate",
-    autoretry_for=(OperationalError,),
-    retry_backoff=5,
-    max_retries=3,
-    acks_late=True,
-    soft_time_limit=5 * 60,
-    time_limit=6 * 60,
-)
-def report_pdf_generate(self, report_pdf_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Make the PDF of one incident's regulator report (large incidents). Safe to run twice."""
-    from .report_services import report_pdf_failed
-    from .report_services import report_pdf_generate as generate
-
-    try:
-        pdf = generate(report_pdf_id=report_pdf_id)
-    except OperationalError:
-        raise
-    except Exception as error:  # a rendering bug is permanent: record it, do not retry
-        report_pdf_failed(report_pdf_id=report_pdf_id, error=f"{type(error).__name__}: {error}")
-        raise
-    return pdf.status if pdf else "missing"
-
-
-@shared_task(name="incidents.retention_purge", autoretry_for=(OperationalError,), retry_backoff=60, max_retries=5)
-def retention_purge() -> dict[str, int]:
-    """Daily (beat): purge people's personal data from incidents closed past the retention period."""
-    from .retention import retention_purge as purge
-
-    return purge()

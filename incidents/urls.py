@@ -2,17 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import disclosure_views, import_views, views, views_assessment, views_report
+from . import disclosure_views, import_views, views, views_assessment
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/new/", views.incident_create, name="incident_create"),
-    path("incidents/<str:reference>/", views.incident_detail, name="incident_detail"),
     path("incidents/<str:reference>/edit/", views.incident_edit, name="incident_edit"),
     path("incidents/<str:reference>/categories/", views.incident_categories, name="incident_categories"),
-    path("incidents/<str:reference>/history/", views.incident_history, name="incident_history"),
-    path("incidents/<str:reference>/history.csv", views.incident_audit_csv, name="incident_audit_csv"),
     path("incidents/<str:reference>/subjects/", views.subject_list, name="subject_list"),
     path("incidents/<str:reference>/subjects/new/", views.subject_create, name="subject_create"),
     path("incidents/<str:reference>/subjects/<int:pk>/", views.subject_detail, name="subject_detail"),
@@ -20,11 +16,9 @@ urlpatterns = [
     path("incidents/<str:reference>/subjects/<int:pk>/history/", views.subject_history, name="subject_history"),
     path("incidents/<str:reference>/assessment/", views_assessment.assessment, name="assessment"),
     path("incidents/<str:reference>/assessment/new/", views_assessment.assessment_create, name="assessment_create"),
-    path("incidents/<str:reference>/decisions/<str:kind>/new/", views_assessment.decision_create, name="decision_create"),
     path("incidents/<str:reference>/restrictions/new/", views_assessment.restriction_create, name="restriction_create"),
     path("incidents/<str:reference>/restrictions/<int:pk>/review/", views_assessment.restriction_review,
          name="restriction_review"),
-    path("incidents/<str:reference>/submissions/new/", views_assessment.submission_create, name="submission_create"),
     path("incidents/<str:reference>/disclosure/", disclosure_views.incident_disclosure_check,
          name="incident_disclosure_check"),
     path("disclosure/check/", disclosure_views.disclosure_check, name="disclosure_check"),
@@ -40,15 +34,6 @@ urlpatterns = [
          name="subject_import_progress"),
     path("incidents/<str:reference>/subjects/import/<int:pk>/report.csv", import_views.subject_import_report,
          name="subject_import_report"),
-    path("incidents/<str:reference>/report/", views_report.report_preview, name="report_preview"),
-    path("incidents/<str:reference>/report/details/", views_report.report_details_edit, name="report_details_edit"),
-    path("incidents/<str:reference>/report.json", views_report.report_json_download, name="report_json"),
-    path("incidents/<str:reference>/report.pdf", views_report.report_pdf_download, name="report_pdf"),
-    path("incidents/<str:reference>/report/submissions/<int:pk>/", views_report.snapshot_detail,
-         name="report_snapshot"),
-    path("incidents/<str:reference>/report/submissions/<int:pk>/report.<str:fmt>", views_report.snapshot_download,
-         name="report_snapshot_download"),
-    path("register/export.<str:fmt>", views_report.register_download, name="register_export"),
     path("organisation/", views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
 ]

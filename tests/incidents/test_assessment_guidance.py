@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import report_services, services
-from incidents.models import Assessment, Decision, ReportDetails
+from incidents import services
+from reporting import services as report_services
+from incidents.models import Assessment, Decision
+from reporting.models import ReportDetails
 from tests.base import BaseTestCase, local, make_incident
 
 # Criminal-offence data of victims, published: the police FOI case in small.

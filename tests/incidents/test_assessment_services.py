@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Assessment, Decision, Incident, RegulatorSubmission
-from incidents.models_assessment import AppendOnlyError
+from breachtracker.records import AppendOnlyError
 from tests.base import BaseTestCase, category, make_incident
 
 # Published names and addresses of 20 people: 1 x 1 + 0.5 = 1.5, likely -> risk: report, don't tell.

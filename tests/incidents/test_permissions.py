@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from incidents import services
+from reporting import services as report_services
 from tests.base import make_incident
 from tests.world import EveryKindOfRecordTestCase
 
@@ -91,7 +91,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.submission = services.submission_record(
+        cls.submission = report_services.report_submit(
             incident=cls.incident, actor=cls.dpo,
             fields={"kind": "initial", "submitted_at": cls.incident.aware_at + timedelta(hours=1)})
 

@@ -8,14 +8,15 @@ from datetime import timedelta
 import jsonschema
 from django.utils import timezone
 
+from reporting import services as report_services
 from incidents import services
-from incidents.ico_report import build_report, diff_reports, report_json
+from reporting.ico_report import build_report, diff_reports, report_json
 from incidents.models import DataSubject
-from incidents.report_services import report_details_save
+from reporting.services import report_details_save
 from incidents.vocab import roles_to_mask
 from notifications.models import Notification
 from tests.base import BaseTestCase, category, make_incident, make_subject
-from tests.incidents.reports import add_distinctive_people, pii_strings, schema
+from tests.reporting.reports import add_distinctive_people, pii_strings, schema
 from tests.notifications.helpers import isolated_media, make_organisation
 
 SECTIONS = ["report_type", "reason_for_reporting", "what_happened", "personal_data", "data_subjects",
@@ -104,7 +105,7 @@ class BuildReportTests(BaseTestCase):
         self.assertEqual(build_report(late)["what_happened"]["delay_reasons"], "Forensics took a week.")
 
     def test_after_the_initial_submission_it_is_a_follow_up_with_the_case_reference(self) -> None:
-        services.submission_record(incident=self.incident, actor=self.dpo, fields={
+        report_services.report_submit(incident=self.incident, actor=self.dpo, fields={
             "kind": "initial", "submitted_at": timezone.now(), "ico_reference": "IC-123456-A1B2"})
         report_type = build_report(self.incident)["report_type"]
         self.assertEqual((report_type["type"], report_type["ico_case_reference"]), ("follow_up", "IC-123456-A1B2"))

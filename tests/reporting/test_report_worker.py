@@ -8,8 +8,10 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from incidents import report_services, roles
-from incidents.models import DataSubject, ReportPdf
+from incidents import roles
+from reporting import services as report_services
+from incidents.models import DataSubject
+from reporting.models import ReportPdf
 from tests.base import make_incident, make_user
 from tests.worker import celery_worker, needs_services, wait_for
 

@@ -9,7 +9,8 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents import charts, services
+from incidents import services
+from reporting import charts
 from incidents.models import Incident
 from incidents.models_assessment import RegulatorSubmission
 from notifications.models import Notification, NotificationPlan

@@ -8,11 +8,13 @@ import time_machine
 from django.core.files.storage import default_storage
 from django.test import override_settings
 
-from incidents import services, tasks
+from incidents import services
+from reporting import tasks
 from incidents.models import DataSubject, Incident
-from incidents.retention import PURGED_NAME
+from reporting.retention import PURGED_NAME
 from incidents.vocab import roles_to_mask
-from notifications.models import Notification
+from notifications.models import ContactAttempt, Notification
+from notifications.services import contact_record
 from tests.base import BaseTestCase, category, make_incident, make_subject
 from tests.notifications.helpers import generate_all, isolated_media, make_organisation, start_batch
 
@@ -45,6 +47,19 @@ class RetentionTests(BaseTestCase):
         self.assertEqual((victim.full_name, victim.email, victim.phone, victim.notes), (PURGED_NAME, "", "", ""))
         self.assertEqual({(h.email, h.phone, h.notes) for h in victim.history.all()}, {("", "", "")})
         self.assertFalse(any("Zebedee" in h.full_name for h in DataSubject.history.all()))
+
+    def test_contact_notes_leave_the_rows_and_their_history(self) -> None:
+        notification = Notification.objects.get(subject=self.victim)
+        with time_machine.travel(CLOSED_ON, tick=False):
+            contact_record(notification=notification, actor=self.handler, expected_version=notification.version,
+                           channel="phone", contacted_at=CLOSED_ON, outcome="no_answer",
+                           note="Lives with the suspect at 4 Elm Rd")
+        self.assertTrue(ContactAttempt.history.filter(note__contains="4 Elm Rd").exists())
+        self._purge_on(datetime(2026, 1, 11, tzinfo=UTC))
+        self.assertEqual(set(ContactAttempt.objects.values_list("note", flat=True)), {""})
+        # The history table itself, read directly: no copy of the note survives the purge.
+        self.assertFalse(ContactAttempt.history.filter(note__contains="Elm Rd").exists())
+        self.assertEqual(set(ContactAttempt.history.values_list("note", flat=True)), {""})
 
     def test_the_counts_stay_and_are_stored_on_the_incident(self) -> None:
         self._purge_on(datetime(2026, 1, 11, tzinfo=UTC))

@@ -1,8 +1,11 @@
-"""The "Regulator report" tab, its PDF and JSON, submission snapshots and the register export.
+"""The pages that read across incidents and notifications: the dashboard, an incident's
+overview (its timeline) and History tab with the audit CSV, the "Regulator report" tab with
+its PDF, JSON and submission snapshots, and the register export.
 
-Reading the preview is for every role (handlers fill the gaps it lists); producing a file —
-report PDF or JSON, a snapshot download, the register CSV or XLSX — is for DPO and auditor
-only (EXPORT), and each one is logged in the incident's history.
+Reading is for every role (handlers fill the gaps the report preview lists); producing a file
+— report PDF or JSON, a snapshot download, the register CSV or XLSX, the audit CSV — is for
+DPO and auditor only (EXPORT), and each report or register file is logged in the incident's
+history.
 """
 
 from __future__ import annotations
@@ -10,16 +13,27 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from . import assessment as rules
-from . import register_export, report_services
-from .forms_report import ReportDetailsForm
+from incidents import assessment as rules
+from incidents.roles import EDIT_CASE, EXPORT, READ, require
+from breachtracker.csvsafe import csv_response
+from incidents import services as incident_services
+from incidents.forms_assessment import DecisionForm, SubmissionForm
+from incidents.http import incident_or_404, posted
+from incidents.models import Decision, RegulatorSubmission
+from incidents.roles import DECIDE
+from incidents.views_assessment import attach_errors, form_page
+from incidents.models import DataCategory, Incident
+from incidents.vocab import ROLES
+
+from . import audit, charts, register_export
+from . import services as report_services
+from .forms import ReportDetailsForm
 from .ico_report import build_report, content_sha256, diff_reports, report_json
 from .models import ExportRecord, ReportDetails, ReportPdf, SubmissionSnapshot
-from .roles import EDIT_CASE, EXPORT, READ, require
-from .views import _incident, _posted
 
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -33,7 +47,7 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 @require(READ)
 def report_preview(request: HttpRequest, reference: str) -> HttpResponse:
     # Queries: a constant number whatever the number of people (see ico_report.py).
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     report = build_report(incident)
     snapshots = list(SubmissionSnapshot.objects.filter(submission__incident=incident)
                      .select_related("submission", "created_by").order_by("created_at", "pk"))
@@ -49,12 +63,12 @@ def report_preview(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(EDIT_CASE)
 def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     instance = ReportDetails.objects.filter(incident=incident).first() or ReportDetails(incident=incident)
     suggested, result = report_services.engine_likelihood(incident)
     # The likelihood question starts from the risk assessment's answer (one risk everywhere).
     initial = {"likelihood": suggested} if suggested and not instance.likelihood else {}
-    form = ReportDetailsForm(_posted(request), instance=instance, initial=initial)
+    form = ReportDetailsForm(posted(request), instance=instance, initial=initial)
     if suggested:
         form.fields["likelihood"].help_text = (
             f"The risk assessment (version {incident.assessments.order_by('-version').first().version}) "  # type: ignore[union-attr]
@@ -77,7 +91,7 @@ def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(EXPORT)
 def report_json_download(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     data = report_json(build_report(incident))
     report_services.export_record(kind=ExportRecord.Kind.REPORT_JSON, actor=request.user, incident=incident,
                                   sha=report_services.sha256(data))
@@ -87,7 +101,7 @@ def report_json_download(request: HttpRequest, reference: str) -> HttpResponse:
 @require(EXPORT)
 def report_pdf_download(request: HttpRequest, reference: str) -> HttpResponse:
     """The PDF of the report as it stands; for a large incident, made by a worker first."""
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     pdf = report_services.report_pdf_request(incident=incident, actor=request.user)
     if pdf.status != ReportPdf.Status.READY:
         return render(request, "incidents/report_pdf_wait.html",
@@ -106,7 +120,7 @@ def _snapshot(incident: object, pk: int) -> SubmissionSnapshot:
 
 @require(READ)
 def snapshot_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     snapshot = _snapshot(incident, pk)
     previous = (SubmissionSnapshot.objects.filter(submission__incident=incident, created_at__lte=snapshot.created_at)
                 .exclude(pk=snapshot.pk).order_by("-created_at", "-pk").first())
@@ -119,7 +133,7 @@ def snapshot_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespon
 
 @require(EXPORT)
 def snapshot_download(request: HttpRequest, reference: str, pk: int, fmt: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     snapshot = _snapshot(incident, pk)
     name = f"{incident.reference}-submission-{snapshot.submission_id}"
     if fmt == "json":
@@ -152,3 +166,125 @@ def register_download(request: HttpRequest, fmt: str) -> HttpResponse:
     report_services.export_record(kind=kind, actor=request.user, incident=None, incident_count=len(incidents),
                                   sha=report_services.sha256(data))
     return _download(data, f"breach-register-{timezone.localdate():%Y-%m-%d}.{fmt}", content_type)
+
+
+# --- Across the apps: dashboard, overview, history -------------------------------------------
+
+
+@require(READ)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    incidents = list(Incident.objects.open().with_subject_count().with_regulator_state()
+                     .select_related("handler", "notification_plan"))
+    # Most urgent first: clocks still running, soonest deadline first; then the rest by
+    # deadline, most recent last.
+    incidents.sort(key=lambda i: (not i.is_awaiting_decision, i.regulator_deadline))
+    # One aggregate query for all incidents' notification progress, however many people.
+    progress = charts.notification_progress(incidents) if incidents else {}
+    for incident in incidents:
+        incident.progress = progress.get(incident.pk)
+    return render(
+        request,
+        "incidents/dashboard.html",
+        {
+            "incidents": incidents,
+            "now": now,
+            "overdue_count": sum(1 for i in incidents if i.is_overdue(now)),
+            "awaiting_count": sum(1 for i in incidents if i.is_awaiting_decision),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require(READ)
+def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    # Queries: incident + handler; categories; exposed rows; one aggregate of subjects;
+    # the timeline's latest report decision and notification aggregate (+1 when closed).
+    incident = incident_or_404(reference)
+    categories = list(DataCategory.objects.all())
+    exposed = list(incident.exposed_categories.select_related("category"))
+    summary = incident.subjects.all().summary(categories)
+    role_counts = [(role, summary[f"role_{role.code}"]) for role in ROLES.values() if summary[f"role_{role.code}"]]
+    category_counts = [(c, summary[f"cat_{c.code}"]) for c in categories if summary[f"cat_{c.code}"]]
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "exposed": exposed,
+            "summary": summary,
+            "role_counts": role_counts,
+            "category_counts": category_counts,
+            "timeline": charts.case_timeline(incident),
+            "now": timezone.now(),
+            "tab": "overview",
+        },
+    )
+
+
+@require(READ)
+def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = incident_or_404(reference)
+    timeline = audit.incident_events(incident)
+    timeline.reverse()
+    page = Paginator(timeline, 100).get_page(request.GET.get("page"))
+    return render(
+        request, "incidents/incident_history.html", {"incident": incident, "page": page, "tab": "history"}
+    )
+
+
+@require(EXPORT)
+def incident_audit_csv(request: HttpRequest, reference: str) -> HttpResponse:
+    """The incident's audit trail for the regulator: people's details withheld."""
+    incident = incident_or_404(reference)
+    return csv_response(f"{incident.reference}-audit-trail.csv", audit.HEADER, audit.audit_rows(incident))
+
+
+# --- Assessment tab actions that write to more than one app ----------------------------------
+
+
+@require(DECIDE)
+def decision_create(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    incident = incident_or_404(reference)
+    if kind not in Decision.Kind.values:
+        raise Http404("No such decision")
+    draft = incident_services.decision_draft(incident=incident, kind=kind)
+    form = DecisionForm(posted(request), instance=draft)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "target_date"}
+        target_date = form.cleaned_data.get("target_date")
+        try:
+            report_services.decision_record(incident=incident, actor=request.user, kind=kind, fields=fields,
+                                            target_date=target_date)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Decision recorded.")
+            return redirect("assessment", incident.reference)
+    if draft.recommended is None:
+        intro = "There is no assessment yet: a justification is required."
+    else:
+        intro = f"The latest assessment (version {draft.assessment.version}) recommends: {'yes' if draft.recommended else 'no'}."
+    return form_page(request, incident, form, Decision.Kind(kind).label, intro)
+
+
+@require(DECIDE)
+def submission_create(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = incident_or_404(reference)
+    has_initial = incident.submissions.filter(kind=RegulatorSubmission.Kind.INITIAL).exists()
+    instance = RegulatorSubmission(incident=incident, recorded_by=request.user)
+    form = SubmissionForm(
+        posted(request), instance=instance,
+        initial={"kind": "follow_up" if has_initial else "initial",
+                 "submitted_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            report_services.report_submit(incident=incident, actor=request.user, fields=dict(form.cleaned_data))
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Report to the regulator recorded.")
+            return redirect("assessment", incident.reference)
+    return form_page(request, incident, form, "Record a report to the regulator",
+                      "A report made after the regulator deadline must give the reasons for the delay.")

@@ -10,10 +10,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents import report_services
 from incidents.export_files import OutputError, check_output, write_output
-from incidents.ico_report import build_report, report_json
-from incidents.models import ExportRecord, Incident
+from incidents.models import Incident
+from reporting import services as report_services
+from reporting.ico_report import build_report, report_json
+from reporting.models import ExportRecord
 
 
 class Command(BaseCommand):

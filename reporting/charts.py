@@ -16,7 +16,8 @@ from django.db.models import Case, Count, Max, Min, Q, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Incident
+from incidents.models import Decision, Incident, RegulatorSubmission
+from notifications.models import Notification
 
 WIDTH = 640
 LEFT, RIGHT = 16, 624
@@ -43,9 +44,7 @@ def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, 
     lookup only for a closed incident (the first initial report comes annotated by
     `with_regulator_state()`, or costs one more query).
     """
-    from notifications.models import Notification
 
-    from .models_assessment import Decision, RegulatorSubmission
 
     now = now or timezone.now()
     decision = (Decision.objects.filter(incident=incident, kind=Decision.Kind.REPORT)
@@ -119,7 +118,6 @@ def notification_progress(incidents: list[Incident], today: date | None = None) 
     person was told (sent_at, or delivered_at for a call or visit): ONE aggregate query for
     all incidents, grouped by incident and day, however many people. The target dates come
     with the incidents (`select_related("notification_plan")`)."""
-    from notifications.models import Notification
 
     today = today or timezone.localdate()
     ids = [i.pk for i in incidents]

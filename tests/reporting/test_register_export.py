@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.disclosure import check_file
-from incidents.models import ExportRecord
-from incidents.register_export import HEADER, build_xlsx, register_rows
-from incidents.report_services import report_details_save
+from reporting.models import ExportRecord
+from reporting.register_export import HEADER, build_xlsx, register_rows
+from reporting.services import report_details_save
 from tests.base import BaseTestCase, make_incident
-from tests.incidents.reports import add_distinctive_people, pii_strings, xlsx_all_text
+from tests.reporting.reports import add_distinctive_people, pii_strings, xlsx_all_text
 from tests.notifications.helpers import isolated_media
 
 

@@ -259,7 +259,7 @@ def run_letters(command: BaseCommand, options: dict[str, Any]) -> str:
 
 def run_pages(command: BaseCommand, options: dict[str, Any]) -> str:
     """Incident page, subjects list and regulator report at 100 and 100,000 people."""
-    from incidents.benchmarks_pages import run_pages as pages
+    from reporting.benchmarks_pages import run_pages as pages
 
     return pages(command, options)
 
@@ -297,7 +297,7 @@ class Command(BaseCommand):
                 raise CommandError("--child runs only inside the benchmark's own throwaway database")
             # Inside a measured child process: DATABASE_URL is the throwaway database.
             if options["child"] == "pages":
-                from incidents.benchmarks_pages import child_pages
+                from reporting.benchmarks_pages import child_pages
 
                 self.stdout.write(json.dumps(child_pages(int(options["file"]), options["repeat"])))
                 return

@@ -28,9 +28,12 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import assessment as rules
-from .models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission, ReportDetails
-from .vocab import ICO_SUBJECT_CATEGORIES, ROLES
+from incidents import assessment as rules
+from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
+from incidents.vocab import ICO_SUBJECT_CATEGORIES, ROLES
+from notifications.models import Notification
+
+from .models import ReportDetails
 
 SCHEMA_ID = "breachtracker/ico-report/1"
 
@@ -88,7 +91,6 @@ def subject_counts(incident: Incident) -> dict[str, int]:
 
 def notification_counts(incident: Incident) -> dict[str, Any]:
     """Told / in progress / withheld by reason / not yet, from the notification rows (one query)."""
-    from notifications.models import Notification
 
     sums: dict[str, Any] = {
         "rows": Count("id"),

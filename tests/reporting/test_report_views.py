@@ -7,10 +7,10 @@ import json
 from django.test import override_settings
 from django.urls import reverse
 
-from incidents import tasks
-from incidents.models import ExportRecord, ReportDetails, ReportPdf
+from reporting import tasks
+from reporting.models import ExportRecord, ReportDetails, ReportPdf
 from tests.base import BaseTestCase, make_incident, make_subject
-from tests.incidents.reports import add_distinctive_people, pdf_text, pii_strings
+from tests.reporting.reports import add_distinctive_people, pdf_text, pii_strings
 from tests.notifications.helpers import isolated_media
 
 
@@ -200,7 +200,7 @@ class StalePdfRequestTests(BaseTestCase):
     def test_a_request_left_pending_too_long_is_sent_to_a_worker_again(self) -> None:
         from datetime import timedelta
 
-        from incidents import report_services
+        from reporting import services as report_services
 
         incident = make_incident(actor=self.dpo)
         make_subject(incident, actor=self.dpo)

@@ -12,7 +12,7 @@ from typing import Any
 from incidents.models import DataSubject, Incident
 from incidents.vocab import roles_to_mask
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "incidents" / "ico_report.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "reporting" / "ico_report.schema.json"
 
 # Details no report or export may ever carry.
 PII = {

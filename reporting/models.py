@@ -1,6 +1,7 @@
 """The regulator report's own facts, stored PDFs, submission snapshots and the export log.
 
-Imported at the end of `models.py`, so Django sees these as models of the `incidents` app.
+They belong to the reporting layer, which alone writes them, but keep the `incidents` app
+label (`Meta.app_label`) so that their tables and migrations stay where they have always been.
 
 - `ReportDetails`: what the ICO form asks that the case has nowhere else (likely consequences,
   staff training, measures before, other organisations told, cyber impact...). One row per
@@ -21,7 +22,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from .models_assessment import LIMITED, TEXT_LIMIT, AppendOnlyError
+from breachtracker.records import AppendOnly
+from incidents.models_assessment import LIMITED, TEXT_LIMIT
 
 
 def _text(label: str, help_text: str = "") -> models.TextField:
@@ -101,6 +103,7 @@ class ReportDetails(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        app_label = "incidents"  # the tables stay where they are: no migration moves them
         verbose_name_plural = "report details"
 
     def __str__(self) -> str:
@@ -127,12 +130,17 @@ class ReportPdf(models.Model):
 
     history = HistoricalRecords()
 
+    class Meta:
+        app_label = "incidents"  # the tables stay where they are: no migration moves them
+
     def __str__(self) -> str:
         return f"Report PDF of incident {self.incident_id} ({self.status})"
 
 
-class SubmissionSnapshot(models.Model):
+class SubmissionSnapshot(AppendOnly):
     """The report exactly as it stood when a submission to the regulator was recorded."""
+
+    append_only_message = "A snapshot is never changed."
 
     submission = models.OneToOneField("incidents.RegulatorSubmission", on_delete=models.PROTECT,
                                       related_name="snapshot")
@@ -148,6 +156,7 @@ class SubmissionSnapshot(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        app_label = "incidents"  # the tables stay where they are: no migration moves them
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -157,14 +166,12 @@ class SubmissionSnapshot(models.Model):
     def report(self) -> dict[str, Any]:
         return json.loads(self.report_json)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("A snapshot is never changed.")
-        super().save(*args, **kwargs)
 
 
-class ExportRecord(models.Model):
+class ExportRecord(AppendOnly):
     """A report or register export: who made it, when, of what, and the file's SHA-256."""
+
+    append_only_message = "An export record is never changed."
 
     class Kind(models.TextChoices):
         REPORT_PDF = "report_pdf", "Regulator report (PDF)"
@@ -192,12 +199,9 @@ class ExportRecord(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        app_label = "incidents"  # the tables stay where they are: no migration moves them
         ordering = ["-exported_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.exported_at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("An export record is never changed.")
-        super().save(*args, **kwargs)

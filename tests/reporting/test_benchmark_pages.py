@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.test import TestCase, override_settings
 
-from incidents.benchmarks_pages import PAGES, child_pages
-from incidents.management.commands.benchmark import BENCHMARKS
+from reporting.benchmarks_pages import PAGES, child_pages
+from reporting.management.commands.benchmark import BENCHMARKS
 
 
 class PagesBenchmarkTests(TestCase):

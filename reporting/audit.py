@@ -11,21 +11,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from .history import Event, events
 from django.db.models import Q
 
-from .models import (
-    DataCategory,
-    DataSubject,
-    Evidence,
-    ExportRecord,
-    Incident,
-    IncidentCategory,
-    ReportDetails,
-    SubjectImport,
-    SubmissionSnapshot,
-)
-from .templatetags.breach import london
+from incidents.history import Event, assessment_events, events
+from incidents.models import DataCategory, DataSubject, Evidence, Incident, IncidentCategory, SubjectImport
+from incidents.templatetags.breach import london
+
+from .models import ExportRecord, ReportDetails, SubmissionSnapshot
 
 HEADER = ["When (Europe/London)", "Who", "Action", "Record", "Field", "Before", "After"]
 WITHHELD = "(personal data, not exported)"
@@ -74,8 +66,6 @@ def report_events(incident: Incident) -> list[Event]:
 def incident_events(incident: Incident, *, name_people: bool = True) -> list[Event]:
     """Changes to the incident itself, its exposed categories, assessments, decisions,
     restrictions, reports to the regulator and imports, oldest first: the History tab."""
-    from .views_assessment import assessment_events
-
     categories = list(DataCategory.objects.all())
     bits = {c.bit: c.name for c in categories}
     timeline = events(

@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 from incidents import roles, services
 from incidents.models import DataCategory, DataSubject, Incident, normalise_postcode
 from incidents.vocab import Cause, Channel, roles_to_mask
+from reporting.services import report_details_save
 
 DEMO_MARKER = "[demo]"
 DEMO_USERS = (
@@ -187,8 +188,6 @@ class Command(BaseCommand):
 
     def _report_details(self, foi: Incident, handler: Any) -> None:
         """The FOI case's answers to the ICO form's own questions (issue 6): no one is named."""
-        from incidents.report_services import report_details_save
-
         report_details_save(incident=foi, actor=handler, fields={
             "consequences": "Victims of domestic and sexual offences may be identified and put at risk of harm "
             "by the people they reported; witnesses and suspects may face intimidation or reprisals; "

@@ -9,11 +9,11 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import services
-from incidents.models import ExportRecord, SubmissionSnapshot
-from incidents.models_assessment import AppendOnlyError
+from reporting import services as report_services
+from reporting.models import ExportRecord, SubmissionSnapshot
+from breachtracker.records import AppendOnlyError
 from tests.base import BaseTestCase, make_incident, make_subject
-from tests.incidents.reports import add_distinctive_people, pdf_text, pii_strings
+from tests.reporting.reports import add_distinctive_people, pdf_text, pii_strings
 from tests.notifications.helpers import isolated_media
 
 
@@ -21,11 +21,11 @@ from tests.notifications.helpers import isolated_media
 class SnapshotTests(BaseTestCase):
     def setUp(self) -> None:
         self.incident = make_incident(actor=self.dpo)
-        self.initial = services.submission_record(incident=self.incident, actor=self.dpo, fields={
+        self.initial = report_services.report_submit(incident=self.incident, actor=self.dpo, fields={
             "kind": "initial", "submitted_at": timezone.now() - timedelta(minutes=30), "ico_reference": "IC-1-AB"})
 
     def _follow_up(self) -> object:
-        return services.submission_record(incident=self.incident, actor=self.dpo, fields={
+        return report_services.report_submit(incident=self.incident, actor=self.dpo, fields={
             "kind": "follow_up", "submitted_at": timezone.now(), "ico_reference": "IC-1-AB",
             "what_changed": "We found the people."})
 
@@ -101,7 +101,7 @@ class SnapshotTests(BaseTestCase):
         from django.core.exceptions import ValidationError
 
         with self.assertRaises(ValidationError):
-            services.submission_record(incident=self.incident, actor=self.dpo, fields={
+            report_services.report_submit(incident=self.incident, actor=self.dpo, fields={
                 "kind": "follow_up", "submitted_at": timezone.now()})
         self.assertEqual(SubmissionSnapshot.objects.count(), 1)
 
@@ -116,7 +116,7 @@ class SnapshotTests(BaseTestCase):
 class SnapshotLinkTests(BaseTestCase):
     def test_the_assessment_tab_links_each_submission_to_the_report_sent(self) -> None:
         incident = make_incident(actor=self.dpo)
-        submission = services.submission_record(incident=incident, actor=self.dpo, fields={
+        submission = report_services.report_submit(incident=incident, actor=self.dpo, fields={
             "kind": "initial", "submitted_at": timezone.now()})
         self.login(self.auditor)
         response = self.client.get(reverse("assessment", args=[incident.reference]))

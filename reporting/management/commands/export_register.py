@@ -10,9 +10,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents import register_export, report_services
 from incidents.export_files import OutputError, check_output, write_output
-from incidents.models import ExportRecord
+from reporting import register_export
+from reporting import services as report_services
+from reporting.models import ExportRecord
 
 
 class Command(BaseCommand):

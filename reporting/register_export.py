@@ -19,9 +19,10 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Decision, Incident, RegulatorSubmission
-from .models_assessment import REGULATOR_STATES
-from .templatetags.breach import london
+from incidents.models import Decision, Incident, RegulatorSubmission
+from incidents.models_assessment import REGULATOR_STATES
+from incidents.templatetags.breach import london
+from notifications.models import Notification
 
 # The reference and title share the first column: a column of bare references (BR-2026-0001)
 # looks to our own disclosure check like a column of crime reference numbers.
@@ -39,7 +40,6 @@ HEADER = [
 
 def register_queryset() -> Any:
     """All incidents with what a row needs, in a constant number of queries."""
-    from notifications.models import Notification
 
     told = (Notification.objects.filter(incident=OuterRef("pk"), status__in=Notification.DONE)
             .order_by().values("incident").annotate(n=Count("id")).values("n"))

@@ -6,31 +6,25 @@ one transaction with a history row naming the actor.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from breachtracker.pdf import render_pdf
 
-from . import assessment as rules
+from incidents import assessment as rules
+from incidents import services as incident_services
+from incidents.models import Decision, Incident, RegulatorSubmission
+from notifications.services import plan_update
+
 from .ico_report import build_report, content_sha256, report_json
-from .models import ExportRecord, Incident, RegulatorSubmission, ReportDetails, ReportPdf, SubmissionSnapshot
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def render_report_pdf(report: dict[str, Any]) -> bytes:
-    """The report dict as a paginated A4 PDF (reference and "Page X of Y" on every page)."""
-    return render_pdf(render_to_string("pdf/ico_report.html", {"report": report}))
+from .pdf import render_report_pdf, sha256, store_pdf
+from .tasks import report_pdf_generate
+from .models import ExportRecord, ReportDetails, ReportPdf, SubmissionSnapshot
 
 
 def engine_likelihood(incident: Incident) -> tuple[str, rules.Recommendation | None]:
@@ -111,42 +105,10 @@ def report_pdf_request(*, incident: Incident, actor: Any, report: dict[str, Any]
     pdf._history_user = actor
     pdf.save()
     if report["personal_data"]["data_subjects_recorded"] >= async_threshold():
-        from .tasks import report_pdf_generate as task
-
-        task.delay_on_commit(pdf.pk)
+        report_pdf_generate.delay_on_commit(pdf.pk)
         return pdf
-    _store_pdf(pdf, report, actor)
+    store_pdf(pdf, report, actor)
     return pdf
-
-
-def _store_pdf(pdf: ReportPdf, report: dict[str, Any], actor: Any) -> None:
-    data = render_report_pdf(report)
-    if pdf.pdf:
-        pdf.pdf.delete(save=False)
-    pdf.pdf.save(f"{pdf.incident.reference}-ico-report.pdf", ContentFile(data), save=False)
-    pdf.pdf_sha256 = sha256(data)
-    pdf.content_sha256 = content_sha256(report)
-    pdf.status, pdf.finished_at = ReportPdf.Status.READY, timezone.now()
-    pdf._history_user = actor
-    pdf.save()
-
-
-@transaction.atomic
-def report_pdf_generate(*, report_pdf_id: int) -> ReportPdf | None:
-    """Worker side: make the PDF of the report as it stands now. Safe to run twice."""
-    pdf = ReportPdf.objects.select_for_update().select_related("incident").filter(pk=report_pdf_id).first()
-    if pdf is None or pdf.status == ReportPdf.Status.READY:
-        return pdf
-    _store_pdf(pdf, build_report(pdf.incident), pdf.requested_by)
-    return pdf
-
-
-def report_pdf_failed(*, report_pdf_id: int, error: str) -> None:
-    pdf = ReportPdf.objects.filter(pk=report_pdf_id).first()
-    if pdf is not None:
-        pdf.status, pdf.last_error = ReportPdf.Status.FAILED, error[:500]
-        pdf._history_user = pdf.requested_by
-        pdf.save()
 
 
 @transaction.atomic
@@ -162,3 +124,23 @@ def snapshot_create(*, submission: RegulatorSubmission, actor: Any) -> Submissio
     snapshot._history_user = actor
     snapshot.save()
     return snapshot
+
+
+@transaction.atomic
+def report_submit(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> RegulatorSubmission:
+    """Record a report made to the regulator and freeze the report as sent with it (PDF, JSON,
+    SHA-256, who and when), in one transaction: neither is kept without the other."""
+    submission = incident_services.submission_record(incident=incident, actor=actor, fields=fields)
+    snapshot_create(submission=submission, actor=actor)
+    return submission
+
+
+@transaction.atomic
+def decision_record(*, incident: Incident, actor: Any, kind: str, fields: dict[str, Any],
+                    target_date: date | None = None) -> Decision:
+    """Record a DPO's decision and, for a decision to tell people, the notification plan's
+    target date with it, in one transaction."""
+    decision = incident_services.decision_record(incident=incident, actor=actor, kind=kind, fields=fields)
+    if decision.outcome and target_date:
+        plan_update(incident=incident, actor=actor, fields={"target_date": target_date})
+    return decision

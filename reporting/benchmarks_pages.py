@@ -28,7 +28,8 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
     from django.urls import reverse
     from django.utils import timezone
 
-    from incidents import report_services, roles, services
+    from incidents import roles, services
+    from reporting import services as report_services
     from incidents.models import DataCategory, DataSubject
     from notifications.models import Notification
 
@@ -93,7 +94,7 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
 
 
 def run_pages(command: Any, options: dict[str, Any]) -> str:
-    from incidents.management.commands.benchmark import _child, throwaway_database
+    from reporting.management.commands.benchmark import _child, throwaway_database
 
     small, large = options["pages_small"], options["pages_large"]
     with throwaway_database() as env:

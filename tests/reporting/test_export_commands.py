@@ -15,9 +15,9 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from incidents.models import ExportRecord
+from reporting.models import ExportRecord
 from tests.base import BaseTestCase, make_incident
-from tests.incidents.reports import add_distinctive_people, pdf_text, pii_strings, xlsx_all_text
+from tests.reporting.reports import add_distinctive_people, pdf_text, pii_strings, xlsx_all_text
 from tests.notifications.helpers import isolated_media
 
 

@@ -12,13 +12,13 @@ from django.test import override_settings
 from django.urls import reverse
 
 from incidents import services
-from incidents.ico_report import build_report, report_json
+from reporting.ico_report import build_report, report_json
 from incidents.models import DataSubject, Incident
 from incidents.vocab import ROLES
 from notifications import services as notification_services
 from notifications.models import Notification
 from tests.base import BaseTestCase
-from tests.incidents.reports import schema
+from tests.reporting.reports import schema
 from tests.notifications.helpers import isolated_media
 
 

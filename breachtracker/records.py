@@ -1,0 +1,26 @@
+"""Shared model behaviour: records that are never changed once written."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    """Raised on an attempt to change a record that is written once (a new one is recorded instead)."""
+
+
+class AppendOnly(models.Model):
+    """A record written once and never changed: the log shows what was known and decided at each
+    moment (Art. 33(5), s.67(6)). A change is a new row; the old one stays."""
+
+    append_only_message: ClassVar[str] = "This record is never changed: record a new one."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError(self.append_only_message)
+        super().save(*args, **kwargs)

@@ -1,0 +1,19 @@
+"""What every view that works on one incident needs, in one place (incidents, notifications
+and reporting views alike)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, QueryDict
+from django.shortcuts import get_object_or_404
+
+from .models import Incident
+
+
+def incident_or_404(reference: str) -> Incident:
+    """The incident a URL names, with its regulator state and handler for the page header."""
+    return get_object_or_404(Incident.objects.with_regulator_state().select_related("handler"), reference=reference)
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The submitted data of a POST (even an empty one: unticking every box is an answer)."""
+    return request.POST if request.method == "POST" else None
