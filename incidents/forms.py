@@ -63,7 +63,7 @@ class IncidentForm(forms.ModelForm):
         ).distinct().order_by("username")
         self.fields["handler"].label_from_instance = lambda u: u.get_full_name() or u.username
         # "Reported" and "decided not to report" follow from recorded decisions and reports
-        # (services.decision_record, submission_record), never from a hand-edited status.
+        # (assessment.services.decision_record, submission_record), never from a hand-edited status.
         by_records = {Incident.Status.REPORTED, Incident.Status.NOT_REPORTED} - {self.instance.status}
         self.fields["status"].choices = [c for c in Incident.Status.choices if c[0] not in by_records]
         if self.instance.pk is None:

@@ -24,6 +24,8 @@ from breachtracker.crypto import (
 )
 
 from .vocab import (
+    REGULATOR_STATES,
+    regulator_state,
     REGIME_CHOICES,
     REGIMES,
     ROLES,
@@ -276,8 +278,6 @@ class Incident(models.Model):
         Derived from the records (initial submission, latest report decision), not the status
         field. Uses `with_regulator_state()` annotations when present, else two queries.
         """
-        from .models_assessment import regulator_state
-
         if not hasattr(self, "initial_submitted_at"):
             initial = self.submissions.filter(kind="initial").first()
             last = self.decisions.filter(kind="report").order_by("-decided_at", "-pk").first()
@@ -291,8 +291,6 @@ class Incident(models.Model):
 
     @property
     def regulator_state_label(self) -> str:
-        from .models_assessment import REGULATOR_STATES
-
         return REGULATOR_STATES[self.regulator_state]
 
     def active_restrictions(self) -> models.QuerySet[Any]:
@@ -543,11 +541,11 @@ class SubjectImportIssue(models.Model):
 
 # Assessments, decisions, restrictions, submissions and reminders live in their own module to
 # keep this file small; importing it here registers them as models of this app.
-from .models_assessment import (  # noqa: E402,F401
+from .assessment.models import (  # noqa: E402,F401
     Assessment,
     Decision,
     RegulatorSubmission,
     ReminderSent,
     Restriction,
 )
-from .models_evidence import Evidence  # noqa: E402,F401
+from .disclosure.models import Evidence  # noqa: E402,F401

@@ -7,7 +7,9 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import OperationalError
 
-from .reminders import reminders_sweep
+from .assessment.reminders import reminders_sweep
+from .imports.process import subject_import_process
+from .imports.process import subject_import_sweep as sweep
 
 
 @shared_task(
@@ -37,14 +39,10 @@ def send_reminders() -> int:
 def subject_import_run(self, subject_import_id: int, commit: bool) -> str:  # type: ignore[no-untyped-def]
     """Check (commit=False) or import (commit=True) one uploaded file. Safe to run twice:
     a duplicate finds the import already claimed or done and does nothing."""
-    from .import_services import subject_import_process
-
     return subject_import_process(subject_import_id=subject_import_id, commit=commit).status
 
 
 @shared_task(name="incidents.subject_import_sweep")
 def subject_import_sweep() -> int:
     """Hourly: delete uploads nobody confirmed within a day (the file is never kept for long)."""
-    from .import_services import subject_import_sweep as sweep
-
     return sweep()

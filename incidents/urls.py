@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import disclosure_views, import_views, views, views_assessment
+from . import views
+from .assessment import views as assessment_views
+from .disclosure import views as disclosure_views
+from .imports import views as import_views
 
 urlpatterns = [
     path("incidents/", views.incident_list, name="incident_list"),
@@ -14,10 +17,10 @@ urlpatterns = [
     path("incidents/<str:reference>/subjects/<int:pk>/", views.subject_detail, name="subject_detail"),
     path("incidents/<str:reference>/subjects/<int:pk>/edit/", views.subject_edit, name="subject_edit"),
     path("incidents/<str:reference>/subjects/<int:pk>/history/", views.subject_history, name="subject_history"),
-    path("incidents/<str:reference>/assessment/", views_assessment.assessment, name="assessment"),
-    path("incidents/<str:reference>/assessment/new/", views_assessment.assessment_create, name="assessment_create"),
-    path("incidents/<str:reference>/restrictions/new/", views_assessment.restriction_create, name="restriction_create"),
-    path("incidents/<str:reference>/restrictions/<int:pk>/review/", views_assessment.restriction_review,
+    path("incidents/<str:reference>/assessment/", assessment_views.assessment, name="assessment"),
+    path("incidents/<str:reference>/assessment/new/", assessment_views.assessment_create, name="assessment_create"),
+    path("incidents/<str:reference>/restrictions/new/", assessment_views.restriction_create, name="restriction_create"),
+    path("incidents/<str:reference>/restrictions/<int:pk>/review/", assessment_views.restriction_review,
          name="restriction_review"),
     path("incidents/<str:reference>/disclosure/", disclosure_views.incident_disclosure_check,
          name="incident_disclosure_check"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 
 from . import services
+from .assessment import services as assessment_services
 from .forms import (
     CategoriesForm,
     IncidentForm,
@@ -130,7 +131,7 @@ def subject_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
             "incident": incident,
             "subject": subject,
             "exposed": subject.category_list(_categories()),
-            "notification_block": services.subject_notification_block(subject),
+            "notification_block": assessment_services.subject_notification_block(subject),
             "tab": "subjects",
         },
     )

@@ -35,7 +35,7 @@ class Regime:
     # Grounds on which telling a person may be restricted (DPA 2018 s.68(7)); empty where the
     # regime has none.
     restriction_grounds: tuple[tuple[str, str], ...] = ()
-    # The lowest risk outcome (see incidents/assessment.py) at which the regulator must be
+    # The lowest risk outcome (see incidents/assessment/rules.py) at which the regulator must be
     # told; "" means every breach is reported whatever the risk (PECR reg. 5A(2)).
     report_threshold: str = "risk"
     # The lowest risk outcome at which the people must be told: "high_risk" for Art. 34 and
@@ -231,3 +231,26 @@ DATA_CATEGORY_SEEDS: tuple[CategorySeed, ...] = (
     CategorySeed("not_yet_known", "Not yet known", 15, 1),
     CategorySeed("other", "Other (details)", 16, 1, needs_detail=True),
 )
+
+
+# The incident's regulator state, derived from decisions and submissions.
+AWAITING_DECISION = "awaiting_decision"
+AWAITING_SUBMISSION = "awaiting_submission"
+REPORTED_ON_TIME = "reported_on_time"
+REPORTED_LATE = "reported_late"
+NOT_REPORTED = "not_reported"
+REGULATOR_STATES = {
+    AWAITING_DECISION: "Awaiting decision",
+    AWAITING_SUBMISSION: "Decided to report: not yet submitted",
+    REPORTED_ON_TIME: "Reported on time",
+    REPORTED_LATE: "Reported late",
+    NOT_REPORTED: "Decided not to report",
+}
+
+
+def regulator_state(*, deadline: datetime, initial_submitted_at: datetime | None, last_report_decision: bool | None) -> str:
+    if initial_submitted_at is not None:
+        return REPORTED_ON_TIME if initial_submitted_at <= deadline else REPORTED_LATE
+    if last_report_decision is None:
+        return AWAITING_DECISION
+    return AWAITING_SUBMISSION if last_report_decision else NOT_REPORTED

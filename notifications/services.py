@@ -24,7 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from breachtracker.pdf import render_pdf
 from incidents.models import DataCategory, DataSubject, Decision, Incident, Organisation
-from incidents.services import subject_notification_block
+from incidents.assessment.services import subject_notification_block
 from incidents.vocab import Channel
 
 from .letters import compile_letter, letter_context, render_letter_html

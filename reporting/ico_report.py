@@ -28,7 +28,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import assessment as rules
+from incidents.assessment import rules
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, ROLES
 from notifications.models import Notification

@@ -23,7 +23,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from breachtracker.records import AppendOnly
-from incidents.models_assessment import LIMITED, TEXT_LIMIT
+from incidents.assessment.models import LIMITED, TEXT_LIMIT
 
 
 def _text(label: str, help_text: str = "") -> models.TextField:

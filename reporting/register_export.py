@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from incidents.models import Decision, Incident, RegulatorSubmission
-from incidents.models_assessment import REGULATOR_STATES
+from incidents.vocab import REGULATOR_STATES
 from incidents.templatetags.breach import london
 from notifications.models import Notification
 

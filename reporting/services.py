@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 
-from incidents import assessment as rules
-from incidents import services as incident_services
+from incidents.assessment import services as assessment_services
+from incidents.assessment import rules
 from incidents.models import Decision, Incident, RegulatorSubmission
 from notifications.services import plan_update
 
@@ -130,7 +130,7 @@ def snapshot_create(*, submission: RegulatorSubmission, actor: Any) -> Submissio
 def report_submit(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> RegulatorSubmission:
     """Record a report made to the regulator and freeze the report as sent with it (PDF, JSON,
     SHA-256, who and when), in one transaction: neither is kept without the other."""
-    submission = incident_services.submission_record(incident=incident, actor=actor, fields=fields)
+    submission = assessment_services.submission_record(incident=incident, actor=actor, fields=fields)
     snapshot_create(submission=submission, actor=actor)
     return submission
 
@@ -140,7 +140,7 @@ def decision_record(*, incident: Incident, actor: Any, kind: str, fields: dict[s
                     target_date: date | None = None) -> Decision:
     """Record a DPO's decision and, for a decision to tell people, the notification plan's
     target date with it, in one transaction."""
-    decision = incident_services.decision_record(incident=incident, actor=actor, kind=kind, fields=fields)
+    decision = assessment_services.decision_record(incident=incident, actor=actor, kind=kind, fields=fields)
     if decision.outcome and target_date:
         plan_update(incident=incident, actor=actor, fields={"target_date": target_date})
     return decision

@@ -17,15 +17,15 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from incidents import assessment as rules
+from incidents.assessment import services as assessment_services
+from incidents.assessment import rules
 from incidents.roles import EDIT_CASE, EXPORT, READ, require
 from breachtracker.csvsafe import csv_response
-from incidents import services as incident_services
-from incidents.forms_assessment import DecisionForm, SubmissionForm
+from incidents.assessment.forms import DecisionForm, SubmissionForm
 from incidents.http import incident_or_404, posted
 from incidents.models import Decision, RegulatorSubmission
 from incidents.roles import DECIDE
-from incidents.views_assessment import attach_errors, form_page
+from incidents.assessment.views import attach_errors, form_page
 from incidents.models import DataCategory, Incident
 from incidents.vocab import ROLES
 
@@ -248,7 +248,7 @@ def decision_create(request: HttpRequest, reference: str, kind: str) -> HttpResp
     incident = incident_or_404(reference)
     if kind not in Decision.Kind.values:
         raise Http404("No such decision")
-    draft = incident_services.decision_draft(incident=incident, kind=kind)
+    draft = assessment_services.decision_draft(incident=incident, kind=kind)
     form = DecisionForm(posted(request), instance=draft)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "target_date"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from incidents import services
-from incidents.evidence import evidence_attach
+from incidents.assessment import services as assessment_services
+from incidents.disclosure.evidence import evidence_attach
 from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.notifications.helpers import isolated_media, make_generated_letter
@@ -22,7 +22,7 @@ class EveryKindOfRecordTestCase(BaseTestCase):
         cls.incident = make_incident(actor=cls.dpo)
         cls.subject = make_subject(cls.incident, actor=cls.dpo)
         cls.part3 = make_incident(actor=cls.dpo, regime="dpa_part3")
-        cls.restriction = services.restriction_create(
+        cls.restriction = assessment_services.restriction_create(
             incident=cls.part3, actor=cls.dpo,
             fields={"grounds": "b", "rationale": "Live investigation.", "review_date": date.today() + timedelta(days=30)},
         )

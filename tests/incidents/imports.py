@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from incidents import services
+from incidents.imports import services as import_services
 from incidents.models import DataSubject, Incident, IncidentCategory, SubjectImport
 from incidents.tasks import subject_import_run
 
@@ -31,7 +31,7 @@ def csv_bytes(rows: list[list[str]], headers: list[str] | None = None, *, delimi
 
 def upload(incident: Incident, actor: Any, content: bytes, name: str = "people.csv", sheet: str = "") -> SubjectImport:
     """Upload through the service and run the check the way the worker would."""
-    subject_import = services.subject_import_create(
+    subject_import = import_services.subject_import_create(
         incident=incident, actor=actor, upload=SimpleUploadedFile(name, content), sheet=sheet)
     if subject_import.status == SubjectImport.Status.QUEUED:
         subject_import_run(subject_import.pk, False)
@@ -40,7 +40,7 @@ def upload(incident: Incident, actor: Any, content: bytes, name: str = "people.c
 
 
 def confirm(subject_import: SubjectImport, actor: Any, *, only_valid: bool = False) -> SubjectImport:
-    services.subject_import_confirm(subject_import=subject_import, actor=actor, only_valid=only_valid)
+    import_services.subject_import_confirm(subject_import=subject_import, actor=actor, only_valid=only_valid)
     subject_import_run(subject_import.pk, True)
     subject_import.refresh_from_db()
     return subject_import

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import services
+from incidents.assessment import services as assessment_services
 from reporting import services as report_services
 from incidents.models import Assessment, Decision
 from reporting.models import ReportDetails
@@ -23,7 +23,7 @@ LOW: dict[str, Any] = {"disclosed_known_recipients_only": True, "recipient_trust
 
 
 def assess(incident: Any, actor: Any, **facts: Any) -> Assessment:
-    return services.assessment_record(incident=incident, actor=actor, fields=facts)[0]
+    return assessment_services.assessment_record(incident=incident, actor=actor, fields=facts)[0]
 
 
 class DangerQuestionTests(BaseTestCase):
@@ -85,7 +85,7 @@ class ReasonsTests(BaseTestCase):
 
     def test_the_decision_record_keeps_the_recommendation_and_its_reasons(self) -> None:
         assess(self.incident, self.handler, **HIGH)
-        decision = services.decision_record(incident=self.incident, actor=self.dpo, kind="tell",
+        decision = assessment_services.decision_record(incident=self.incident, actor=self.dpo, kind="tell",
                                             fields={"outcome": True})
         self.assertIn("Assessment version 1: Report to the regulator; tell the people affected.",
                       decision.recommendation_text)
@@ -165,7 +165,7 @@ class PecrAgreementTests(BaseTestCase):
                physical_safety=False)
 
     def decide(self, **fields: Any) -> Decision:
-        return services.decision_record(incident=self.incident, actor=self.dpo, kind="tell", fields={
+        return assessment_services.decision_record(incident=self.incident, actor=self.dpo, kind="tell", fields={
             "outcome": False, "exemption": "a", **fields})
 
     def test_not_telling_subscribers_for_unintelligible_data_needs_the_icos_agreement(self) -> None:

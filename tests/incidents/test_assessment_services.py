@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from incidents.assessment import services as assessment_services
 from incidents import services
 from incidents.models import Assessment, Decision, Incident, RegulatorSubmission
 from breachtracker.records import AppendOnlyError
@@ -22,7 +23,7 @@ MINOR_FACTS: dict[str, Any] = {"disclosed_known_recipients_only": True, "recipie
 
 
 def assess(incident: Incident, actor: Any, **facts: Any) -> Assessment:
-    assessment, _created = services.assessment_record(incident=incident, actor=actor,
+    assessment, _created = assessment_services.assessment_record(incident=incident, actor=actor,
                                                       fields={"physical_safety": False, **facts})
     return assessment
 
@@ -49,7 +50,7 @@ class AssessmentVersionTests(BaseTestCase):
 
     def test_the_same_facts_again_make_no_new_version(self) -> None:
         assess(self.incident, self.handler, **RISK_FACTS)
-        _again, created = services.assessment_record(incident=self.incident, actor=self.dpo, fields=RISK_FACTS)
+        _again, created = assessment_services.assessment_record(incident=self.incident, actor=self.dpo, fields=RISK_FACTS)
         self.assertFalse(created)
         self.assertEqual(self.incident.assessments.count(), 1)
 
@@ -91,7 +92,7 @@ class DecisionTests(BaseTestCase):
         self.incident = make_incident(actor=self.handler)
 
     def decide(self, kind: str = "report", actor: Any = None, **fields: Any) -> Decision:
-        return services.decision_record(incident=self.incident, actor=actor or self.dpo, kind=kind, fields=fields)
+        return assessment_services.decision_record(incident=self.incident, actor=actor or self.dpo, kind=kind, fields=fields)
 
     def test_following_the_recommendation_needs_no_justification(self) -> None:
         assess(self.incident, self.dpo, **RISK_FACTS)
@@ -169,7 +170,7 @@ class DecisionTests(BaseTestCase):
         pecr = make_incident(actor=self.dpo, regime="pecr")
         assess(pecr, self.dpo, **RISK_FACTS)
         with self.assertRaises(ValidationError) as caught:
-            services.decision_record(incident=pecr, actor=self.dpo, kind="tell",
+            assessment_services.decision_record(incident=pecr, actor=self.dpo, kind="tell",
                                      fields={"outcome": False, "exemption": "b", "justification": "Measures taken."})
         self.assertIn("has no exemption (b)", caught.exception.message_dict["exemption"][0])
 
@@ -189,7 +190,7 @@ class SubmissionTests(BaseTestCase):
     def submit(self, **fields: Any) -> RegulatorSubmission:
         values = {"kind": "initial", "submitted_at": timezone.now() - timedelta(minutes=5)}
         values.update(fields)
-        return services.submission_record(incident=self.incident, actor=self.dpo, fields=values)
+        return assessment_services.submission_record(incident=self.incident, actor=self.dpo, fields=values)
 
     def test_an_initial_report_on_time_marks_the_incident_reported_on_time(self) -> None:
         self.submit(ico_reference="IC-123456-A1B2")
@@ -218,10 +219,10 @@ class SubmissionTests(BaseTestCase):
         late = make_incident(actor=self.dpo, discovered_at=timezone.now() - timedelta(hours=100),
                              aware_at=timezone.now() - timedelta(hours=80))
         with self.assertRaises(ValidationError) as caught:
-            services.submission_record(incident=late, actor=self.dpo,
+            assessment_services.submission_record(incident=late, actor=self.dpo,
                                        fields={"kind": "initial", "submitted_at": timezone.now()})
         self.assertIn("delay_reasons", caught.exception.message_dict)
-        services.submission_record(incident=late, actor=self.dpo, fields={
+        assessment_services.submission_record(incident=late, actor=self.dpo, fields={
             "kind": "initial", "submitted_at": timezone.now(), "delay_reasons": "The scale was found on day 3."})
         self.assertEqual(Incident.objects.get(pk=late.pk).regulator_state, "reported_late")
 
@@ -244,7 +245,7 @@ class SubmissionTests(BaseTestCase):
 
     def test_only_a_dpo_records_reports(self) -> None:
         with self.assertRaises(PermissionDenied):
-            services.submission_record(incident=self.incident, actor=self.handler,
+            assessment_services.submission_record(incident=self.incident, actor=self.handler,
                                        fields={"kind": "initial", "submitted_at": timezone.now()})
 
     def test_an_incident_with_nothing_recorded_awaits_a_decision(self) -> None:
@@ -255,7 +256,7 @@ class HugeInputTests(BaseTestCase):
     def test_a_pasted_document_as_justification_is_refused(self) -> None:
         incident = make_incident(actor=self.dpo)
         with self.assertRaises(ValidationError) as caught:
-            services.decision_record(incident=incident, actor=self.dpo, kind="report",
+            assessment_services.decision_record(incident=incident, actor=self.dpo, kind="report",
                                      fields={"outcome": True, "justification": "x" * 100_000})
         self.assertIn("justification", caught.exception.message_dict)
         self.assertEqual(Decision.objects.count(), 0)

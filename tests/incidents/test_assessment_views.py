@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import services
+from incidents.assessment import services as assessment_services
 from incidents.models import Assessment, Decision, Incident, RegulatorSubmission, Restriction
 from tests.base import BaseTestCase, make_incident, make_subject
 
@@ -23,7 +23,7 @@ class DecisionActionsAreForTheDpoOnlyTests(BaseTestCase):
         super().setUpTestData()
         cls.incident = make_incident(actor=cls.dpo, regime="dpa_part3")
         cls.subject = make_subject(cls.incident, actor=cls.dpo)
-        cls.restriction = services.restriction_create(incident=cls.incident, actor=cls.dpo, fields={
+        cls.restriction = assessment_services.restriction_create(incident=cls.incident, actor=cls.dpo, fields={
             "grounds": "b", "rationale": "Live investigation.", "review_date": timezone.localdate() + timedelta(days=9)})
 
     def posts(self) -> list[tuple[str, dict[str, Any]]]:
@@ -188,9 +188,9 @@ class AssessmentPageTests(BaseTestCase):
         before = count()
         for n in range(4):
             subject = make_subject(self.incident, actor=self.dpo, full_name=f"Person {n}")
-            services.restriction_create(incident=self.incident, actor=self.dpo, fields={
+            assessment_services.restriction_create(incident=self.incident, actor=self.dpo, fields={
                 "subject": subject, "grounds": "b", "rationale": "r", "review_date": timezone.localdate()})
-            services.decision_record(incident=self.incident, actor=self.dpo, kind="tell",
+            assessment_services.decision_record(incident=self.incident, actor=self.dpo, kind="tell",
                                      fields={"outcome": n % 2 == 0, "justification": "j"})
         # Session, user, groups, incident (with its state), assessments, decisions, restrictions,
         # submissions: the same number whatever is recorded.
@@ -205,7 +205,7 @@ class AssessmentPageTests(BaseTestCase):
             self.client.get(reverse("dashboard"))
         for _ in range(3):
             other = make_incident(actor=self.dpo)
-            services.submission_record(incident=other, actor=self.dpo,
+            assessment_services.submission_record(incident=other, actor=self.dpo,
                                        fields={"kind": "initial", "submitted_at": timezone.now()})
         with self.assertNumQueries(5):
             response = self.client.get(reverse("dashboard"))
@@ -224,9 +224,9 @@ class StatusFollowsTheRecordsTests(BaseTestCase):
 class HistoryTabTests(BaseTestCase):
     def test_the_history_tab_shows_who_decided_what(self) -> None:
         incident = make_incident(actor=self.dpo)
-        services.assessment_record(incident=incident, actor=self.handler,
+        assessment_services.assessment_record(incident=incident, actor=self.handler,
                                    fields={"published_or_unknown_recipients": True, "physical_safety": False})
-        services.decision_record(incident=incident, actor=self.dpo, kind="report",
+        assessment_services.decision_record(incident=incident, actor=self.dpo, kind="report",
                                  fields={"outcome": False, "justification": "Only our own staff saw it."})
         self.login(self.auditor)
         page = self.client.get(reverse("incident_history", args=[incident.reference]))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from incidents.importer import ImportFileError
+from incidents.imports.reader import ImportFileError
 from incidents.models import DataSubject, SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.incidents.imports import HEADERS, csv_bytes, person, snapshot, upload

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from incidents.import_services import tmp_dir
+from incidents.imports.process import tmp_dir
 from incidents.models import SubjectImport
 from incidents.tasks import subject_import_sweep
 from tests.base import BaseTestCase, make_incident

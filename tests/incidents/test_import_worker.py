@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents import services
+from incidents.imports import services as import_services
 from incidents.models import DataSubject, SubjectImport
 from tests.base import make_incident, make_user
 from tests.incidents.imports import csv_bytes, person
@@ -24,7 +24,7 @@ def test_a_real_worker_checks_then_imports_an_upload() -> None:
     rows = [person(f"Person {n}", dob=f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}") for n in range(300)]
     rows.append(person("Person 0", dob="1950-01-10", role="Witness"))  # the same person as row 2
     with celery_worker():
-        subject_import = services.subject_import_create(
+        subject_import = import_services.subject_import_create(
             incident=incident, actor=actor, upload=SimpleUploadedFile("people.csv", csv_bytes(rows)))
         path = subject_import.tmp_path()
 
@@ -35,7 +35,7 @@ def test_a_real_worker_checks_then_imports_an_upload() -> None:
         assert wait_for(status, timeout=90) == "validated"
         subject_import.refresh_from_db()
         assert (subject_import.rows_read, subject_import.rows_valid, subject_import.rows_merged) == (301, 301, 1)
-        services.subject_import_confirm(subject_import=subject_import, actor=actor, only_valid=False)
+        import_services.subject_import_confirm(subject_import=subject_import, actor=actor, only_valid=False)
         assert wait_for(status, timeout=90) == "done"
     subject_import.refresh_from_db()
     assert subject_import.subjects_created == 300

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.test import SimpleTestCase
 
-from incidents.importer import auto_mapping, neutralise, normalise_name, parse_date, person_keys, sniff_delimiter
+from incidents.imports.reader import auto_mapping, neutralise, normalise_name, parse_date, person_keys, sniff_delimiter
 from incidents.vocab import DATA_CATEGORY_SEEDS
 
 

@@ -18,9 +18,10 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
+from incidents.assessment import services as assessment_services
 from incidents import services
 from incidents.models import Incident, ReminderSent
-from incidents.reminders import reminders_sweep
+from incidents.assessment.reminders import reminders_sweep
 from incidents.tasks import send_reminders
 from tests.base import BaseTestCase, local, make_incident, make_subject
 
@@ -107,16 +108,16 @@ class ReminderTests(BaseTestCase):
 
     def test_a_decision_not_to_report_stops_the_reminders(self) -> None:
         incident = self.incident()
-        services.decision_record(incident=incident, actor=self.dpo, kind="report",
+        assessment_services.decision_record(incident=incident, actor=self.dpo, kind="report",
                                  fields={"outcome": False, "justification": "Contained at once; no risk."})
         self.assertEqual(sweep_at(SPRING_AWARE + timedelta(hours=30)), 0)
 
     def test_a_decision_to_report_keeps_reminding_until_the_report_is_recorded(self) -> None:
         incident = self.incident()
-        services.decision_record(incident=incident, actor=self.dpo, kind="report",
+        assessment_services.decision_record(incident=incident, actor=self.dpo, kind="report",
                                  fields={"outcome": True, "justification": "Serious."})
         self.assertEqual(sweep_at(SPRING_AWARE + timedelta(hours=30)), 1)
-        services.submission_record(incident=incident, actor=self.dpo,
+        assessment_services.submission_record(incident=incident, actor=self.dpo,
                                    fields={"kind": "initial", "submitted_at": SPRING_AWARE + timedelta(hours=40)})
         self.assertEqual(sweep_at(SPRING_AWARE + timedelta(hours=50)), 0)
 
@@ -128,10 +129,10 @@ class ReminderTests(BaseTestCase):
     def test_a_restriction_due_for_review_is_reminded_once_per_review_date(self) -> None:
         incident = self.incident(regime="dpa_part3", aware_at=timezone.now() - timedelta(hours=1))
         subject = make_subject(incident, actor=self.dpo)
-        services.submission_record(incident=incident, actor=self.dpo,
+        assessment_services.submission_record(incident=incident, actor=self.dpo,
                                    fields={"kind": "initial", "submitted_at": timezone.now()})
         today = timezone.localdate()
-        restriction = services.restriction_create(incident=incident, actor=self.dpo, fields={
+        restriction = assessment_services.restriction_create(incident=incident, actor=self.dpo, fields={
             "subject": subject, "grounds": "b", "rationale": "Live investigation.", "review_date": today + timedelta(days=2)})
         now = timezone.now()
         self.assertEqual(sweep_at(now + timedelta(days=1)), 0)
@@ -140,7 +141,7 @@ class ReminderTests(BaseTestCase):
         self.assertIn("Restriction due for review", mail.outbox[0].subject)
         self.assertNotIn(subject.full_name, mail.outbox[0].body)
         with time_machine.travel(now + timedelta(days=3), tick=False):
-            services.restriction_review(restriction=restriction, actor=self.dpo,
+            assessment_services.restriction_review(restriction=restriction, actor=self.dpo,
                                         review_date=timezone.localdate() + timedelta(days=7), note="Still needed.")
         self.assertEqual(sweep_at(now + timedelta(days=10)), 1)
         self.assertEqual(ReminderSent.objects.filter(restriction=restriction).count(), 2)

@@ -9,9 +9,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from incidents import services
+from incidents.assessment import services as assessment_services
 from incidents.models import Restriction
-from incidents.services import notification_blocks, subject_notification_block
+from incidents.assessment.services import notification_blocks, subject_notification_block
 from tests.base import BaseTestCase, make_incident, make_subject
 
 
@@ -29,7 +29,7 @@ class RestrictionTests(BaseTestCase):
             "review_date": timezone.localdate() + timedelta(days=28),
         }
         values.update(fields)
-        return services.restriction_create(incident=self.incident, actor=self.dpo, fields=values)
+        return assessment_services.restriction_create(incident=self.incident, actor=self.dpo, fields=values)
 
     def test_a_restricted_person_cannot_be_sent_a_notification(self) -> None:
         self.restrict()
@@ -53,7 +53,7 @@ class RestrictionTests(BaseTestCase):
 
     def test_a_lifted_restriction_no_longer_blocks(self) -> None:
         restriction = self.restrict()
-        services.restriction_lift(restriction=restriction, actor=self.dpo, reason="Charged; investigation over.")
+        assessment_services.restriction_lift(restriction=restriction, actor=self.dpo, reason="Charged; investigation over.")
         self.assertIsNone(subject_notification_block(self.suspect))
 
     def test_a_restriction_that_has_not_started_does_not_block_yet(self) -> None:
@@ -78,7 +78,7 @@ class RestrictionTests(BaseTestCase):
     def test_the_incident_lists_its_active_restrictions(self) -> None:
         kept = self.restrict()
         lifted = self.restrict(subject=self.victim, grounds="e", rationale="Protects others.")
-        services.restriction_lift(restriction=lifted, actor=self.dpo, reason="No longer needed.")
+        assessment_services.restriction_lift(restriction=lifted, actor=self.dpo, reason="No longer needed.")
         self.assertEqual(list(self.incident.active_restrictions()), [kept])
 
     def test_a_restriction_past_its_review_date_shows_as_due_for_review(self) -> None:
@@ -91,7 +91,7 @@ class RestrictionTests(BaseTestCase):
     def test_a_review_keeps_it_with_a_new_date_and_the_reasons(self) -> None:
         restriction = self.restrict()
         new_date = timezone.localdate() + timedelta(days=60)
-        services.restriction_review(restriction=restriction, actor=self.dpo, review_date=new_date,
+        assessment_services.restriction_review(restriction=restriction, actor=self.dpo, review_date=new_date,
                                     note="Investigation continues.")
         restriction.refresh_from_db()
         self.assertEqual(restriction.review_date, new_date)
@@ -139,20 +139,20 @@ class RestrictionTests(BaseTestCase):
     def test_restrictions_exist_under_part_3_only(self) -> None:
         gdpr = make_incident(actor=self.dpo, regime="uk_gdpr")
         with self.assertRaises(ValidationError) as caught:
-            services.restriction_create(incident=gdpr, actor=self.dpo, fields={
+            assessment_services.restriction_create(incident=gdpr, actor=self.dpo, fields={
                 "grounds": "b", "rationale": "x", "review_date": timezone.localdate() + timedelta(days=5)})
         self.assertIn("DPA 2018 Part 3 only", str(caught.exception))
 
     def test_only_a_dpo_may_restrict(self) -> None:
         with self.assertRaises(PermissionDenied):
-            services.restriction_create(incident=self.incident, actor=self.handler, fields={})
+            assessment_services.restriction_create(incident=self.incident, actor=self.handler, fields={})
 
 
 class RestrictedPersonPageTests(BaseTestCase):
     def test_the_person_page_says_not_to_notify_a_restricted_person(self) -> None:
         incident = make_incident(actor=self.dpo, regime="dpa_part3")
         subject = make_subject(incident, actor=self.dpo)
-        services.restriction_create(incident=incident, actor=self.dpo, fields={
+        assessment_services.restriction_create(incident=incident, actor=self.dpo, fields={
             "subject": subject, "grounds": "b", "rationale": "Live investigation.",
             "review_date": timezone.localdate() + timedelta(days=10)})
         self.login(self.handler)

@@ -8,6 +8,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
+from incidents.assessment import services as assessment_services
 from incidents import services as incident_services
 from notifications import delivery, services, tasks
 from notifications.models import DigestSent, Notification
@@ -118,7 +119,6 @@ class RecheckTests(BaseTestCase):
         self.incident = make_incident(actor=self.dpo)
 
     def test_a_person_marked_do_not_write_after_generation_is_left_out_of_the_pack(self) -> None:
-        from incidents import services as incident_services
         from notifications.models import PrintPack
 
         keep = make_subject(self.incident, full_name="Keep Me")
@@ -139,7 +139,7 @@ class RecheckTests(BaseTestCase):
         generate_all(start_batch(self.incident, self.dpo))
         self.incident.regime = "dpa_part3"
         self.incident.save()
-        incident_services.restriction_create(incident=self.incident, actor=self.dpo, fields={
+        assessment_services.restriction_create(incident=self.incident, actor=self.dpo, fields={
             "subject": subject, "grounds": "a", "rationale": "An inquiry is under way.",
             "review_date": timezone.localdate() + timedelta(days=14)})
         self.assertEqual(tasks.send_email.apply(args=[Notification.objects.get(subject=subject).pk]).get(), "withheld")

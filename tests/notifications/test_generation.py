@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 from pypdf import PdfReader
 
+from incidents.assessment import services as assessment_services
 from incidents.vocab import roles_to_mask
 from notifications import services, tasks
 from notifications.models import Batch, Notification, PrintPack
@@ -92,11 +93,10 @@ class GenerateTests(BaseTestCase):
         self.assertEqual(n.withheld_code, "no_email")
 
     def _restrict(self, subject: object = None) -> None:
-        from incidents import services as incident_services
 
         self.incident.regime = "dpa_part3"
         self.incident.save()
-        incident_services.restriction_create(incident=self.incident, actor=self.dpo, fields={
+        assessment_services.restriction_create(incident=self.incident, actor=self.dpo, fields={
             "subject": subject, "grounds": "b", "rationale": "A live investigation of a suspect.",
             "review_date": timezone.localdate() + timedelta(days=30)})
 
@@ -121,21 +121,19 @@ class GenerateTests(BaseTestCase):
         self.assertEqual(letter_files(), [])
 
     def test_a_lifted_restriction_no_longer_withholds(self) -> None:
-        from incidents import services as incident_services
         from incidents.models import Restriction
 
         subject = make_subject(self.incident)
         self._restrict(subject)
-        incident_services.restriction_lift(restriction=Restriction.objects.get(), actor=self.dpo,
+        assessment_services.restriction_lift(restriction=Restriction.objects.get(), actor=self.dpo,
                                            reason="Charging decision made; no longer necessary.")
         self.assertEqual(self.generate_one().status, Status.GENERATED)
         generate_all(start_batch(self.incident, self.dpo))
         self.assertEqual(Notification.objects.get(subject=subject).status, Status.GENERATED)
 
     def _decide_not_to_tell(self, **fields: object) -> None:
-        from incidents import services as incident_services
 
-        incident_services.decision_record(incident=self.incident, actor=self.dpo, kind="tell", fields={
+        assessment_services.decision_record(incident=self.incident, actor=self.dpo, kind="tell", fields={
             "outcome": False, "justification": "Recorded for the test.", **fields})
 
     def test_an_art34_exemption_withholds_every_letter_with_its_ground(self) -> None:

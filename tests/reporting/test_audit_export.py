@@ -5,6 +5,7 @@ import io
 
 from django.urls import reverse
 
+from incidents.assessment import services as assessment_services
 from incidents.models import DataSubject
 from tests.base import BaseTestCase, make_incident, make_subject
 
@@ -54,11 +55,10 @@ class AuditTrailDecisionsTests(BaseTestCase):
 
         from django.utils import timezone
 
-        from incidents import services
 
         incident = make_incident(actor=self.dpo, regime="dpa_part3")
         subject = make_subject(incident, actor=self.dpo, full_name="Ulrika Restricted-Person")
-        services.restriction_create(incident=incident, actor=self.dpo, fields={
+        assessment_services.restriction_create(incident=incident, actor=self.dpo, fields={
             "subject": subject, "grounds": "b", "rationale": "Live investigation of this suspect.",
             "review_date": timezone.localdate() + timedelta(days=30),
         })

@@ -12,7 +12,7 @@ from django.utils import timezone
 from incidents import services
 from reporting import charts
 from incidents.models import Incident
-from incidents.models_assessment import RegulatorSubmission
+from incidents.models import RegulatorSubmission
 from notifications.models import Notification, NotificationPlan
 from tests.base import make_incident, make_subject, make_user
 from incidents import roles

@@ -9,6 +9,7 @@ import jsonschema
 from django.utils import timezone
 
 from reporting import services as report_services
+from incidents.assessment import services as assessment_services
 from incidents import services
 from reporting.ico_report import build_report, diff_reports, report_json
 from incidents.models import DataSubject
@@ -111,7 +112,7 @@ class BuildReportTests(BaseTestCase):
         self.assertEqual((report_type["type"], report_type["ico_case_reference"]), ("follow_up", "IC-123456-A1B2"))
 
     def test_the_reason_for_reporting_comes_from_the_decision_and_recommendation(self) -> None:
-        services.decision_record(incident=self.incident, actor=self.dpo, kind="report",
+        assessment_services.decision_record(incident=self.incident, actor=self.dpo, kind="report",
                                  fields={"outcome": True, "justification": "To be safe."})
         reason = build_report(self.incident)["reason_for_reporting"]
         self.assertEqual(reason["code"], "unsure")  # no assessment: nothing was recommended

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import services
+from incidents.assessment import services as assessment_services
 from incidents.disclosure import check_file
 from reporting.models import ExportRecord
 from reporting.register_export import HEADER, build_xlsx, register_rows
@@ -30,15 +30,15 @@ class RegisterExportTests(BaseTestCase):
         cls.reported = make_incident(actor=cls.dpo, description="=HYPERLINK(\"http://evil\")",
                                      discovered_at=now - timedelta(days=6), aware_at=now - timedelta(days=5))
         add_distinctive_people(cls.reported)
-        services.decision_record(incident=cls.reported, actor=cls.dpo, kind="report",
+        assessment_services.decision_record(incident=cls.reported, actor=cls.dpo, kind="report",
                                  fields={"outcome": True, "justification": "Victims' details published."})
-        services.submission_record(incident=cls.reported, actor=cls.dpo, fields={
+        assessment_services.submission_record(incident=cls.reported, actor=cls.dpo, fields={
             "kind": "initial", "submitted_at": now - timedelta(days=1), "ico_reference": "IC-9-ZZ",
             "delay_reasons": "Forensics."})
         report_details_save(incident=cls.reported, actor=cls.dpo, fields={
             "consequences": "Distress.", "actions_taken": "-Recalled the file", "likelihood": "likely"})
         cls.not_reported = make_incident(actor=cls.dpo, title="Email to a trusted recipient")
-        services.decision_record(incident=cls.not_reported, actor=cls.dpo, kind="report",
+        assessment_services.decision_record(incident=cls.not_reported, actor=cls.dpo, kind="report",
                                  fields={"outcome": False, "justification": "Recipient deleted it at once."})
 
     def _csv(self) -> list[dict[str, str]]:

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.test import override_settings
 from django.urls import reverse
 
-from incidents import services
+from incidents.assessment import services as assessment_services
 from reporting.ico_report import build_report, report_json
 from incidents.models import DataSubject, Incident
 from incidents.vocab import ROLES
@@ -29,9 +29,9 @@ class DemoReportTests(BaseTestCase):
         call_command("load_demo", "--people", "40", stdout=StringIO())
         self.foi = Incident.objects.get(regime="dpa_part3")
         dpo = self.foi.created_by
-        services.decision_record(incident=self.foi, actor=dpo, kind="report",
+        assessment_services.decision_record(incident=self.foi, actor=dpo, kind="report",
                                  fields={"outcome": True, "justification": "Victims' details were published."})
-        services.decision_record(incident=self.foi, actor=dpo, kind="tell",
+        assessment_services.decision_record(incident=self.foi, actor=dpo, kind="tell",
                                  fields={"outcome": True, "justification": "High risk to victims."})
         # An outbox for 30 of the 40 people (the worker is not run: they stay pending), then a
         # spread of states as the weeks of contact would leave them.

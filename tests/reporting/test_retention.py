@@ -76,7 +76,7 @@ class RetentionTests(BaseTestCase):
         self.assertEqual(Notification.objects.exclude(pdf="").count(), 0)
 
     def test_files_kept_as_evidence_are_deleted_and_the_deletion_recorded(self) -> None:
-        from incidents.evidence import evidence_attach
+        from incidents.disclosure.evidence import evidence_attach
         from incidents.models import Evidence
 
         with time_machine.travel(CLOSED_ON, tick=False):

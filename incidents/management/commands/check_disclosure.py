@@ -67,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError("FAIL: the file carries hidden or personal data.", returncode=EXIT_FOUND)
 
     def _write_pdf(self, report: Any, out: Path) -> None:
-        from incidents.disclosure_views import findings_pdf
+        from incidents.disclosure.pdf import findings_pdf
 
         if not out.parent.is_dir():
             raise CommandError(f"Cannot write the PDF: no folder {out.parent}", returncode=EXIT_USAGE)

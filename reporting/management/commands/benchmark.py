@@ -197,20 +197,20 @@ def child_ours(path: Path) -> dict[str, Any]:
     """
     from django.core.files import File
 
-    from incidents import services
+    from incidents.imports import services as import_services
     from incidents.models import DataSubject, SubjectImport
 
     actor = _actor()
     incident = _fresh_incident(actor)
     started = time.perf_counter()
     with open(path, "rb") as handle:
-        subject_import = services.subject_import_create(incident=incident, actor=actor,
+        subject_import = import_services.subject_import_create(incident=incident, actor=actor,
                                                         upload=File(handle, name="synthetic.csv"))
     checked = time.perf_counter()
     subject_import.refresh_from_db()
     if subject_import.status != SubjectImport.Status.VALIDATED:
         raise CommandError(f"the check did not pass: {subject_import.status} {subject_import.message}")
-    services.subject_import_confirm(subject_import=subject_import, actor=actor, only_valid=False)
+    import_services.subject_import_confirm(subject_import=subject_import, actor=actor, only_valid=False)
     finished = time.perf_counter()
     subject_import.refresh_from_db()
     if subject_import.status != SubjectImport.Status.DONE:

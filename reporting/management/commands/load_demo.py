@@ -20,6 +20,7 @@ from django.utils import timezone
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
+from incidents.assessment import services as assessment_services
 from incidents import roles, services
 from incidents.models import DataCategory, DataSubject, Incident, normalise_postcode
 from incidents.vocab import Cause, Channel, roles_to_mask
@@ -169,18 +170,18 @@ class Command(BaseCommand):
 
     def _assessments(self, foi: Incident, email: Incident, dpo: Any, handler: Any) -> None:
         """An assessment on the FOI case (awaiting decision) and a recorded "do not report"."""
-        services.assessment_record(incident=foi, actor=handler, fields={
+        assessment_services.assessment_record(incident=foi, actor=handler, fields={
             "published_or_unknown_recipients": True, "vulnerable_people": True,
             "number_of_people": foi.approx_subjects, "identification": "maximum",
             # Victims of domestic and sexual offences, witnesses and suspects: named with what
             # they reported or were accused of, in a file anyone could download.
             "physical_safety": True,
         })
-        services.assessment_record(incident=email, actor=dpo, fields={
+        assessment_services.assessment_record(incident=email, actor=dpo, fields={
             "disclosed_known_recipients_only": True, "recipient_trusted_and_deleted": True,
             "number_of_people": 48, "identification": "maximum", "physical_safety": False,
         })
-        services.decision_record(incident=email, actor=dpo, kind="report", fields={
+        assessment_services.decision_record(incident=email, actor=dpo, kind="report", fields={
             "outcome": False,
             "justification": "One known, professional recipient confirmed deletion within three "
             "hours, in writing; the data went no further. Risk to the staff concerned is remote.",

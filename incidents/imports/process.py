@@ -1,4 +1,5 @@
-"""Writes for importing affected people (re-exported by services.py).
+"""The worker side of importing affected people (`tasks.subject_import_run`), and the hourly
+sweep of waiting uploads. The user's side (upload, mapping, confirm, cancel) is `services.py`.
 
 Two passes over the uploaded file, each streaming:
 
@@ -16,7 +17,6 @@ written in bulk too, so the audit trail has no holes.
 from __future__ import annotations
 
 import logging
-import uuid
 from functools import partial
 from operator import attrgetter
 from collections.abc import Iterable, Iterator
@@ -24,28 +24,24 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import OperationalError, connection, models, transaction
 from django.db.utils import DatabaseError
 from django.utils import timezone
 
 from breachtracker.crypto import EncryptedMixin, blind_index
 
-from .importer import (
+from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
+from .reader import (
     KEY_REASONS,
     Deduplicator,
     Group,
     ImportFileError,
     Problem,
     RowValidator,
-    auto_mapping,
-    inspect_upload,
-    mapping_problems,
     merge_into,
     open_table,
     person_keys,
 )
-from .models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
 
 log = logging.getLogger(__name__)
 
@@ -65,115 +61,15 @@ def tmp_dir() -> Path:
     return path
 
 
-def _delete_tmp(subject_import: SubjectImport) -> None:
+def delete_tmp(subject_import: SubjectImport) -> None:
     path = subject_import.tmp_path()
     if path is not None:
         path.unlink(missing_ok=True)
 
 
-def _enqueue(subject_import: SubjectImport, *, commit: bool) -> None:
-    from .tasks import subject_import_run
-
-    pk = subject_import.pk
-    transaction.on_commit(lambda: subject_import_run.delay(pk, commit))
-
-
-def _save(subject_import: SubjectImport, actor: Any) -> None:
+def save_import(subject_import: SubjectImport, actor: Any) -> None:
     subject_import._history_user = actor  # type: ignore[attr-defined]
     subject_import.save()
-
-
-@transaction.atomic
-def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFile, sheet: str = "") -> SubjectImport:
-    """Keep the upload under a generated name, learn its shape, and queue the check.
-
-    Raises ImportFileError (and keeps nothing) for a file that cannot be read at all.
-    """
-    tmp_name = f"{uuid.uuid4().hex}.upload"
-    path = tmp_dir() / tmp_name
-    try:
-        with open(path, "wb") as out:
-            info = inspect_upload(upload.chunks(), out)
-        already = incident.imports.filter(file_sha256=info.sha256, status=Status.DONE).first()
-        if already is not None:
-            raise ImportFileError(
-                f"This exact file was already imported into {incident.reference} on "
-                f"{timezone.localtime(already.finished_at or already.created_at):%d %b %Y at %H:%M} "
-                f"(import {already.pk}). Importing it again would change nothing."
-            )
-        table = open_table(path, kind=info.kind, encoding=info.encoding, sheet=sheet)
-        table.close()
-        if len(table.headers) > MAX_COLUMNS:
-            raise ImportFileError(f"The file has {len(table.headers):,} columns; at most {MAX_COLUMNS} are read. "
-                                  "Is the first row really the column names?")
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    categories = list(DataCategory.objects.all())
-    mapping = auto_mapping(table.headers, categories)
-    subject_import = SubjectImport(
-        incident=incident, created_by=actor, file_name=Path((upload.name or "upload").replace("\\", "/")).name[:255] or "upload",
-        file_sha256=info.sha256, file_size=info.size, file_kind=info.kind, encoding=info.encoding,
-        sheet=table.sheet, other_sheets=table.other_sheets, tmp_name=tmp_name, headers=table.headers,
-        mapping=mapping, rows_estimate=table.rows_estimate or info.rows_estimate,
-    )
-    problems = mapping_problems(mapping)
-    if not any(mapping):
-        subject_import.status = Status.MAPPING
-        subject_import.message = (
-            "None of the column headers were recognised. The first row must hold the column names "
-            "(download the template to see them), or match the columns to our fields below."
-        )
-    elif problems:
-        subject_import.status = Status.MAPPING
-        subject_import.message = " ".join(problems)
-    _save(subject_import, actor)
-    if subject_import.status == Status.QUEUED:
-        _enqueue(subject_import, commit=False)
-    return subject_import
-
-
-@transaction.atomic
-def subject_import_set_mapping(*, subject_import: SubjectImport, actor: Any, mapping: list[str]) -> SubjectImport:
-    if subject_import.status in (*SubjectImport.RUNNING, *SubjectImport.FINISHED):
-        raise ImportFileError("This import is being processed or is finished: its columns can no longer be changed.")
-    subject_import.mapping = mapping
-    subject_import.status = Status.QUEUED
-    subject_import.message = ""
-    _save(subject_import, actor)
-    _enqueue(subject_import, commit=False)
-    return subject_import
-
-
-@transaction.atomic
-def subject_import_confirm(*, subject_import: SubjectImport, actor: Any, only_valid: bool) -> SubjectImport:
-    """The user has read the report and asks for the import (of the valid rows only, if any failed)."""
-    locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
-    if locked.status != Status.VALIDATED:
-        raise ImportFileError("This import is not waiting to be confirmed.")
-    if locked.rows_invalid and not only_valid:
-        raise ImportFileError("Some rows have problems: fix the file, or choose to import only the valid rows.")
-    if not locked.rows_valid:
-        raise ImportFileError("No row is valid: there is nothing to import.")
-    locked.only_valid = only_valid
-    locked.confirmed_by = actor
-    locked.status = Status.IMPORTING
-    _save(locked, actor)
-    _enqueue(locked, commit=True)
-    return locked
-
-
-@transaction.atomic
-def subject_import_cancel(*, subject_import: SubjectImport, actor: Any) -> SubjectImport:
-    locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
-    if locked.is_running or locked.is_finished:
-        raise ImportFileError("This import is being processed or is finished: it can no longer be cancelled.")
-    locked.status = Status.CANCELLED
-    locked.finished_at = timezone.now()
-    _delete_tmp(locked)
-    locked.tmp_name = ""
-    _save(locked, actor)
-    return locked
 
 
 # ---------------------------------------------------------------------------------------
@@ -209,9 +105,9 @@ def _fail(subject_import: SubjectImport, message: str) -> SubjectImport:
     subject_import.status = Status.FAILED
     subject_import.message = message
     subject_import.finished_at = timezone.now()
-    _delete_tmp(subject_import)
+    delete_tmp(subject_import)
     subject_import.tmp_name = ""
-    _save(subject_import, subject_import.confirmed_by or subject_import.created_by)
+    save_import(subject_import, subject_import.confirmed_by or subject_import.created_by)
     return subject_import
 
 
@@ -264,7 +160,7 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
     subject_import.subjects_updated = result["updated"]
     subject_import.subjects_unchanged = result["unchanged"]
     subject_import.status = Status.VALIDATED
-    _save(subject_import, subject_import.created_by)
+    save_import(subject_import, subject_import.created_by)
     return subject_import
 
 
@@ -475,7 +371,7 @@ def _finish(subject_import: SubjectImport, report: _Report, result: dict[str, in
     subject_import.message = ""
     tmp = subject_import.tmp_path()
     subject_import.tmp_name = ""
-    _save(subject_import, subject_import.confirmed_by or subject_import.created_by)
+    save_import(subject_import, subject_import.confirmed_by or subject_import.created_by)
     if tmp is not None:
         transaction.on_commit(lambda: tmp.unlink(missing_ok=True))
 
@@ -554,14 +450,14 @@ def subject_import_sweep(*, older_than_hours: int = 24) -> int:
             locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
             if not locked.tmp_name or locked.is_running:
                 continue
-            _delete_tmp(locked)
+            delete_tmp(locked)
             deleted += 1
             locked.tmp_name = ""
             if not locked.is_finished:
                 locked.status = Status.CANCELLED
                 locked.finished_at = timezone.now()
                 locked.message = f"Not imported within {older_than_hours} hours: the uploaded file was deleted."
-            _save(locked, None)
+            save_import(locked, None)
     known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
     for path in tmp_dir().glob("*.upload"):
         if path.name not in known and path.stat().st_mtime < cutoff.timestamp():

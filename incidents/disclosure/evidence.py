@@ -12,7 +12,7 @@ from django.db import transaction
 
 from breachtracker import crypto
 
-from .models import Evidence, Incident
+from ..models import Evidence, Incident
 
 
 def display_name(name: str) -> str:

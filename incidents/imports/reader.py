@@ -2,9 +2,9 @@
 
 The pipeline, each step usable on its own:
 
-1. `inspect_upload` (import_files.py) streams the uploaded bytes once: SHA-256, kind,
+1. `inspect_upload` (files.py) streams the uploaded bytes once: SHA-256, kind,
    encoding, a row estimate.
-2. `open_table` (import_files.py) yields the header row, then the data rows, streaming.
+2. `open_table` (files.py) yields the header row, then the data rows, streaming.
 3. `auto_mapping` matches headers case- and space-insensitively to our fields.
 4. `RowValidator.validate` turns one row of cells into a `CleanRow`, or a list of problems.
 5. `Deduplicator` merges rows that are the same person (normalised name + date of birth, or
@@ -25,7 +25,9 @@ from django.core.validators import EmailValidator
 
 from breachtracker.csvsafe import neutralise  # noqa: F401 - the importer's public API
 
-from .import_files import (  # noqa: F401 - re-exported: the importer's public API
+from ..models import UK_POSTCODE_RE, normalise_postcode
+from ..vocab import ROLES, Channel
+from .files import (  # noqa: F401 - re-exported: the importer's public API
     ImportFileError,
     Table,
     UploadInfo,
@@ -33,8 +35,6 @@ from .import_files import (  # noqa: F401 - re-exported: the importer's public A
     open_table,
     sniff_delimiter,
 )
-from .models import UK_POSTCODE_RE, normalise_postcode
-from .vocab import ROLES, Channel
 
 
 class DataCategoryLike(Protocol):

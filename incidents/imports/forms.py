@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
-from .importer import CATEGORY_PREFIX, FIELDS, IGNORE, mapping_problems
-from .models import DataCategory
+from ..models import DataCategory
+from .reader import CATEGORY_PREFIX, FIELDS, IGNORE, mapping_problems
 
 
 class SubjectImportUploadForm(forms.Form):

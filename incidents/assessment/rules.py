@@ -14,7 +14,46 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .vocab import DATA_CATEGORY_SEEDS, REGIMES
+from ..vocab import DATA_CATEGORY_SEEDS, REGIMES
+
+__all__ = [
+    "AVAILABILITY",
+    "AVAILABILITY_VALUES",
+    "BANDS",
+    "BAND_LABELS",
+    "CATEGORY_DPC",
+    "CB_KNOWN_RECIPIENTS",
+    "CB_MALICIOUS",
+    "CB_UNKNOWN_RECIPIENTS",
+    "EXEMPTION_TEXT",
+    "Effect",
+    "FACT_LABELS",
+    "FRAUD_CATEGORIES",
+    "Facts",
+    "HIGH_RISK",
+    "ICO_LIKELIHOODS",
+    "IDENTIFICATION",
+    "INTEGRITY",
+    "INTEGRITY_VALUES",
+    "LARGE_SCALE",
+    "LIKELIHOODS",
+    "LIKELIHOOD_LABELS",
+    "QUICK_RECOVERY_HOURS",
+    "RISK",
+    "RISK_LABELS",
+    "RISK_MATRIX",
+    "RISK_ORDER",
+    "Recommendation",
+    "SOURCES",
+    "SPECIAL_CATEGORIES",
+    "UNLIKELY",
+    "WorkingLine",
+    "contradictions",
+    "ico_likelihood",
+    "ico_likelihood_conflict",
+    "recommend",
+]
+
 
 # Ease of identification (ENISA EI).
 IDENTIFICATION: dict[str, tuple[str, Decimal]] = {

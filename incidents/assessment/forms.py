@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from .forms import LocalDateTimeInput
+from ..forms import LocalDateTimeInput
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
 
 

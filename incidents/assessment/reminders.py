@@ -25,8 +25,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import roles
-from .models import Incident, ReminderSent, Restriction
+from .. import roles
+from ..models import Incident
+from .models import ReminderSent, Restriction
 
 log = logging.getLogger(__name__)
 

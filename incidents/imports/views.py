@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
+from ..http import incident_or_404
+from ..models import DataCategory, Incident, SubjectImport, SubjectImportIssue
+from ..roles import EDIT_CASE, READ, can, require
 from . import services
-from .import_forms import SubjectImportConfirmForm, SubjectImportMappingForm, SubjectImportUploadForm
-from .importer import FIELDS, ImportFileError, neutralise, template_headers
-from .http import incident_or_404
-from .models import DataCategory, Incident, SubjectImport, SubjectImportIssue
-from .roles import EDIT_CASE, READ, can, require
+from .forms import SubjectImportConfirmForm, SubjectImportMappingForm, SubjectImportUploadForm
+from .reader import FIELDS, ImportFileError, neutralise, template_headers
 
 ISSUES_PER_PAGE = 100
 

@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from ..http import incident_or_404, posted
+from ..roles import DECIDE, EDIT_CASE, READ, require
 from . import services
-from .forms_assessment import AssessmentForm, RestrictionForm, RestrictionReviewForm
+from .forms import AssessmentForm, RestrictionForm, RestrictionReviewForm
 from .models import Assessment, Decision, Restriction
-from .roles import DECIDE, EDIT_CASE, READ, require
-from .http import incident_or_404, posted
 
 
 def form_page(request: HttpRequest, incident: object, form: BaseForm, title: str, intro: str = "",

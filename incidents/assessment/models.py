@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,11 +22,11 @@ from simple_history.models import HistoricalRecords
 
 from breachtracker.records import AppendOnly
 
-from . import assessment as rules
-from .vocab import PART3_GROUNDS, REGIMES
+from ..vocab import PART3_GROUNDS, REGIMES
+from . import rules
 
 if TYPE_CHECKING:
-    from .models import DataSubject, Incident
+    from ..models import DataSubject, Incident
 
 # Free text is for sentences, not documents: a pasted spreadsheet is refused with a message.
 TEXT_LIMIT = 10_000
@@ -464,29 +464,6 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for incident {self.incident_id}"
-
-
-# The incident's regulator state, derived from decisions and submissions.
-AWAITING_DECISION = "awaiting_decision"
-AWAITING_SUBMISSION = "awaiting_submission"
-REPORTED_ON_TIME = "reported_on_time"
-REPORTED_LATE = "reported_late"
-NOT_REPORTED = "not_reported"
-REGULATOR_STATES = {
-    AWAITING_DECISION: "Awaiting decision",
-    AWAITING_SUBMISSION: "Decided to report: not yet submitted",
-    REPORTED_ON_TIME: "Reported on time",
-    REPORTED_LATE: "Reported late",
-    NOT_REPORTED: "Decided not to report",
-}
-
-
-def regulator_state(*, deadline: Any, initial_submitted_at: Any, last_report_decision: bool | None) -> str:
-    if initial_submitted_at is not None:
-        return REPORTED_ON_TIME if initial_submitted_at <= deadline else REPORTED_LATE
-    if last_report_decision is None:
-        return AWAITING_DECISION
-    return AWAITING_SUBMISSION if last_report_decision else NOT_REPORTED
 
 
 def score_text(value: Decimal) -> str:

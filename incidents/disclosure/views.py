@@ -21,20 +21,18 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from .disclosure import ACCEPTED, Limits, Refused, Report, check_file
-from .disclosure.report import CATEGORY_NAMES, Severity, merge_categories
-from .disclosure.rows import exposed_people
-from breachtracker.pdf import render_pdf
-
-from . import services
+from ..http import incident_or_404
+from ..imports import services as import_services
+from ..models import Evidence, Incident, Organisation, SubjectImport
+from ..roles import CHECK_DISCLOSURE, require
+from . import ACCEPTED, Limits, Refused, Report, check_file
 from .evidence import evidence_attach, evidence_bytes
-from .models import Evidence, Incident, Organisation, SubjectImport
-from .roles import CHECK_DISCLOSURE, require
-from .http import incident_or_404
+from .pdf import findings_pdf, summary
+from .report import CATEGORY_NAMES
+from .rows import exposed_people
 
 # Multipart overhead allowed on top of the file itself.
 _ENVELOPE_BYTES = 64 * 1024
@@ -129,7 +127,7 @@ def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpRespon
     if incident is not None and form.cleaned_data.get("add_people"):
         people = exposed_people(report)
         if people:
-            subject_import = services.subject_import_create(
+            subject_import = import_services.subject_import_create(
                 incident=incident, actor=request.user, upload=people_upload(people)
             )
     return _report(request, incident, report, subject_import, evidence)
@@ -183,30 +181,6 @@ def _form(request: HttpRequest, incident: Incident | None, form: CheckFileForm, 
     }, status=status)
 
 
-def _summary(report: Report) -> dict[str, Any]:
-    findings = report.sorted_findings()
-    return {
-        "report": report,
-        "findings": findings,
-        "counts": {s.label: sum(1 for f in findings if f.severity == s) for s in reversed(Severity)},
-        "categories": list(merge_categories(
-            [c for f in findings if f.severity >= Severity.MEDIUM for c in f.categories if c.confidence >= 0.45]
-        )),
-    }
-
-
-def findings_pdf(report: Report, *, incident: Incident | None, checked_by: str, organisation: str = "") -> bytes:
-    """The findings as an A4 PDF: verdict, sheets, categories, findings with masked evidence.
-
-    Needs no database (the command line may run where there is none).
-    """
-    context = _summary(report) | {
-        "incident": incident, "checked_by": checked_by, "organisation": organisation,
-        "checked_at": timezone.localtime().strftime("%d %b %Y %H:%M %Z"),
-    }
-    return render_pdf(render_to_string("pdf/disclosure_report.html", context))
-
-
 def findings_pdf_response(report: Report, *, incident: Incident | None, user: Any) -> HttpResponse:
     pdf = findings_pdf(report, incident=incident, checked_by=user.get_full_name() or user.username,
                        organisation=Organisation.current().controller_name)
@@ -220,7 +194,7 @@ def findings_pdf_response(report: Report, *, incident: Incident | None, user: An
 
 def _report(request: HttpRequest, incident: Incident | None, report: Report,
             subject_import: SubjectImport | None = None, evidence: Evidence | None = None) -> HttpResponse:
-    context: dict[str, Any] = _summary(report) | {
+    context: dict[str, Any] = summary(report) | {
         "incident": incident, "tab": "disclosure", "now": timezone.now(), "subject_import": subject_import,
         "evidence": evidence,
     }
