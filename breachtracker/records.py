@@ -24,3 +24,12 @@ class AppendOnly(models.Model):
         if self.pk is not None:
             raise AppendOnlyError(self.append_only_message)
         super().save(*args, **kwargs)
+
+
+def attribute_to(instance: models.Model, actor: Any, reason: str = "") -> None:
+    """Name who (and why) in the history row the next save or delete of `instance` writes: the
+    one way every write records its actor. `actor` None is the system (a task, a command), which
+    then gives its reason."""
+    instance._history_user = actor  # type: ignore[attr-defined]
+    if reason:
+        instance._change_reason = reason  # type: ignore[attr-defined]

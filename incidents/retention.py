@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from breachtracker.records import attribute_to
+
 from .models import DataCategory, DataSubject, Evidence, Incident, SubjectImportIssue
 
 PURGED_NAME = "[removed under retention]"
@@ -30,13 +32,11 @@ def incident_purge_people(*, incident: Incident, actor: object, reason: str) -> 
     # recorded (name and SHA-256 stay in the history).
     for evidence in Evidence.objects.filter(incident=incident):
         files.append(evidence.stored_name)
-        evidence._history_user = actor  # type: ignore[attr-defined]
-        evidence._change_reason = reason  # type: ignore[attr-defined]
+        attribute_to(evidence, actor, reason)
         evidence.delete()
     SubjectImportIssue.objects.filter(subject_import__incident=incident).update(value="")
     incident.personal_data_purged_at = timezone.now()
     incident.purged_counts = counts
-    incident._history_user = actor  # type: ignore[attr-defined]
-    incident._change_reason = reason  # type: ignore[attr-defined]
+    attribute_to(incident, actor, reason)
     incident.save()
     return people, files

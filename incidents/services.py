@@ -11,6 +11,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from breachtracker.records import attribute_to
+
 from .models import DataCategory, DataSubject, Incident, IncidentCategory, Organisation
 
 
@@ -40,7 +42,7 @@ def incident_create(*, actor: Any, fields: dict[str, Any]) -> Incident:
         incident = Incident(created_by=actor)
         apply_fields(incident, fields)
         incident.reference = _next_reference(year)
-        incident._history_user = actor
+        attribute_to(incident, actor)
         try:
             # A savepoint, so a reference taken by a concurrent request can be retried.
             with transaction.atomic():
@@ -54,7 +56,7 @@ def incident_create(*, actor: Any, fields: dict[str, Any]) -> Incident:
 @transaction.atomic
 def incident_update(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> Incident:
     apply_fields(incident, fields)
-    incident._history_user = actor
+    attribute_to(incident, actor)
     incident.save()
     return incident
 
@@ -75,10 +77,10 @@ def incident_set_categories(
         elif all(getattr(row, k) == v for k, v in values.items()):
             continue
         apply_fields(row, values)
-        row._history_user = actor
+        attribute_to(row, actor)
         row.save()
     for row in current.values():
-        row._history_user = actor
+        attribute_to(row, actor)
         row.delete()
 
 
@@ -86,7 +88,7 @@ def incident_set_categories(
 def subject_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> DataSubject:
     subject = DataSubject(incident=incident)
     apply_fields(subject, fields)
-    subject._history_user = actor
+    attribute_to(subject, actor)
     subject.save()
     return subject
 
@@ -94,7 +96,7 @@ def subject_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) ->
 @transaction.atomic
 def subject_update(*, subject: DataSubject, actor: Any, fields: dict[str, Any]) -> DataSubject:
     apply_fields(subject, fields)
-    subject._history_user = actor
+    attribute_to(subject, actor)
     subject.save()
     return subject
 
@@ -103,6 +105,6 @@ def subject_update(*, subject: DataSubject, actor: Any, fields: dict[str, Any]) 
 def organisation_update(*, actor: Any, fields: dict[str, Any]) -> Organisation:
     organisation = Organisation.current()
     apply_fields(organisation, fields)
-    organisation._history_user = actor
+    attribute_to(organisation, actor)
     organisation.save()
     return organisation

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from breachtracker.pdf import render_pdf
+from breachtracker.records import attribute_to
 
 from .ico_report import build_report, content_sha256
 from .models import ReportPdf
@@ -34,7 +35,7 @@ def store_pdf(pdf: ReportPdf, report: dict[str, Any], actor: Any) -> None:
     pdf.pdf_sha256 = sha256(data)
     pdf.content_sha256 = content_sha256(report)
     pdf.status, pdf.finished_at = ReportPdf.Status.READY, timezone.now()
-    pdf._history_user = actor
+    attribute_to(pdf, actor)
     pdf.save()
 
 
@@ -52,5 +53,5 @@ def report_pdf_failed(*, report_pdf_id: int, error: str) -> None:
     pdf = ReportPdf.objects.filter(pk=report_pdf_id).first()
     if pdf is not None:
         pdf.status, pdf.last_error = ReportPdf.Status.FAILED, error[:500]
-        pdf._history_user = pdf.requested_by
+        attribute_to(pdf, pdf.requested_by)
         pdf.save()

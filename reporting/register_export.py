@@ -20,8 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from incidents.models import Decision, Incident, RegulatorSubmission
-from incidents.vocab import REGULATOR_STATES
 from incidents.templatetags.breach import london
+from incidents.vocab import REGULATOR_STATES
 from notifications.models import Notification
 
 # The reference and title share the first column: a column of bare references (BR-2026-0001)

@@ -15,16 +15,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-
-from incidents.assessment import services as assessment_services
+from breachtracker.records import attribute_to
 from incidents.assessment import rules
+from incidents.assessment import services as assessment_services
 from incidents.models import Decision, Incident, RegulatorSubmission
 from notifications.services import plan_update
 
 from .ico_report import build_report, content_sha256, report_json
+from .models import ExportRecord, ReportDetails, ReportPdf, SubmissionSnapshot
 from .pdf import render_report_pdf, sha256, store_pdf
 from .tasks import report_pdf_generate
-from .models import ExportRecord, ReportDetails, ReportPdf, SubmissionSnapshot
 
 
 def engine_likelihood(incident: Incident) -> tuple[str, rules.Recommendation | None]:
@@ -62,7 +62,7 @@ def report_details_save(*, incident: Incident, actor: Any, fields: dict[str, Any
         setattr(details, name, value)
     details.full_clean()
     _check_likelihood(incident, details)
-    details._history_user = actor
+    attribute_to(details, actor)
     details.save()
     return details
 
@@ -73,7 +73,7 @@ def export_record(*, kind: str, actor: Any, incident: Incident | None = None, in
     """Log one export (the History tab of the incident shows it)."""
     record = ExportRecord(kind=kind, incident=incident, incident_count=incident_count, exported_by=actor,
                           via=via, sha256=sha, exported_at=timezone.now())
-    record._history_user = actor
+    attribute_to(record, actor)
     record.save()
     return record
 
@@ -102,7 +102,7 @@ def report_pdf_request(*, incident: Incident, actor: Any, report: dict[str, Any]
     pdf.status, pdf.content_sha256, pdf.requested_by, pdf.requested_at = (
         ReportPdf.Status.PENDING, digest, actor, timezone.now())
     pdf.finished_at, pdf.last_error = None, ""
-    pdf._history_user = actor
+    attribute_to(pdf, actor)
     pdf.save()
     if report["personal_data"]["data_subjects_recorded"] >= async_threshold():
         report_pdf_generate.delay_on_commit(pdf.pk)
@@ -121,7 +121,7 @@ def snapshot_create(*, submission: RegulatorSubmission, actor: Any) -> Submissio
                                   pdf_sha256=sha256(data), created_by=actor)
     snapshot.pdf.save(f"{submission.incident.reference}-submission-{submission.pk}.pdf", ContentFile(data),
                       save=False)
-    snapshot._history_user = actor
+    attribute_to(snapshot, actor)
     snapshot.save()
     return snapshot
 

@@ -12,21 +12,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
 from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from incidents.assessment import services as assessment_services
-from incidents.assessment import rules
-from incidents.roles import EDIT_CASE, EXPORT, READ, require
 from breachtracker.csvsafe import csv_response
+from incidents.assessment import rules
+from incidents.assessment import services as assessment_services
 from incidents.assessment.forms import DecisionForm, SubmissionForm
-from incidents.http import incident_or_404, posted
-from incidents.models import Decision, RegulatorSubmission
-from incidents.roles import DECIDE
 from incidents.assessment.views import attach_errors, form_page
-from incidents.models import DataCategory, Incident
+from incidents.http import incident_or_404, posted
+from incidents.models import DataCategory, Decision, Incident, RegulatorSubmission
+from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, require
 from incidents.vocab import ROLES
 
 from . import audit, charts, register_export

@@ -7,14 +7,13 @@ for decisions, what was recommended), so the model's own `clean()` rules show as
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from ..forms import LocalDateTimeInput
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
-
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -94,7 +93,7 @@ class DecisionForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if "target_date" in self.fields and cleaned.get("outcome") is True:
             target = cleaned.get("target_date")
             if target is None:
@@ -122,8 +121,8 @@ class RestrictionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         incident = self.instance.incident
-        self.fields["grounds"].choices = list(incident.regime_info.restriction_grounds)
-        self.fields["subject"].queryset = incident.subjects.order_by("pk")
+        cast(forms.ChoiceField, self.fields["grounds"]).choices = list(incident.regime_info.restriction_grounds)
+        cast(forms.ModelChoiceField, self.fields["subject"]).queryset = incident.subjects.order_by("pk")
         self.fields["subject"].label = "Person (leave blank for everyone in the incident)"
         self.fields["review_date"].error_messages["required"] = (
             "Set a review date: a restriction lasts only as long as it is necessary."
@@ -143,7 +142,7 @@ class RestrictionReviewForm(forms.Form):
     note = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("action") == "keep" and not cleaned.get("review_date"):
             self.add_error("review_date", "Set the next review date.")
         review: date | None = cleaned.get("review_date")

@@ -11,11 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from breachtracker.records import attribute_to
+
 from ..models import DataSubject, Incident
 from ..roles import DECIDE, can
 from ..services import apply_fields
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
-
 
 # --- Assessment, decisions, restrictions, regulator submissions ------------------------------
 
@@ -57,7 +58,7 @@ def assessment_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
     candidate.risk = result.risk
     candidate.recommend_report = result.report
     candidate.recommend_tell = result.tell
-    candidate._history_user = actor
+    attribute_to(candidate, actor)
     candidate.save()
     if locked.status == Incident.Status.OPEN:
         _set_status(locked, Incident.Status.ASSESSING, actor)
@@ -67,7 +68,7 @@ def assessment_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
 
 def _set_status(incident: Incident, status: str, actor: Any) -> None:
     incident.status = status
-    incident._history_user = actor
+    attribute_to(incident, actor)
     incident.save(update_fields=["status", "updated_at"])
 
 
@@ -101,7 +102,7 @@ def decision_record(*, incident: Incident, actor: Any, kind: str, fields: dict[s
     if decision.decided_at is None:
         decision.decided_at = timezone.now()
     decision.full_clean(exclude=["recommended"])
-    decision._history_user = actor
+    attribute_to(decision, actor)
     decision.save()
     if kind == Decision.Kind.REPORT and not locked.submissions.filter(kind="initial").exists():
         if not decision.outcome and locked.status in (*Incident.AWAITING_DECISION, Incident.Status.REPORTED):
@@ -119,7 +120,7 @@ def restriction_create(*, incident: Incident, actor: Any, fields: dict[str, Any]
     restriction = Restriction(incident=incident, decided_by=actor)
     apply_fields(restriction, fields)
     restriction.full_clean()
-    restriction._history_user = actor
+    attribute_to(restriction, actor)
     restriction.save()
     return restriction
 
@@ -133,7 +134,7 @@ def restriction_review(*, restriction: Restriction, actor: Any, review_date: Any
     restriction.review_date = review_date
     restriction.last_review_note = note
     restriction.full_clean()
-    restriction._history_user = actor
+    attribute_to(restriction, actor)
     restriction.save()
     return restriction
 
@@ -148,7 +149,7 @@ def restriction_lift(*, restriction: Restriction, actor: Any, reason: str) -> Re
         raise ValidationError("This restriction is already lifted.")
     restriction.lifted_at = timezone.now()
     restriction.lift_reason = reason
-    restriction._history_user = actor
+    attribute_to(restriction, actor)
     restriction.save()
     return restriction
 
@@ -165,7 +166,7 @@ def submission_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
     submission = RegulatorSubmission(incident=locked, recorded_by=actor)
     apply_fields(submission, fields)
     submission.full_clean()
-    submission._history_user = actor
+    attribute_to(submission, actor)
     submission.save()
     if submission.kind == RegulatorSubmission.Kind.INITIAL and locked.status != Incident.Status.CLOSED:
         _set_status(locked, Incident.Status.REPORTED, actor)

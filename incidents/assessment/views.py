@@ -6,7 +6,6 @@ restrictions and regulator submissions are the DPO's alone (403 for anyone else)
 
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm

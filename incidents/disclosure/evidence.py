@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from breachtracker import crypto
+from breachtracker.records import attribute_to
 
 from ..models import Evidence, Incident
 
@@ -32,7 +33,7 @@ def evidence_attach(*, incident: Incident, actor: Any, data: bytes, file_name: s
     # If the row cannot be written, the encrypted file must not stay behind.
     try:
         evidence.stored_name = saved
-        evidence._history_user = actor
+        attribute_to(evidence, actor)
         evidence.save()
     except Exception:
         default_storage.delete(saved)

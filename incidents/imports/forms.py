@@ -43,7 +43,7 @@ class SubjectImportMappingForm(forms.Form):
         return [self.cleaned_data.get(f"col_{i}") or IGNORE for i in range(len(self.headers))]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for problem in mapping_problems(self.mapping()):
             self.add_error(None, problem)
         return cleaned

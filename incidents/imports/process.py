@@ -17,9 +17,9 @@ written in bulk too, so the audit trail has no holes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from functools import partial
 from operator import attrgetter
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from django.db.utils import DatabaseError
 from django.utils import timezone
 
 from breachtracker.crypto import EncryptedMixin, blind_index
+from breachtracker.records import attribute_to
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
 from .reader import (
@@ -68,7 +69,7 @@ def delete_tmp(subject_import: SubjectImport) -> None:
 
 
 def save_import(subject_import: SubjectImport, actor: Any) -> None:
-    subject_import._history_user = actor  # type: ignore[attr-defined]
+    attribute_to(subject_import, actor)
     subject_import.save()
 
 
@@ -384,7 +385,7 @@ def _add_exposed_categories(incident: Incident, mask: int, actor: Any) -> None:
     for category in DataCategory.objects.all():
         if mask & category.mask and category.bit not in present:
             row = IncidentCategory(incident=incident, category=category)
-            row._history_user = actor  # type: ignore[attr-defined]
+            attribute_to(row, actor)
             row.save()
 
 
