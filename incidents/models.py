@@ -383,6 +383,9 @@ class DataSubject(models.Model):
     postcode = EncryptedCharField(max_length=10, blank=True, validators=[validate_uk_postcode])
     email = EncryptedEmailField(blank=True)
     phone = EncryptedCharField(max_length=40, blank=True)
+    # What an import could not read for this person (issue 15), with the raw values: the
+    # person is kept and a handler checks these. Encrypted like the rest of their data.
+    to_check = EncryptedTextField("to check", blank=True, help_text="What an import could not read for this person.")
     preferred_channel = models.CharField(
         "preferred safe channel", max_length=20, choices=Channel.CHOICES, default=Channel.LETTER
     )
@@ -517,7 +520,8 @@ class SubjectImport(models.Model):
 
 
 class SubjectImportIssue(models.Model):
-    """A line of an import's report: a row refused (and why) or merged (and into what).
+    """A line of an import's report: a row left out (and why), a person imported with a field
+    left empty to check, or a row merged (and into what).
 
     Written in bulk and never changed (a new check replaces the whole report), so it has no
     history of its own: the import record's history says when each report was made.
@@ -525,6 +529,7 @@ class SubjectImportIssue(models.Model):
 
     class Kind(models.TextChoices):
         ERROR = "error", "Problem"
+        KEPT = "kept", "Imported: to check"
         MERGED = "merged", "Merged"
         NOTE = "note", "Note"
 

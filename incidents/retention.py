@@ -14,7 +14,7 @@ from .models import DataCategory, DataSubject, Evidence, Incident, SubjectImport
 PURGED_NAME = "[removed under retention]"
 PERSONAL = {"reference": "", "full_name": PURGED_NAME, "name_index": "", "date_of_birth": None,
             "address_line_1": "", "address_line_2": "", "town": "", "postcode": "", "email": "", "phone": "",
-            "notes": ""}
+            "notes": "", "to_check": ""}
 
 
 @transaction.atomic

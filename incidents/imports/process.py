@@ -52,7 +52,7 @@ ISSUE_BATCH = 5000
 WRITE_BATCH = 5000
 SUBJECT_FIELDS = ("reference", "full_name", "date_of_birth", "roles", "categories_mask", "is_child",
                   "is_vulnerable", "address_line_1", "address_line_2", "town", "postcode", "email", "phone",
-                  "preferred_channel", "do_not_write")
+                  "preferred_channel", "do_not_write", "to_check")
 Status = SubjectImport.Status
 
 
@@ -190,6 +190,9 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[
             else:
                 valid += 1
                 dedup.add(row)
+                # The person is kept; what could not be read is left empty and said here.
+                for p in problems:
+                    report.add(SubjectImportIssue.Kind.KEPT, p.row, p.column, p.value, p.message)
             if read % PROGRESS_EVERY == 0:
                 _progress(subject_import, rows_read=read, rows_valid=valid, rows_invalid=invalid,
                           rows_merged=dedup.merged_rows)

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -59,10 +59,18 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("reference", "Reference", ("reference", "ref", "sourcereference", "subjectreference"), 60,
           help="The person's reference in the source system, if any."),
-    Field("full_name", "Full name", ("fullname", "name", "personname"), 300, required=True),
+    Field("full_name", "Full name", ("fullname", "name", "personname"), 300, required=True,
+          help="Or split across Title, First name, Middle names and Surname columns."),
+    # Split names: joined in this order into the full name when no full-name column is mapped.
+    Field("title", "Title", ("title", "salutation", "honorific"), 40),
+    Field("first_name", "First name", ("firstname", "forename", "forenames", "givenname", "givennames",
+                                       "christianname"), 150),
+    Field("middle_names", "Middle names", ("middlename", "middlenames", "othernames"), 150),
+    Field("surname", "Surname", ("surname", "lastname", "familyname"), 150),
     Field("date_of_birth", "Date of birth", ("dateofbirth", "dob", "birthdate"),
           help="YYYY-MM-DD or DD/MM/YYYY."),
-    Field("roles", "Role", ("role", "roles"), required=True,
+    Field("roles", "Role", ("role", "roles", "type", "persontype", "subjecttype", "involvement",
+                            "involvementtype"), required=True,
           help="One or more of: " + ", ".join(r.label for r in ROLES.values()) + " (separate with ;)."),
     Field("is_child", "Child", ("child", "ischild"), help="yes or no"),
     Field("is_vulnerable", "Vulnerable", ("vulnerable", "vulnerableadult", "isvulnerable"), help="yes or no"),
@@ -80,6 +88,7 @@ FIELDS: tuple[Field, ...] = (
           help="Exposed categories, separated with ; (or use one yes/no column per category)."),
 )
 FIELDS_BY_KEY = {f.key: f for f in FIELDS}
+NAME_PARTS = ("title", "first_name", "middle_names", "surname")
 CATEGORY_PREFIX = "cat:"
 IGNORE = ""
 
@@ -119,8 +128,11 @@ def mapping_problems(mapping: list[str]) -> list[str]:
     mapped = [m for m in mapping if m]
     problems = []
     for f in FIELDS:
+        if f.key == "full_name" and any(part in mapped for part in ("first_name", "surname")):
+            continue  # the name is split across columns
         if f.required and f.key not in mapped:
-            problems.append(f"No column is mapped to “{f.label}”, which every row needs.")
+            problems.append(f"No column is mapped to “{f.label}”, which every row needs."
+                            + (" (A first name or surname column will also do.)" if f.key == "full_name" else ""))
     seen: set[str] = set()
     for m in mapped:
         if m in seen:
@@ -130,7 +142,8 @@ def mapping_problems(mapping: list[str]) -> list[str]:
 
 
 def template_headers(categories: Iterable[DataCategoryLike]) -> list[str]:
-    return [f.label for f in FIELDS] + [c.name for c in categories]
+    """The template's columns: one full-name column (split names are read, not asked for)."""
+    return [f.label for f in FIELDS if f.key not in NAME_PARTS] + [c.name for c in categories]
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,6 +155,15 @@ class Problem:
     column: str
     value: str
     message: str
+    # True: the field is left empty and the person is imported, flagged "to check" (issue 15:
+    # a bad date of birth must never make a victim disappear). False: the row is left out,
+    # because nothing in it identifies anyone (no usable name, or its cells cannot be read).
+    keeps_row: bool = False
+
+    def for_the_person(self) -> str:
+        """The note kept (encrypted) on the person, with the raw value, for the handler."""
+        shown = f" “{self.value}”" if self.value else ""
+        return f"{self.column}{shown}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -162,32 +184,56 @@ class CleanRow:
     phone: str
     preferred_channel: str
     do_not_write: bool
+    # What the import could not take from the row, with the raw values: "" when nothing.
+    to_check: str = ""
 
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x", "✓", "✔"})
 FALSE_WORDS = frozenset({"", "no", "n", "false", "0", "-"})
 LIST_SPLIT = re.compile(r"[;|\n]+")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y",
+                "%d-%b-%Y", "%d-%B-%Y", "%d %b %y", "%d-%b-%y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y",
+                "%d/%m/%y", "%d-%m-%y", "%d.%m.%y")
+# A spreadsheet's date-time with no time worth keeping: "03/02/1980 00:00", "1980-03-02 00:00:00".
+TRAILING_MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")
+# Excel's 1900 date system counts days from 30 December 1899 (its phantom 29 Feb 1900 included).
+EXCEL_EPOCH = date(1899, 12, 30)
+# Five digits only: 10000 is May 1927; "1980" alone is a year someone typed, not a serial.
+EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
+# Two-digit years: 00–29 are this century, 30–99 the last (a date of birth is in the past).
+TWO_DIGIT_PIVOT = 30
 PHONE_RE = re.compile(r"^[0-9+() .\-]{3,40}$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _email_validator = EmailValidator()
 
 
 def parse_date(text: str) -> date | None:
-    """A date in one of the formats people type, or None when it is none of them."""
-    text = text.strip()
-    if "T" in text and len(text) > 10:  # an ISO date-time from a spreadsheet cell
+    """A date in one of the formats people type or spreadsheets write, or None when it is none
+    of them: ISO; day first with / - or . (day-first is the UK order); month names ("2 March
+    1980", "02-Mar-1980", "March 2, 1980"); two-digit years (00–29 → 2000s, 30–99 → 1900s);
+    a date-time at midnight; an Excel serial number (1900 system, e.g. 29282 = 1980-03-02)."""
+    text = " ".join(text.split())
+    if "T" in text and len(text) > 10 and text[4] == "-":  # an ISO date-time from a spreadsheet cell
         text = text.split("T", 1)[0]
+    text = TRAILING_MIDNIGHT.sub("", text)
     if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual case, without strptime
         try:
             return date.fromisoformat(text)
         except ValueError:
             return None
+    if EXCEL_SERIAL.match(text):
+        days = int(float(text))
+        return EXCEL_EPOCH + timedelta(days=days) if 1 <= days <= 80_000 else None
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        if fmt.endswith("%y"):
+            # strptime's own pivot (69) would make 1950 into 2050: use ours.
+            century = 2000 if parsed.year % 100 < TWO_DIGIT_PIVOT else 1900
+            parsed = parsed.replace(year=century + parsed.year % 100)
+        return parsed
     return None
 
 
@@ -234,6 +280,7 @@ class RowValidator:
                     message += f" It seems to use “{other}” between cells where the file uses “{self.delimiter}”."
                 return None, [Problem(number, "(whole row)", joined[:200], message)]
         get = self._getter(cells)
+        left_out: list[Problem] = []
 
         def text(key: str) -> str:
             value = get(key)
@@ -250,17 +297,22 @@ class RowValidator:
                 return ""
             return value
 
-        def flag(key: str) -> bool:
+        def flag(key: str, *, unsure: bool = False) -> bool:
             value = get(key).strip().casefold()
             if value in TRUE_WORDS:
                 return True
             if value not in FALSE_WORDS:
-                problems.append(Problem(number, self.label(key), get(key)[:200], "Write yes or no."))
+                said = "taken as yes, the safer answer" if unsure else "taken as no"
+                problems.append(Problem(number, self.label(key), get(key)[:200], f"Write yes or no: {said}."))
+                return unsure
             return False
 
-        full_name = text("full_name")
-        if not full_name and not any(p.column == self.label("full_name") for p in problems):
-            problems.append(Problem(number, self.label("full_name"), "", "A name is required."))
+        full_name = text("full_name") or self._split_name(text)
+        if not full_name:
+            # Nothing identifies anyone: the row is left out (every problem said with it).
+            name_problems = [p for p in problems if p.column == self.label("full_name")]
+            problems[:] = [p for p in problems if p not in name_problems]
+            left_out.extend(name_problems or [Problem(number, self.label("full_name"), "", "A name is required.")])
 
         dob_text = get("date_of_birth").strip()
         dob = None
@@ -268,7 +320,8 @@ class RowValidator:
             dob = parse_date(dob_text)
             if dob is None:
                 problems.append(Problem(number, self.label("date_of_birth"), dob_text[:200],
-                                        "Not a date: write it as YYYY-MM-DD or DD/MM/YYYY."))
+                                        "Not a date we can read (write it as YYYY-MM-DD or DD/MM/YYYY): "
+                                        "left empty."))
             elif dob > self.today:
                 problems.append(Problem(number, self.label("date_of_birth"), dob_text[:200],
                                         "The date of birth cannot be in the future."))
@@ -291,7 +344,7 @@ class RowValidator:
             else:
                 roles |= bit
         if not roles and not role_text.strip():
-            problems.append(Problem(number, self.label("roles"), "", "A role is required."))
+            problems.append(Problem(number, self.label("roles"), "", "No role given: counted as “Not yet known”."))
 
         categories = 0
         for word in LIST_SPLIT.split(get("categories")):
@@ -338,7 +391,8 @@ class RowValidator:
                                         "Not a channel: use letter, email, phone or in person."))
             else:
                 channel = found
-        do_not_write = flag("do_not_write")
+        # An unreadable "do not write" is a yes: a letter must never reach an unsafe address.
+        do_not_write = flag("do_not_write", unsure=True)
         if do_not_write and channel == Channel.LETTER:
             problems.append(Problem(number, self.label("preferred_channel"), channel_text[:200],
                                     "This person must not be written to at their address: give another channel."))
@@ -364,9 +418,17 @@ class RowValidator:
             preferred_channel=channel,
             do_not_write=do_not_write,
         )
-        if problems:
-            return None, problems
-        return row, []
+        if left_out:
+            return None, left_out + problems
+        for problem in problems:
+            problem.keeps_row = True
+        row.to_check = "\n".join(p.for_the_person() for p in problems)
+        return row, problems
+
+    def _split_name(self, text: Any) -> str:
+        """Title, first name, middle names and surname joined, when the file splits the name."""
+        name = " ".join(part for part in (text(k) for k in NAME_PARTS if k in self.columns) if part)
+        return name[:FIELDS_BY_KEY["full_name"].max_length]
 
     def _lookup(self, words: dict[str, int], word: str) -> int | None:
         """A vocabulary word's bit; the same few words repeat on every row, so remember them."""
@@ -455,6 +517,8 @@ def merge_into(target: Any, row: Any) -> list[str]:
             setattr(target, name, theirs)
         elif mine != theirs and not (isinstance(mine, str) and mine.casefold() == theirs.casefold()):
             conflicts.append(f"{name.replace('_', ' ')}: kept “{mine}”, ignored “{theirs}”")
+    if row.to_check:
+        target.to_check = "\n".join(note for note in (target.to_check, row.to_check) if note)
     return conflicts
 
 

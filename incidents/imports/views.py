@@ -22,7 +22,7 @@ from ..models import DataCategory, Incident, SubjectImport, SubjectImportIssue
 from ..roles import EDIT_CASE, READ, can, require
 from . import services
 from .forms import SubjectImportConfirmForm, SubjectImportMappingForm, SubjectImportUploadForm
-from .reader import FIELDS, ImportFileError, neutralise, template_headers
+from .reader import FIELDS, NAME_PARTS, ImportFileError, neutralise, template_headers
 
 ISSUES_PER_PAGE = 100
 
@@ -210,5 +210,6 @@ def subject_import_template(request: HttpRequest, reference: str) -> HttpRespons
         "address_line_2": "", "town": "London", "postcode": "SW1A 1AA", "email": "alex@example.org",
         "phone": "", "preferred_channel": "letter", "do_not_write": "no", "categories": "Location data",
     }
-    writer.writerow([example[f.key] for f in FIELDS] + ["yes" if c.code == "basic_identifiers" else "" for c in categories])
+    writer.writerow([example[f.key] for f in FIELDS if f.key not in NAME_PARTS]
+                    + ["yes" if c.code == "basic_identifiers" else "" for c in categories])
     return response

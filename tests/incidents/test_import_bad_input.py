@@ -47,6 +47,11 @@ class BadInputTests(BaseTestCase):
     def _errors(self, subject_import: SubjectImport) -> list[str]:
         return list(subject_import.issues.filter(kind="error").values_list("message", flat=True))
 
+    def _kept(self, subject_import: SubjectImport) -> list[str]:
+        """What the check says it left empty on a person it keeps (issue 15: never lose a person)."""
+        self.assertEqual((subject_import.rows_valid, subject_import.rows_invalid), (1, 0), "the person is kept")
+        return list(subject_import.issues.filter(kind="kept").values_list("message", flat=True))
+
     def test_it_refuses_an_empty_file(self) -> None:
         self.assertRefused(b"", "The file is empty.")
 
@@ -142,12 +147,13 @@ class BadInputTests(BaseTestCase):
     def test_it_flags_a_date_of_birth_in_the_future(self) -> None:
         tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
         result = upload(self.incident, self.handler, csv_bytes([person(dob=tomorrow)]))
-        self.assertEqual(self._errors(result), ["The date of birth cannot be in the future."])
+        self.assertEqual(self._kept(result), ["The date of birth cannot be in the future."])
         self.assertUnchanged()
 
-    def test_it_flags_a_date_of_birth_it_cannot_read(self) -> None:
+    def test_a_date_of_birth_it_cannot_read_keeps_the_person_with_the_date_to_check(self) -> None:
         result = upload(self.incident, self.handler, csv_bytes([person(dob="31/02/1990")]))
-        self.assertEqual(self._errors(result), ["Not a date: write it as YYYY-MM-DD or DD/MM/YYYY."])
+        self.assertEqual(self._kept(result), ["Not a date we can read (write it as YYYY-MM-DD or DD/MM/YYYY): "
+                                              "left empty."])
         issue = result.issues.get()
         self.assertEqual((issue.row, issue.column, issue.value), (2, "Date of birth", "31/02/1990"))
         self.assertUnchanged()
@@ -158,21 +164,37 @@ class BadInputTests(BaseTestCase):
 
     def test_it_flags_a_role_not_in_the_vocabulary(self) -> None:
         result = upload(self.incident, self.handler, csv_bytes([person(role="Victim; Bystander")]))
-        self.assertTrue(self._errors(result)[0].startswith("Not a role we know."))
+        self.assertTrue(self._kept(result)[0].startswith("Not a role we know."))
         self.assertEqual(result.issues.get().value, "Bystander")
         self.assertUnchanged()
 
     def test_it_flags_a_row_without_a_role(self) -> None:
         result = upload(self.incident, self.handler, csv_bytes([person(role="")]))
-        self.assertEqual(self._errors(result), ["A role is required."])
+        self.assertEqual(self._kept(result), ["No role given: counted as “Not yet known”."])
 
     def test_it_flags_a_postcode_that_is_not_a_uk_postcode(self) -> None:
         result = upload(self.incident, self.handler, csv_bytes([person(postcode="90210")]))
-        self.assertEqual(self._errors(result), ["Not a UK postcode (the format is like SW1A 1AA)."])
+        self.assertEqual(self._kept(result), ["Not a UK postcode (the format is like SW1A 1AA)."])
 
     def test_it_flags_a_cell_with_a_nul_character(self) -> None:
         result = upload(self.incident, self.handler, csv_bytes([person(reference="A\x01B")]))
+        self.assertEqual(self._kept(result), ["Contains control characters."])
+
+    def test_a_name_with_control_characters_leaves_the_row_out(self) -> None:
+        result = upload(self.incident, self.handler, csv_bytes([person(name="Alex\x01Example")]))
+        self.assertEqual((result.rows_valid, result.rows_invalid), (0, 1))
         self.assertEqual(self._errors(result), ["Contains control characters."])
+
+    def test_a_row_without_a_name_is_left_out_with_every_reason(self) -> None:
+        result = upload(self.incident, self.handler, csv_bytes([person(name="", dob="31/02/1990")]))
+        self.assertEqual((result.rows_valid, result.rows_invalid), (0, 1))
+        self.assertEqual(self._errors(result)[0], "A name is required.")
+
+    def test_an_unreadable_do_not_write_is_taken_as_yes(self) -> None:
+        content = csv_bytes([["Sam Example", "Victim", "maybe", "Phone", "07700 900123"]],
+                            headers=["Full name", "Role", "Do not write", "Preferred channel", "Phone"])
+        result = upload(self.incident, self.handler, content)
+        self.assertEqual(self._kept(result), ["Write yes or no: taken as yes, the safer answer."])
 
     def test_it_fails_a_file_with_a_cell_longer_than_the_limit(self) -> None:
         result = upload(self.incident, self.handler, csv_bytes([person(name="n" * 40_000)]))

@@ -59,7 +59,7 @@ class ImportFlowTests(BaseTestCase):
         self.assertIn("Imported from people.csv", record.history_change_reason)
 
     def test_it_will_not_import_rows_with_problems_unless_asked_to_leave_them_out(self) -> None:
-        subject_import = upload(self.incident, self.handler, csv_bytes([person(), person("Bad Role", role="Bystander")]))
+        subject_import = upload(self.incident, self.handler, csv_bytes([person(), person("", role="Bystander")]))
         self.login(self.handler)
         self.client.post(subject_import.get_absolute_url(), {"action": "import"})
         subject_import.refresh_from_db()
@@ -68,6 +68,34 @@ class ImportFlowTests(BaseTestCase):
             self.client.post(subject_import.get_absolute_url(), {"action": "import", "only_valid": "on"})
         subject_import_run(subject_import.pk, True)
         self.assertEqual(list(DataSubject.objects.values_list("full_name", flat=True)), ["Alex Example"])
+
+    def test_a_victim_with_an_impossible_date_of_birth_is_imported_with_it_to_check(self) -> None:
+        # Issue 15: "31/02/1985" and "not known" made a victim and a witness disappear.
+        content = csv_bytes([person("Vic Tim", dob="31/02/1985"), person("Wit Ness", dob="not known", role="Witness")])
+        subject_import = upload(self.incident, self.handler, content)
+        self.assertEqual((subject_import.rows_read, subject_import.rows_valid, subject_import.rows_invalid), (2, 2, 0))
+        confirm(subject_import, self.dpo)
+        people = {p.full_name: p for p in DataSubject.objects.all()}  # names are encrypted: no filter
+        victim = people["Vic Tim"]
+        self.assertIsNone(victim.date_of_birth)
+        self.assertIn("Date of birth “31/02/1985”: Not a date we can read", victim.to_check)
+        self.assertIn("Not a date we can read", people["Wit Ness"].to_check)
+        with connection.cursor() as cursor:  # the raw value is kept encrypted, like the rest of their data
+            cursor.execute("SELECT to_check FROM incidents_datasubject WHERE id = %s", [victim.pk])
+            self.assertNotIn("31/02/1985", cursor.fetchone()[0])
+        self.login(self.handler)
+        page = self.client.get(reverse("subject_detail", args=[self.incident.reference, victim.pk]))
+        self.assertContains(page, "To check:")
+        self.assertContains(page, "“31/02/1985”")
+
+    def test_split_names_and_a_type_column_are_read(self) -> None:
+        content = csv_bytes([["Mrs", "Jane", "Ann", "Doe", "02-Mar-1980", "Victim"]],
+                            headers=["Title", "First name", "Middle names", "Surname", "D.O.B.", "Type"])
+        subject_import = upload(self.incident, self.handler, content)
+        self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED, subject_import.message)
+        confirm(subject_import, self.dpo)
+        person_ = DataSubject.objects.get()
+        self.assertEqual((person_.full_name, person_.date_of_birth.isoformat()), ("Mrs Jane Ann Doe", "1980-03-02"))
 
     def test_cancelling_deletes_the_file_and_imports_nothing(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
@@ -118,7 +146,7 @@ class ImportFlowTests(BaseTestCase):
         self.assertContains(response, "No column is mapped to “Role”")
 
     def test_the_progress_endpoint_reports_counts_as_json(self) -> None:
-        subject_import = upload(self.incident, self.handler, csv_bytes([person(), person(), person("X", role="?")]))
+        subject_import = upload(self.incident, self.handler, csv_bytes([person(), person(), person("", role="?")]))
         self.login(self.auditor)
         response = self.client.get(self._url("subject_import_progress", subject_import))
         data = json.loads(response.content)
