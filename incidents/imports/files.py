@@ -11,9 +11,10 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -140,39 +141,79 @@ class Table:
             self._close()
 
 
-def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "") -> Table:
-    """The header row and a streaming iterator over the data rows. Fully blank rows are skipped."""
+# How far down a sheet the header row is looked for (title rows, instructions, merged group
+# headers and blank rows may come first).
+HEADER_SEARCH_ROWS = 20
+Scorer = Callable[[list[str]], int]
+
+
+def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "",
+               score: Scorer | None = None) -> Table:
+    """The header row and a streaming iterator over the data rows. Fully blank rows are skipped.
+
+    The header is the first non-blank row, or, given `score` (how many of a row's cells are
+    column names we know), the best-scoring of the first HEADER_SEARCH_ROWS non-blank rows:
+    rows above it (a title, a date, merged group headers) are not data.
+    """
     if kind == "xlsx":
-        return _open_xlsx(path, sheet)
-    return _open_csv(path, encoding)
+        return _open_xlsx(path, sheet, score)
+    return _open_csv(path, encoding, score)
 
 
-def _open_csv(path: Path, encoding: str) -> Table:
+def _find_header(rows: Iterator[tuple[int, list[str]]], score: Scorer | None,
+                 ) -> tuple[tuple[int, list[str]] | None, list[tuple[int, list[str]]]]:
+    """(the header row, the non-blank rows read after it) from the first rows of a sheet."""
+    seen: list[tuple[int, list[str]]] = []
+    for number, cells in rows:
+        if any(str(c).strip() for c in cells):
+            seen.append((number, cells))
+            if score is None or len(seen) >= HEADER_SEARCH_ROWS:
+                break
+    if not seen:
+        return None, []
+    best = 0
+    if score is not None:
+        scores = [score(cells) for _number, cells in seen]
+        best = max(range(len(seen)), key=lambda i: (scores[i], -i)) if max(scores) > 0 else 0
+    return seen[best], seen[best + 1:]
+
+
+def _open_csv(path: Path, encoding: str, score: Scorer | None = None) -> Table:
     handle = open(path, encoding=encoding, newline="")
     first = handle.readline()
     handle.seek(0)
     delimiter = sniff_delimiter(first)
     csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(handle, delimiter=delimiter)
+    position = {"row": 0}
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        for cells in reader:
+            position["row"] += 1
+            yield position["row"], cells
+
+    source = numbered()
     try:
-        headers = next(reader, None)
+        found, ahead = _find_header(source, score)
     except csv.Error as exc:
         handle.close()
-        raise ImportFileError(f"The header row cannot be read: {exc}.") from None
-    if not headers or not any(h.strip() for h in headers):
+        raise ImportFileError(
+            f"Row {position['row'] + 1} cannot be read ({exc}). Cells are limited to {CSV_FIELD_LIMIT:,} characters."
+        ) from None
+    if found is None:
         handle.close()
         raise ImportFileError("The file is empty: there is no header row.")
+    headers = found[1]
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        number = 1
         try:
-            for cells in reader:
-                number += 1
+            yield from ahead
+            for number, cells in source:
                 if any(c.strip() for c in cells):
                     yield number, cells
         except csv.Error as exc:
             raise ImportFileError(
-                f"Row {number + 1} cannot be read ({exc}). Cells are limited to {CSV_FIELD_LIMIT:,} characters."
+                f"Row {position['row'] + 1} cannot be read ({exc}). Cells are limited to {CSV_FIELD_LIMIT:,} characters."
             ) from None
         finally:
             handle.close()
@@ -194,7 +235,7 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
-def _open_xlsx(path: Path, sheet: str) -> Table:
+def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
@@ -230,13 +271,14 @@ def _open_xlsx(path: Path, sheet: str) -> Table:
         workbook.close()
         raise ImportFileError("The workbook has no visible sheet.")
     others = [f"{ws.title} (hidden)" if ws.sheet_state != "visible" else ws.title for ws in sheets if ws is not chosen]
-    iterator = chosen.iter_rows(values_only=True)
+    iterator = ((number, [_xlsx_text(v) for v in values])
+                for number, values in enumerate(chosen.iter_rows(values_only=True), start=1))
     try:
-        first = next(iterator, None)
+        found, ahead = _find_header(iterator, score)
     except Exception as exc:
         workbook.close()
         raise ImportFileError(f"The workbook cannot be read ({type(exc).__name__}).") from None
-    headers = [_xlsx_text(v).strip() for v in (first or ())]
+    headers = [cell.strip() for cell in (found[1] if found else [])]
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
@@ -246,8 +288,7 @@ def _open_xlsx(path: Path, sheet: str) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            for number, values in enumerate(iterator, start=2):
-                cells = [_xlsx_text(v) for v in values]
+            for number, cells in chain(ahead, iterator):
                 # A spreadsheet row has no "cell count": trailing blanks are not written.
                 if len(cells) > width and not any(c.strip() for c in cells[width:]):
                     cells = cells[:width]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -108,6 +108,12 @@ def header_targets(categories: Iterable[DataCategoryLike]) -> dict[str, str]:
         targets.setdefault(squash(c.code), CATEGORY_PREFIX + c.code)
         targets.setdefault(squash(c.name), CATEGORY_PREFIX + c.code)
     return targets
+
+
+def header_scorer(categories: Iterable[DataCategoryLike]) -> Callable[[list[str]], int]:
+    """How many of a row's cells are column names we know: finds the header row under a title."""
+    targets = header_targets(categories)
+    return lambda cells: sum(1 for cell in cells if squash(cell) in targets)
 
 
 def auto_mapping(headers: list[str], categories: Iterable[DataCategoryLike]) -> list[str]:

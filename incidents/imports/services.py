@@ -17,7 +17,7 @@ from django.utils import timezone
 from ..models import DataCategory, Incident, SubjectImport
 from ..tasks import subject_import_run
 from .process import MAX_COLUMNS, Status, delete_tmp, save_import, tmp_dir
-from .reader import ImportFileError, auto_mapping, inspect_upload, mapping_problems, open_table
+from .reader import ImportFileError, auto_mapping, header_scorer, inspect_upload, mapping_problems, open_table
 
 
 def _enqueue(subject_import: SubjectImport, *, commit: bool) -> None:
@@ -43,7 +43,9 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
                 f"{timezone.localtime(already.finished_at or already.created_at):%d %b %Y at %H:%M} "
                 f"(import {already.pk}). Importing it again would change nothing."
             )
-        table = open_table(path, kind=info.kind, encoding=info.encoding, sheet=sheet)
+        categories = list(DataCategory.objects.all())
+        table = open_table(path, kind=info.kind, encoding=info.encoding, sheet=sheet,
+                           score=header_scorer(categories))
         table.close()
         if len(table.headers) > MAX_COLUMNS:
             raise ImportFileError(f"The file has {len(table.headers):,} columns; at most {MAX_COLUMNS} are read. "
@@ -51,7 +53,6 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    categories = list(DataCategory.objects.all())
     mapping = auto_mapping(table.headers, categories)
     subject_import = SubjectImport(
         incident=incident, created_by=actor, file_name=Path((upload.name or "upload").replace("\\", "/")).name[:255] or "upload",

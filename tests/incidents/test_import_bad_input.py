@@ -196,10 +196,15 @@ class BadInputTests(BaseTestCase):
         result = upload(self.incident, self.handler, content)
         self.assertEqual(self._kept(result), ["Write yes or no: taken as yes, the safer answer."])
 
-    def test_it_fails_a_file_with_a_cell_longer_than_the_limit(self) -> None:
-        result = upload(self.incident, self.handler, csv_bytes([person(name="n" * 40_000)]))
+    def test_it_refuses_a_file_with_a_cell_longer_than_the_limit(self) -> None:
+        # Read while looking for the header row, so refused at the upload: nothing is kept.
+        self.assertRefused(csv_bytes([person(name="n" * 40_000)]), "Row 2 cannot be read")
+
+    def test_it_fails_a_file_with_a_cell_longer_than_the_limit_further_down(self) -> None:
+        rows = [person(f"Person {i}") for i in range(30)] + [person(name="n" * 40_000)]
+        result = upload(self.incident, self.handler, csv_bytes(rows))
         self.assertEqual(result.status, SubjectImport.Status.FAILED)
-        self.assertIn("Row 2 cannot be read", result.message)
+        self.assertIn("Row 32 cannot be read", result.message)
         self.assertUnchanged()
 
     def test_it_flags_a_name_over_300_characters(self) -> None:

@@ -7,6 +7,7 @@ import io
 import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
 from django.db import connection
 from django.urls import reverse
 
@@ -96,6 +97,31 @@ class ImportFlowTests(BaseTestCase):
         confirm(subject_import, self.dpo)
         person_ = DataSubject.objects.get()
         self.assertEqual((person_.full_name, person_.date_of_birth.isoformat()), ("Mrs Jane Ann Doe", "1980-03-02"))
+
+    def test_a_title_and_blank_rows_above_the_header_are_skipped(self) -> None:
+        content = csv_bytes([[], ["Exported 01/12/2026", "", ""], ["Full name", "Date of birth", "Role"],
+                             ["Jane Doe", "1980-03-02", "Victim"]], headers=["Crime report extract", "", ""])
+        subject_import = upload(self.incident, self.handler, content)
+        self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED, subject_import.message)
+        self.assertEqual(subject_import.headers, ["Full name", "Date of birth", "Role"])
+        confirm(subject_import, self.dpo)
+        self.assertEqual([p.full_name for p in DataSubject.objects.all()], ["Jane Doe"])
+
+    def test_an_xlsx_with_a_title_and_merged_group_headers_is_read(self) -> None:
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["Victims and witnesses, Q3"])
+        sheet.append(["Person", None, "Address", None])
+        sheet.merge_cells("A2:B2")
+        sheet.merge_cells("C2:D2")
+        sheet.append(["First name", "Surname", "Postcode", "Role"])
+        sheet.append(["Jane", "Doe", "SW1A 1AA", "Victim"])
+        out = io.BytesIO()
+        book.save(out)
+        subject_import = upload(self.incident, self.handler, out.getvalue(), name="people.xlsx")
+        self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED, subject_import.message)
+        confirm(subject_import, self.dpo)
+        self.assertEqual([(p.full_name, p.postcode) for p in DataSubject.objects.all()], [("Jane Doe", "SW1A 1AA")])
 
     def test_cancelling_deletes_the_file_and_imports_nothing(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
