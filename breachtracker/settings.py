@@ -290,6 +290,11 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 BREACHTRACKER_MAX_UPLOAD_MB = envint("BREACHTRACKER_MAX_UPLOAD_MB", 50)
+# The most rows one import reads (counted as the sheet numbers them, blank rows included):
+# checked while streaming, so a sheet of a million empty rows is stopped, not scanned.
+BREACHTRACKER_IMPORT_MAX_ROWS = envint("BREACHTRACKER_IMPORT_MAX_ROWS", 250_000)
+# Seconds one pass over an uploaded file may take (the worker's check or import pass).
+BREACHTRACKER_IMPORT_SECONDS = envint("BREACHTRACKER_IMPORT_SECONDS", 20 * 60)
 
 LOGGING = {
     "version": 1,

@@ -302,6 +302,11 @@ class Workbook:
         self.kept += 1
         scan.cells.setdefault(row, {})[col] = value[:500]
 
+    def cell_value(self, c: Element) -> str:
+        """A cell as a reader sees it: shared and inline strings, cached formula results, dates
+        (by their style, in the workbook's 1900 or 1904 system) as ISO dates."""
+        return self._value(c)
+
     def _value(self, c: Element) -> str:
         kind = c.get("t", "n")
         if kind == "inlineStr":

@@ -3,7 +3,8 @@
 `inspect_upload` streams the uploaded bytes once: SHA-256, file kind (CSV or XLSX, by
 content, not name), text encoding (UTF-8, UTF-8 with BOM, or Windows-1252) and a row estimate
 for the progress bar. `open_table` yields the header row and then the data rows, streaming
-(csv.reader over the file, or openpyxl in read-only mode), never holding the whole file.
+(csv.reader over the file, or `xlsx.open_sheet` streaming the sheet's XML within the
+disclosure check's limits), never holding the whole file.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ import csv
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from django.conf import settings
+
+from ..disclosure.package import Limits
+from .xlsx import SheetError, open_sheet
 
 CSV_FIELD_LIMIT = 32_768  # characters in one cell; a longer one is hostile or broken input
 
@@ -147,8 +152,15 @@ HEADER_SEARCH_ROWS = 20
 Scorer = Callable[[list[str]], int]
 
 
+def import_limits() -> Limits:
+    """The disclosure check's limits, sized for an import: the upload limit, and up to 1 GiB
+    unpacked (a sheet of a few hundred thousand people) at a real spreadsheet's compression."""
+    return Limits(max_file_bytes=settings.BREACHTRACKER_MAX_UPLOAD_MB * 1024 * 1024,
+                  max_uncompressed_bytes=1024 * 1024 * 1024)
+
+
 def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "",
-               score: Scorer | None = None) -> Table:
+               score: Scorer | None = None, seconds: float = 60.0) -> Table:
     """The header row and a streaming iterator over the data rows. Fully blank rows are skipped.
 
     The header is the first non-blank row, or, given `score` (how many of a row's cells are
@@ -156,7 +168,7 @@ def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "
     rows above it (a title, a date, merged group headers) are not data.
     """
     if kind == "xlsx":
-        return _open_xlsx(path, sheet, score)
+        return _open_xlsx(path, sheet, score, seconds)
     return _open_csv(path, encoding, score)
 
 
@@ -221,69 +233,24 @@ def _open_csv(path: Path, encoding: str, score: Scorer | None = None) -> Table:
     return Table([h.strip() for h in headers], rows(), delimiter=delimiter, _close=handle.close)
 
 
-def _xlsx_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None) -> Table:
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    # A file object, not the path: openpyxl judges a path by its extension, and ours is generated.
-    handle = open(path, "rb")
+def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None, seconds: float = 60.0) -> Table:
     try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        handle.close()
-        raise ImportFileError(f"The workbook is damaged or is not an .xlsx file ({type(exc).__name__}).") from None
-    except Exception as exc:  # openpyxl raises many kinds of error on a broken file
-        handle.close()
-        raise ImportFileError(f"The workbook cannot be read ({type(exc).__name__}).") from None
-    _close_book = workbook.close
-
-    def close() -> None:
-        _close_book()
-        handle.close()
-
-    workbook.close = close  # type: ignore[method-assign]
-    sheets = workbook.worksheets
-    visible = [ws for ws in sheets if ws.sheet_state == "visible"]
-    if sheet:
-        chosen = next((ws for ws in sheets if ws.title == sheet), None)
-        if chosen is None:
-            workbook.close()
-            raise ImportFileError(f"The workbook has no sheet called “{sheet}”.")
-    elif visible:
-        chosen = visible[0]
-    else:
-        workbook.close()
-        raise ImportFileError("The workbook has no visible sheet.")
-    others = [f"{ws.title} (hidden)" if ws.sheet_state != "visible" else ws.title for ws in sheets if ws is not chosen]
-    iterator = ((number, [_xlsx_text(v) for v in values])
-                for number, values in enumerate(chosen.iter_rows(values_only=True), start=1))
+        book = open_sheet(path, sheet, max_rows=settings.BREACHTRACKER_IMPORT_MAX_ROWS, seconds=seconds,
+                          limits=import_limits())
+    except SheetError as error:
+        raise ImportFileError(str(error)) from None
+    iterator = book.rows
     try:
         found, ahead = _find_header(iterator, score)
-    except Exception as exc:
-        workbook.close()
-        raise ImportFileError(f"The workbook cannot be read ({type(exc).__name__}).") from None
+    except SheetError as error:
+        book.close()
+        raise ImportFileError(str(error)) from None
     headers = [cell.strip() for cell in (found[1] if found else [])]
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
-        workbook.close()
-        raise ImportFileError(f"The sheet “{chosen.title}” is empty: there is no header row.")
+        book.close()
+        raise ImportFileError(f"The sheet “{book.title}” is empty: there is no header row.")
     width = len(headers)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -296,13 +263,10 @@ def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None) -> Table:
                     cells += [""] * (width - len(cells))
                 if any(c.strip() for c in cells):
                     yield number, cells
-        except ImportFileError:
-            raise
-        except Exception as exc:
-            raise ImportFileError(f"The workbook cannot be read ({type(exc).__name__}).") from None
+        except SheetError as error:
+            raise ImportFileError(str(error)) from None
         finally:
-            workbook.close()
+            book.close()
 
-    estimate = (chosen.max_row or 1) - 1
-    return Table(headers, rows(), sheet=chosen.title, other_sheets=others, rows_estimate=estimate,
-                 _close=workbook.close)
+    return Table(headers, rows(), sheet=book.title, other_sheets=book.other_sheets, rows_estimate=book.estimate,
+                 _close=book.close)

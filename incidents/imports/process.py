@@ -169,7 +169,8 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
 def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[Deduplicator, dict[str, int]]:
     categories = list(DataCategory.objects.all())  # once per file: no per-row query
     table = open_table(path, kind=subject_import.file_kind, encoding=subject_import.encoding,
-                       sheet=subject_import.sheet, score=header_scorer(categories))
+                       sheet=subject_import.sheet, score=header_scorer(categories),
+                       seconds=settings.BREACHTRACKER_IMPORT_SECONDS)
     try:
         if [h for h in table.headers] != list(subject_import.headers):
             raise ImportFileError("The file's header row is not the one that was uploaded.")

@@ -20,6 +20,9 @@ from .process import MAX_COLUMNS, Status, delete_tmp, save_import, tmp_dir
 from .reader import ImportFileError, auto_mapping, header_scorer, inspect_upload, mapping_problems, open_table
 
 
+UPLOAD_SECONDS = 10.0
+
+
 def _enqueue(subject_import: SubjectImport, *, commit: bool) -> None:
     pk = subject_import.pk
     transaction.on_commit(lambda: subject_import_run.delay(pk, commit))
@@ -44,8 +47,9 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
                 f"(import {already.pk}). Importing it again would change nothing."
             )
         categories = list(DataCategory.objects.all())
+        # Only the header is read here: a hostile file is refused within seconds, in the request.
         table = open_table(path, kind=info.kind, encoding=info.encoding, sheet=sheet,
-                           score=header_scorer(categories))
+                           score=header_scorer(categories), seconds=UPLOAD_SECONDS)
         table.close()
         if len(table.headers) > MAX_COLUMNS:
             raise ImportFileError(f"The file has {len(table.headers):,} columns; at most {MAX_COLUMNS} are read. "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,25 @@ from incidents.imports.reader import ImportFileError
 from incidents.models import DataSubject, SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.incidents.imports import HEADERS, csv_bytes, person, snapshot, upload
+
+
+def _one_sheet(rows: list[list[str]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _replace_part(content: bytes, name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, data if info.filename == name else source.read(info.filename))
+        if name not in source.namelist():
+            target.writestr(name, data)
+    return out.getvalue()
 
 
 def _tmp_files() -> set[str]:
@@ -217,7 +237,55 @@ class BadInputTests(BaseTestCase):
         self.assertRefused(content, "password-protected", name="people.xlsx")
 
     def test_it_refuses_a_corrupt_workbook(self) -> None:
-        self.assertRefused(b"PK\x03\x04" + b"\x13" * 300, "damaged or is not an .xlsx file", name="people.xlsx")
+        self.assertRefused(b"PK\x03\x04" + b"\x13" * 300, "The file is damaged", name="people.xlsx")
+
+    def test_it_refuses_a_zip_bomb_before_decompressing_it(self) -> None:
+        # 40 MB of one repeated byte in the sheet part: it packs about 1,000 times.
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+            archive.writestr("xl/worksheets/sheet1.xml", " " * 40_000_000)
+        self.assertRefused(out.getvalue(), "a zip bomb", name="people.xlsx")
+
+    def test_it_refuses_a_workbook_with_xml_entities(self) -> None:
+        book = _one_sheet([["Full name", "Role"], ["Alex Example", "Victim"]])
+        content = _replace_part(book, "xl/sharedStrings.xml",
+                                b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><sst>&a;</sst>')
+        self.assertRefused(content, "XML entities or a DTD", name="people.xlsx")
+
+    @override_settings(BREACHTRACKER_IMPORT_MAX_ROWS=40)
+    def test_a_sheet_past_the_row_limit_is_stopped_while_streaming(self) -> None:
+        rows = [["Full name", "Role"]] + [[f"Person {i}", "Victim"] for i in range(60)]
+        result = upload(self.incident, self.handler, _one_sheet(rows), name="people.xlsx")
+        self.assertEqual(result.status, SubjectImport.Status.FAILED)
+        self.assertIn("more than 40 rows", result.message)
+        self.assertEqual(result.tmp_name, "", "the uploaded file is deleted")
+        self.assertUnchanged()
+
+    def test_a_sheet_without_a_dimension_tag_is_read_without_being_measured_first(self) -> None:
+        # openpyxl's write-only mode writes no <dimension>: the upload reads the header only.
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("People")
+        sheet.append(["Full name", "Role"])
+        for i in range(2000):
+            sheet.append([f"Person {i}", "Victim"])
+        out = io.BytesIO()
+        book.save(out)
+        result = upload(self.incident, self.handler, out.getvalue(), name="people.xlsx")
+        self.assertEqual((result.status, result.rows_read, result.rows_estimate), ("validated", 2000, 0))
+
+    def test_formatted_but_empty_cells_past_the_header_are_ignored(self) -> None:
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["Full name", "Role"])
+        sheet.append(["Alex Example", "Victim"])
+        for column in range(3, 14):  # styled cells with no value, right of the header
+            sheet.cell(row=2, column=column).number_format = "0.00"
+        out = io.BytesIO()
+        book.save(out)
+        result = upload(self.incident, self.handler, out.getvalue(), name="people.xlsx")
+        self.assertEqual((result.rows_valid, result.rows_invalid), (1, 0))
 
     def test_it_refuses_to_import_the_same_file_twice(self) -> None:
         from tests.incidents.imports import confirm
