@@ -229,7 +229,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 # Uploaded spreadsheets waiting for a confirmation that never came are deleted after a day.
 CELERY_BEAT_SCHEDULE["incidents.retention_purge"] = {"task": "incidents.retention_purge", "schedule": 86400.0}
-CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep", "schedule": 3600.0}
+# Every five minutes: an import whose worker died is failed cleanly within minutes.
+CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep", "schedule": 300.0}
 # WeasyPrint's native memory grows ~0.2 MB per letter in a long-lived process: recycle the
 # worker child after this many tasks (a chunk of letters is one task).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 20)

@@ -480,6 +480,9 @@ class SubjectImport(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     message = models.TextField(blank=True)
     rows_estimate = models.PositiveIntegerField(default=0)
+    # When a worker last reported progress: a running import silent for long has lost its
+    # worker, and the sweep fails it cleanly (issue 15).
+    progress_at = models.DateTimeField(null=True, blank=True, editable=False)
     rows_read = models.PositiveIntegerField(default=0)
     rows_valid = models.PositiveIntegerField(default=0)
     rows_invalid = models.PositiveIntegerField(default=0)

@@ -17,6 +17,7 @@ written in bulk too, so the audit trail has no holes.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from collections.abc import Iterable, Iterator
 from functools import partial
 from operator import attrgetter
@@ -98,9 +99,20 @@ class _Report:
         self.pending = []
 
 
+class Cancelled(Exception):
+    """The user cancelled the import while a worker was reading its file."""
+
+
+# A running import whose worker has said nothing for this long has lost its worker.
+STALE_MINUTES = 15
+
+
 def _progress(subject_import: SubjectImport, **counts: int) -> None:
-    # A progress bar, not an audited change: QuerySet.update on purpose.
-    SubjectImport.objects.filter(pk=subject_import.pk).update(**counts)
+    """Report progress; stop if the user has cancelled meanwhile. A progress bar, not an
+    audited change: QuerySet.update on purpose."""
+    running = SubjectImport.objects.filter(pk=subject_import.pk).exclude(status=Status.CANCELLED)
+    if not running.update(progress_at=timezone.now(), **counts):
+        raise Cancelled()
 
 
 def _fail(subject_import: SubjectImport, message: str) -> SubjectImport:
@@ -136,6 +148,10 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
     except ImportFileError as exc:
         report.pending = []
         return _fail(subject_import, str(exc))
+    except Cancelled:
+        report.pending = []
+        subject_import.refresh_from_db()
+        return subject_import
     if commit and counts["rows_invalid"] and not subject_import.only_valid:
         report.flush()
         return _fail(subject_import, "Some rows have problems and the import of only the valid rows was not chosen.")
@@ -440,15 +456,41 @@ def _insert(model: type[models.Model], columns: list[str], rows: Iterable[Any]) 
             cursor.executemany(sql, batch)
 
 
+def _fail_stale(now: datetime | None = None) -> int:
+    """Fail cleanly the running imports whose worker died (no progress for STALE_MINUTES):
+    their upload is deleted and the user is told to upload again. An import whose row is
+    locked is writing right now, so it is left alone. Returns the number of files deleted."""
+    cutoff = (now or timezone.now()) - timedelta(minutes=STALE_MINUTES)
+    stale = SubjectImport.objects.filter(status__in=(Status.VALIDATING, Status.IMPORTING)).filter(
+        models.Q(progress_at__lt=cutoff) | models.Q(progress_at__isnull=True, created_at__lt=cutoff))
+    deleted = 0
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = SubjectImport.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is None or locked.status not in (Status.VALIDATING, Status.IMPORTING):
+                continue
+            deleted += 1 if locked.tmp_name else 0
+            delete_tmp(locked)
+            locked.tmp_name = ""
+            locked.status = Status.FAILED
+            locked.finished_at = timezone.now()
+            locked.message = ("The worker handling this import stopped (for example it was restarted) and "
+                              "nothing was saved. The uploaded file was deleted: upload it again.")
+            attribute_to(locked, None, "Import stopped: its worker died (system)")
+            locked.save()
+    return deleted
+
+
 def subject_import_sweep(*, older_than_hours: int = 24) -> int:
-    """Delete uploads left waiting (never confirmed, or orphaned by a crash) after `older_than_hours`.
+    """Fail the running imports whose worker died, and delete uploads left waiting (never
+    confirmed, or orphaned by a crash) after `older_than_hours`.
 
     Returns the number of files deleted. An expired import is marked cancelled, with a reason.
     """
     from datetime import timedelta
 
+    deleted = _fail_stale()
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
-    deleted = 0
     stale = SubjectImport.objects.filter(created_at__lt=cutoff).exclude(tmp_name="").exclude(
         status__in=SubjectImport.RUNNING)
     for subject_import in stale:

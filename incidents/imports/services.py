@@ -112,9 +112,11 @@ def subject_import_confirm(*, subject_import: SubjectImport, actor: Any, only_va
 
 @transaction.atomic
 def subject_import_cancel(*, subject_import: SubjectImport, actor: Any) -> SubjectImport:
+    # Any time before it finishes: a worker reading the file stops at its next progress report.
+    # (An import writing its people holds this row's lock: this waits, then finds it done.)
     locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
-    if locked.is_running or locked.is_finished:
-        raise ImportFileError("This import is being processed or is finished: it can no longer be cancelled.")
+    if locked.is_finished:
+        raise ImportFileError("This import is finished: it can no longer be cancelled.")
     locked.status = Status.CANCELLED
     locked.finished_at = timezone.now()
     delete_tmp(locked)

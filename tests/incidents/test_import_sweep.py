@@ -8,9 +8,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from incidents.imports import services as import_services
 from incidents.imports.process import tmp_dir
+from incidents.imports.reader import ImportFileError
 from incidents.models import SubjectImport
-from incidents.tasks import subject_import_sweep
+from incidents.tasks import subject_import_run, subject_import_sweep
 from tests.base import BaseTestCase, make_incident
 from tests.incidents.imports import csv_bytes, person, upload
 
@@ -43,3 +45,54 @@ class SweepTests(BaseTestCase):
         os.utime(orphan, (old, old))
         subject_import_sweep()
         self.assertFalse(orphan.exists())
+
+
+class DeadWorkerTests(BaseTestCase):
+    """Issue 15: a worker killed during an import left it "validating" for good."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.incident = make_incident(actor=cls.dpo)
+
+    def _stuck(self, minutes_silent: int) -> SubjectImport:
+        subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
+        SubjectImport.objects.filter(pk=subject_import.pk).update(
+            status=SubjectImport.Status.VALIDATING, progress_at=timezone.now() - timedelta(minutes=minutes_silent))
+        subject_import.refresh_from_db()
+        return subject_import
+
+    def test_the_sweep_fails_an_import_whose_worker_went_silent_and_deletes_its_file(self) -> None:
+        subject_import = self._stuck(minutes_silent=20)
+        path = subject_import.tmp_path()
+        subject_import_sweep()
+        subject_import.refresh_from_db()
+        self.assertEqual(subject_import.status, SubjectImport.Status.FAILED)
+        self.assertIn("worker handling this import stopped", subject_import.message)
+        self.assertFalse(path.exists())
+        self.assertEqual(subject_import.history.first().history_change_reason,
+                         "Import stopped: its worker died (system)")
+
+    def test_the_sweep_leaves_an_import_that_reported_progress_recently(self) -> None:
+        subject_import = self._stuck(minutes_silent=2)
+        subject_import_sweep()
+        subject_import.refresh_from_db()
+        self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATING)
+        self.assertTrue(subject_import.tmp_path().exists())
+
+    def test_a_running_import_can_be_cancelled_and_its_worker_then_does_nothing(self) -> None:
+        subject_import = self._stuck(minutes_silent=1)
+        path = subject_import.tmp_path()
+        import_services.subject_import_cancel(subject_import=subject_import, actor=self.handler)
+        self.assertFalse(path.exists())
+        subject_import_run(subject_import.pk, False)  # the task, delivered again after the cancel
+        subject_import.refresh_from_db()
+        self.assertEqual(subject_import.status, SubjectImport.Status.CANCELLED)
+        self.assertFalse(subject_import.issues.exists())
+
+    def test_a_finished_import_cannot_be_cancelled(self) -> None:
+        subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
+        SubjectImport.objects.filter(pk=subject_import.pk).update(status=SubjectImport.Status.DONE)
+        subject_import.refresh_from_db()
+        with self.assertRaisesMessage(ImportFileError, "finished"):
+            import_services.subject_import_cancel(subject_import=subject_import, actor=self.handler)
