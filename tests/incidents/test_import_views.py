@@ -292,14 +292,16 @@ class ImportNotesTests(BaseTestCase):
         self.assertEqual(note.column, "Offence notes")
         self.assertIn("not imported", note.message)
 
-    def test_a_running_check_cannot_be_cancelled_or_remapped(self) -> None:
+    def test_a_running_check_cannot_be_remapped_but_can_be_cancelled(self) -> None:
         self.login(self.handler)
         with self.captureOnCommitCallbacks():
             self.client.post(reverse("subject_import_upload", args=[self.incident.reference]),
                              {"file": SimpleUploadedFile("p.csv", csv_bytes([person()]))})
         subject_import = SubjectImport.objects.get()
-        self.client.post(subject_import.get_absolute_url(), {"action": "cancel"})
-        subject_import.refresh_from_db()
-        self.assertEqual(subject_import.status, SubjectImport.Status.QUEUED)
         mapping_url = reverse("subject_import_mapping", args=[self.incident.reference, subject_import.pk])
         self.assertRedirects(self.client.get(mapping_url), subject_import.get_absolute_url())
+        path = subject_import.tmp_path()
+        self.client.post(subject_import.get_absolute_url(), {"action": "cancel"})
+        subject_import.refresh_from_db()
+        self.assertEqual(subject_import.status, SubjectImport.Status.CANCELLED)
+        self.assertFalse(path.exists())
