@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from .history import Event, events
+from .history import Change, Event, events
 from django.db.models import Q
 
 from .models import (
@@ -21,6 +21,7 @@ from .models import (
     ExportRecord,
     Incident,
     IncidentCategory,
+    IncidentEvent,
     ReportDetails,
     SubjectImport,
     SubmissionSnapshot,
@@ -46,6 +47,18 @@ def _import_events(incident: Incident, categories: dict[int, str]) -> list[Event
     for event in timeline:
         event.changes = [c for c in event.changes if c.field.casefold() in IMPORT_HISTORY_FIELDS]
     return timeline
+
+
+def timeline_events(incident: Incident) -> list[Event]:
+    """Events recorded on the incident as a whole (letters batched, approved, posted...)."""
+    found = []
+    for row in IncidentEvent.objects.filter(incident=incident).select_related("actor"):
+        who = (row.actor.get_full_name() or row.actor.username) if row.actor else "System"
+        event = Event(row.at, who, row.get_kind_display(), incident.reference)
+        if row.detail:
+            event.changes.append(Change("Detail", "", row.detail))
+        found.append(event)
+    return found
 
 
 def report_events(incident: Incident) -> list[Event]:
@@ -97,6 +110,7 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
         skip=frozenset({"incident", "stored_name"}),
     )
     timeline += report_events(incident)
+    timeline += timeline_events(incident)
     timeline.sort(key=lambda e: e.when)
     return timeline
 

@@ -552,3 +552,4 @@ from .models_assessment import (  # noqa: E402,F401
 )
 from .models_report import ExportRecord, ReportDetails, ReportPdf, SubmissionSnapshot  # noqa: E402,F401
 from .models_evidence import Evidence  # noqa: E402,F401
+from .models_events import IncidentEvent  # noqa: E402,F401

@@ -19,6 +19,7 @@ from .models import (
     Decision,
     Incident,
     IncidentCategory,
+    IncidentEvent,
     Organisation,
     RegulatorSubmission,
     Restriction,
@@ -117,6 +118,15 @@ def organisation_update(*, actor: Any, fields: dict[str, Any]) -> Organisation:
     organisation._history_user = actor
     organisation.save()
     return organisation
+
+
+@transaction.atomic
+def incident_event_record(*, incident: Incident, actor: Any, kind: str, detail: str = "") -> IncidentEvent:
+    """Put an event on the incident's timeline (History tab, audit CSV): append-only."""
+    if kind not in IncidentEvent.Kind.values:
+        raise ValueError(f"Unknown incident event: {kind}")
+    return IncidentEvent.objects.create(incident=incident, kind=kind, detail=detail[:5000],
+                                        actor=actor if getattr(actor, "pk", None) else None)
 
 
 # --- Assessment, decisions, restrictions, regulator submissions ------------------------------

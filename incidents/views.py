@@ -128,6 +128,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "role_counts": role_counts,
             "category_counts": category_counts,
             "timeline": charts.case_timeline(incident),
+            "overrides": incident.events.filter(kind="override").select_related("actor"),
             "now": timezone.now(),
             "tab": "overview",
         },

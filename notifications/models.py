@@ -93,6 +93,24 @@ class NotificationPlan(models.Model):
         return f"Notification plan for {self.incident_id}"
 
 
+class DecisionOverride(models.Model):
+    """The DPO's emergency override: letters may start before a decision to tell people is
+    recorded, for this written reason. Shown on the incident and in its history."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notification_overrides")
+    reason = models.TextField(max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Override for {self.incident_id}"
+
+
 class Batch(models.Model):
     """One press of “generate letters” by the DPO."""
 

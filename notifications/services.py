@@ -24,13 +24,16 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from breachtracker.pdf import render_pdf
 from incidents.models import DataCategory, DataSubject, Decision, Incident, Organisation
-from incidents.services import subject_notification_block
+from incidents.roles import DECIDE, can
+from incidents.services import incident_event_record, subject_notification_block
 from incidents.vocab import Channel
 
+from . import readiness
 from .letters import compile_letter, letter_context, render_letter_html
 from .models import (
     Batch,
     ContactAttempt,
+    DecisionOverride,
     LetterTemplate,
     Notification,
     NotificationPlan,
@@ -150,6 +153,24 @@ def plan_update(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> No
     return plan
 
 
+OVERRIDE_MIN_CHARS = 20
+
+
+@transaction.atomic
+def override_record(*, incident: Incident, actor: Any, reason: str) -> DecisionOverride:
+    """The DPO lets letters start before a decision to tell is recorded, for a written reason."""
+    if not can(actor, DECIDE):
+        raise PermissionError("Only the DPO can override the decision to tell people.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < OVERRIDE_MIN_CHARS:
+        raise ValueError(f"Write the reason for the emergency override (at least {OVERRIDE_MIN_CHARS} characters).")
+    override = DecisionOverride(incident=incident, reason=reason, created_by=actor)
+    override._history_user = actor  # type: ignore[attr-defined]
+    override.save()
+    incident_event_record(incident=incident, actor=actor, kind="override", detail=reason)
+    return override
+
+
 # --- batches --------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -161,6 +182,7 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
     it again, which resumes work lost with a crashed worker or a restarted Redis).
     """
     Incident.objects.select_for_update().filter(pk=incident.pk).first()
+    readiness.check_ready(incident)
     subjects = incident.subjects.all()
     if subject_ids is not None:
         subjects = subjects.filter(pk__in=list(subject_ids))
@@ -191,6 +213,8 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
                              default_change_reason=f"Put in batch {batch.pk}")
     batch.total = len(rows)
     batch.save(update_fields=["total"])
+    incident_event_record(incident=incident, actor=actor, kind="batch_started",
+                          detail=f"Batch {batch.pk}: {batch.total} {'person' if batch.total == 1 else 'people'}.")
     from .tasks import generate_batch
 
     generate_batch.delay_on_commit(batch.pk)

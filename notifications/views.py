@@ -14,7 +14,7 @@ from incidents.models import Incident
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
-from . import delivery, services
+from . import delivery, readiness, services
 from .forms import BulkForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
 from .models import Audience, Batch, LetterTemplate, Notification, NotificationPlan, PrintPack
@@ -86,20 +86,46 @@ def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
 @require(DECIDE)
 def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
+    if request.method == "POST" and "override_reason" in request.POST:
+        try:
+            services.override_record(incident=incident, actor=request.user,
+                                     reason=request.POST.get("override_reason", ""))
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.warning(request, "Emergency override recorded: letters may start before a decision to tell.")
+        return redirect("batch_start", incident.reference)
     if request.method == "POST":
         ids = request.POST.getlist("subject")
         subject_ids: list[int] | None = [int(i) for i in ids if i.isdigit()] if ids else None
         role = request.POST.get("role", "")
         if role in ROLES:
             subject_ids = list(incident.subjects.with_role(role).values_list("pk", flat=True))
-        batch = services.batch_start(incident=incident, actor=request.user, subject_ids=subject_ids)
+        try:
+            batch = services.batch_start(incident=incident, actor=request.user, subject_ids=subject_ids)
+        except readiness.BatchRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("batch_start", incident.reference)
         messages.success(request, f"Batch {batch.pk}: generating letters for {batch.total} people.")
         return redirect(f"{reverse('notification_list', args=[incident.reference])}?batch={batch.pk}")
     waiting = incident.subjects.filter(Q(notification__isnull=True)
                                        | Q(notification__status=Notification.Status.PENDING)).count()
-    return render(request, "notifications/batch_start.html",
-                  {"incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
-                   "tab": "notifications"})
+    problems = readiness.batch_problems(incident)
+    return render(request, "notifications/batch_start.html", {
+        "incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
+        "problems": [(p, _fix_url(incident, p)) for p in problems],
+        "needs_decision": readiness.decision_problem(incident) is not None,
+        "override": readiness.active_override(incident), "tab": "notifications"})
+
+
+def _fix_url(incident: Incident, problem: readiness.Problem) -> str:
+    if not problem.fix:
+        return ""
+    if problem.fix == "decision_create":
+        return reverse("decision_create", args=[incident.reference, "tell"])
+    if problem.fix in ("organisation_edit", "letter_templates"):
+        return reverse(problem.fix)
+    return reverse(problem.fix, args=[incident.reference])
 
 
 @require(READ)

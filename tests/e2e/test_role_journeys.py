@@ -24,7 +24,7 @@ from incidents.vocab import roles_to_mask
 from notifications import services as notification_services
 from notifications.models import Notification, NotificationPlan
 from tests.base import PASSWORD, make_incident, make_subject, make_user
-from tests.notifications.helpers import ensure_letter_templates, generate_all, make_organisation
+from tests.notifications.helpers import ensure_letter_templates, generate_all, make_organisation, make_ready
 from tests.worker import celery_worker, needs_services
 
 from .test_journeys import type_datetime
@@ -196,6 +196,7 @@ def _plan(incident: Incident, actor: Any) -> None:
         "target_date": timezone.localdate() + timedelta(days=10), "consequences": "Your name was disclosed.",
         "measures": "We asked the requester to delete the file.", "advice": "Call us with any worries.",
         "support": "Victim Support: 0808 16 89 111."})
+    make_ready(incident, actor)
 
 
 def test_dpo_generates_letters_watches_the_progress_and_downloads_the_print_pack(visit: Any) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 from django.test import override_settings
 
 from incidents.models import DataSubject, Incident, Organisation
-from notifications import delivery, services
+from incidents import services as incident_services
+from notifications import delivery, readiness, services
 from notifications.models import Batch, Notification, PrintPack
 
 
@@ -32,7 +33,35 @@ def make_organisation(**fields: Any) -> Organisation:
     return Organisation.objects.create(**values)
 
 
+def a_dpo(actor: Any = None) -> Any:
+    """`actor` if they are a DPO, else a DPO made for the purpose."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from incidents.roles import DECIDE, DPO, can
+
+    if actor is not None and can(actor, DECIDE):
+        return actor
+    user, created = get_user_model().objects.get_or_create(username="ready-dpo")
+    if created:
+        user.groups.add(Group.objects.get(name=DPO))
+    return user
+
+
+def record_decision_to_tell(incident: Incident, actor: Any = None) -> Any:
+    return incident_services.decision_record(
+        incident=incident, actor=a_dpo(actor), kind="tell",
+        fields={"outcome": True, "justification": "High risk to the people: they must be told."})
+
+
+def make_ready(incident: Incident, actor: Any = None) -> None:
+    """Everything a batch needs before it may start: a recorded decision to tell people."""
+    if readiness.decision_problem(incident) is not None:
+        record_decision_to_tell(incident, actor)
+
+
 def start_batch(incident: Incident, actor: Any = None) -> Batch:
+    make_ready(incident, actor)
     return services.batch_start(incident=incident, actor=actor)
 
 

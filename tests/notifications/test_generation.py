@@ -138,18 +138,20 @@ class GenerateTests(BaseTestCase):
         incident_services.decision_record(incident=self.incident, actor=self.dpo, kind="tell", fields={
             "outcome": False, "justification": "Recorded for the test.", **fields})
 
-    def test_an_art34_exemption_withholds_every_letter_with_its_ground(self) -> None:
+    def test_an_art34_exemption_recorded_after_the_batch_started_withholds_every_letter_with_its_ground(self) -> None:
         subject = make_subject(self.incident)
+        batch = start_batch(self.incident, self.dpo)
         self._decide_not_to_tell(exemption="a")
-        generate_all(start_batch(self.incident, self.dpo))
+        generate_all(batch)
         n = Notification.objects.get(subject=subject)
         self.assertEqual((n.status, n.withheld_code), (Status.WITHHELD, "exempt"))
         self.assertIn("Exempt", n.withheld_reason)
 
-    def test_a_decision_not_to_tell_withholds_letters(self) -> None:
+    def test_a_decision_not_to_tell_recorded_after_the_batch_started_withholds_letters(self) -> None:
         subject = make_subject(self.incident)
+        batch = start_batch(self.incident, self.dpo)
         self._decide_not_to_tell()
-        generate_all(start_batch(self.incident, self.dpo))
+        generate_all(batch)
         self.assertEqual(Notification.objects.get(subject=subject).withheld_code, "not_required")
 
     def test_generating_twice_makes_one_pdf(self) -> None:
