@@ -152,7 +152,9 @@ def notification_send_email(*, notification_id: int) -> str:
         return "withheld"
     context = letter_context(subject=n.subject, incident=n.incident,
                              plan=NotificationPlan.objects.filter(incident=n.incident).first(),
-                             organisation=Organisation.current(), categories=list(DataCategory.objects.all()))
+                             organisation=Organisation.current(), categories=list(DataCategory.objects.all()),
+                             incident_categories=[row.category for row in
+                                                  n.incident.exposed_categories.select_related("category")])
     subject, text, html = render_email(letter=n.template, context=context, compiled=compile_letter(n.template.body))
     message = EmailMultiAlternatives(subject, text, to=[n.subject.email])
     message.attach_alternative(html, "text/html")

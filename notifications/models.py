@@ -77,20 +77,37 @@ class LetterTemplate(models.Model):
 
 class NotificationPlan(models.Model):
     """What the DPO decided about telling people for one incident: the target date and the
-    incident-wide wording every letter carries."""
+    public wording every letter carries (Art. 34(2), s.68(2)). Written for the public: nothing
+    here is copied from the incident's internal record."""
+
+    # What a letter must say; a batch is refused while any of these is empty.
+    REQUIRED = ("public_description", "consequences", "measures", "advice", "support")
 
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="notification_plan")
     target_date = models.DateField("tell everyone by", null=True, blank=True)
-    consequences = models.TextField("likely consequences", blank=True)
-    measures = models.TextField("what we have done", blank=True)
-    advice = models.TextField("what the person can do", blank=True)
-    support = models.TextField("who can support them", blank=True)
+    public_description = models.TextField(
+        "what happened, in words for the public", blank=True, max_length=3000,
+        help_text="Short, plain sentences. Not the internal description: no system names, no blame.")
+    consequences = models.TextField("likely consequences", blank=True, max_length=3000)
+    risk_reason = models.TextField(
+        "why the consequences say harm is unlikely although the risk is high", blank=True, max_length=2000,
+        help_text="Needed only when the wording says harm is unlikely while the latest assessment says high risk.")
+    measures = models.TextField("what we have done", blank=True, max_length=3000)
+    advice = models.TextField("what the person can do", blank=True, max_length=3000)
+    support = models.TextField("who can support them", blank=True, max_length=3000)
+    # Bumped by every saved change of the wording: an approval is for one version.
+    version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"Notification plan for {self.incident_id}"
+
+    def missing(self) -> list[str]:
+        """Labels of the wording still to write, in the order a letter uses it."""
+        return [str(self._meta.get_field(name).verbose_name) for name in self.REQUIRED
+                if not getattr(self, name).strip()]
 
 
 class DecisionOverride(models.Model):

@@ -7,11 +7,12 @@ pages that fix each problem. Reads only: the writes are in services.py.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from incidents.models import Decision, Incident
+from incidents.models import Decision, Incident, Organisation
 
-from .models import DecisionOverride
+from .models import DecisionOverride, LetterTemplate, NotificationPlan
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,69 @@ def decision_problem(incident: Incident) -> Problem | None:
     return Problem(text, "decision_create", "Record the decision to tell people")
 
 
+# Wording that tells people harm is unlikely: "unlikely", "we do not think you will be harmed",
+# "no harm is expected"...
+HARM_UNLIKELY = re.compile(r"\bunlikely\b|\b(?:not|n't|no)\b[^.!?]{0,60}\bharm", re.IGNORECASE)
+
+
+def latest_risk(incident: Incident) -> str:
+    """The risk outcome of the latest assessment ("" when none is recorded)."""
+    return incident.assessments.order_by("-version").values_list("risk", flat=True).first() or ""
+
+
+def contradicts_risk(incident: Incident, consequences: str) -> bool:
+    """The consequences say harm is unlikely while the latest assessment says high risk."""
+    return bool(HARM_UNLIKELY.search(consequences or "")) and latest_risk(incident) == "high_risk"
+
+
+RISK_WARNING = ("The likely consequences say harm is unlikely, but the latest assessment says the risk to "
+                "people is high. Change the wording, or record why it is right.")
+
+
+def plan_problems(incident: Incident) -> list[Problem]:
+    plan = NotificationPlan.objects.filter(incident=incident).first() or NotificationPlan(incident=incident)
+    problems = []
+    missing = plan.missing()
+    if missing:
+        problems.append(Problem("The notification plan is missing words for the letter: " + "; ".join(missing) + ".",
+                                "notification_plan", "Write the notification plan"))
+    if contradicts_risk(incident, plan.consequences) and not plan.risk_reason.strip():
+        problems.append(Problem(RISK_WARNING, "notification_plan", "Change the plan or record why"))
+    return problems
+
+
+def organisation_problem(organisation: Organisation | None = None) -> Problem | None:
+    """The letter signs off with the DPO's contact details, from the organisation's record."""
+    organisation = organisation or Organisation.current()
+    missing = []
+    if not organisation.controller_name.strip():
+        missing.append("the organisation's name")
+    if not organisation.dpo_name.strip():
+        missing.append("the DPO's name")
+    if not (organisation.dpo_email.strip() or organisation.dpo_phone.strip() or organisation.dpo_address.strip()):
+        missing.append("a way to contact the DPO (email, phone or postal address)")
+    if not missing:
+        return None
+    return Problem("The organisation's details are missing " + ", ".join(missing) + ".",
+                   "organisation_edit", "Fill in the organisation's details")
+
+
 def batch_problems(incident: Incident) -> list[Problem]:
     """Everything that stops a batch of letters for this incident, in the order to fix it."""
     problems: list[Problem] = []
     decided = decision_problem(incident)
     if decided:
         problems.append(decided)
+    problems += plan_problems(incident)
+    if not incident.exposed_categories.exists():
+        problems.append(Problem("The kinds of data exposed are not recorded: each letter lists them (choose "
+                                "“Not yet known” if you do not know yet).", "incident_categories",
+                                "Record the exposed categories"))
+    organisation = organisation_problem()
+    if organisation:
+        problems.append(organisation)
+    if not LetterTemplate.objects.exists():
+        problems.append(Problem("There is no letter template.", "letter_templates", "Write the letters"))
     return problems
 
 

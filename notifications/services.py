@@ -23,7 +23,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from breachtracker.pdf import render_pdf
-from incidents.models import DataCategory, DataSubject, Decision, Incident, Organisation
+from incidents.models import DataCategory, DataSubject, Decision, Incident, IncidentCategory, Organisation
 from incidents.roles import DECIDE, can
 from incidents.services import incident_event_record, subject_notification_block
 from incidents.vocab import Channel
@@ -132,8 +132,8 @@ def safe_alternative(subject: DataSubject) -> str:
 @transaction.atomic
 def template_save(*, audience: str, actor: Any, email_subject: str, body: str) -> LetterTemplate:
     """Save a new version of an audience's letter. Refuses (TemplateRefused) a bad template."""
-    compile_letter(body)
-    compile_letter(email_subject)
+    compile_letter(body, new_version=True)
+    compile_letter(email_subject, new_version=True)
     last = (LetterTemplate.objects.select_for_update().filter(audience=audience)
             .order_by("-version").first())
     letter = LetterTemplate(audience=audience, version=(last.version + 1) if last else 1,
@@ -145,11 +145,21 @@ def template_save(*, audience: str, actor: Any, email_subject: str, body: str) -
 
 @transaction.atomic
 def plan_update(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> NotificationPlan:
-    plan, _ = NotificationPlan.objects.get_or_create(incident=incident)
+    """Save the plan; a change of its wording is a new version (an approval no longer holds) and
+    an event on the incident naming what changed."""
+    plan, _ = NotificationPlan.objects.select_for_update().get_or_create(incident=incident)
+    changed = [name for name, value in fields.items() if getattr(plan, name) != value]
+    if not changed:
+        return plan
     for name, value in fields.items():
         setattr(plan, name, value)
+    if set(changed) - {"target_date"}:
+        plan.version += 1
     plan._history_user = actor  # type: ignore[attr-defined]
     plan.save()
+    labels = ", ".join(str(NotificationPlan._meta.get_field(name).verbose_name) for name in changed)
+    incident_event_record(incident=incident, actor=actor, kind="plan_changed",
+                          detail=f"Changed: {labels} (plan version {plan.version}).")
     return plan
 
 
@@ -293,11 +303,19 @@ class LetterCache:
         self.categories = list(DataCategory.objects.all())
         self.organisation = Organisation.current()
         self.plans: dict[int, NotificationPlan | None] = {}
+        self.exposed: dict[int, list[DataCategory]] = {}
 
     def plan(self, incident_id: int) -> NotificationPlan | None:
         if incident_id not in self.plans:
             self.plans[incident_id] = NotificationPlan.objects.filter(incident_id=incident_id).first()
         return self.plans[incident_id]
+
+    def incident_categories(self, incident_id: int) -> list[DataCategory]:
+        """The incident's exposed categories: every person's, unless their own are recorded."""
+        if incident_id not in self.exposed:
+            ids = set(IncidentCategory.objects.filter(incident_id=incident_id).values_list("category_id", flat=True))
+            self.exposed[incident_id] = [c for c in self.categories if c.pk in ids]
+        return self.exposed[incident_id]
 
 
 def _claim_many(ids: list[int]) -> tuple[Any, list[Notification]]:
@@ -363,7 +381,8 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
         return "failed: no template"
     context = letter_context(subject=subject, incident=notification.incident,
                              plan=cache.plan(notification.incident_id),
-                             organisation=cache.organisation, categories=cache.categories)
+                             organisation=cache.organisation, categories=cache.categories,
+                             incident_categories=cache.incident_categories(notification.incident_id))
     html = render_letter_html(letter=letter, context=context, compiled=cache.compiled.get(letter.audience))
     data = render_pdf(html)
     name = _pdf_name(notification, letter)

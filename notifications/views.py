@@ -74,13 +74,15 @@ def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
 def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
     plan = NotificationPlan.objects.filter(incident=incident).first() or NotificationPlan(incident=incident)
-    form = PlanForm(_posted(request), instance=plan)
+    form = PlanForm(_posted(request), instance=plan, incident=incident)
     if request.method == "POST" and form.is_valid():
         services.plan_update(incident=incident, actor=request.user, fields=form.cleaned_data)
         messages.success(request, "Notification plan saved.")
         return redirect("notification_list", incident.reference)
-    return render(request, "notifications/plan_form.html",
-                  {"incident": incident, "form": form, "now": timezone.now(), "tab": "notifications"})
+    return render(request, "notifications/plan_form.html", {
+        "incident": incident, "form": form, "missing": plan.missing(), "now": timezone.now(),
+        "risk_warning": readiness.RISK_WARNING if readiness.contradicts_risk(incident, plan.consequences) else "",
+        "tab": "notifications"})
 
 
 @require(DECIDE)

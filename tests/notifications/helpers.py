@@ -9,7 +9,7 @@ from typing import Any
 
 from django.test import override_settings
 
-from incidents.models import DataSubject, Incident, Organisation
+from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents import services as incident_services
 from notifications import delivery, readiness, services
 from notifications.models import Batch, Notification, PrintPack
@@ -54,10 +54,31 @@ def record_decision_to_tell(incident: Incident, actor: Any = None) -> Any:
         fields={"outcome": True, "justification": "High risk to the people: they must be told."})
 
 
+PLAN_WORDING = {
+    "public_description": "A list with your name and address was sent to the wrong person by email.",
+    "consequences": "Someone you do not know may have your name and address.",
+    "measures": "We asked the person to delete the email. They told us they have done so.",
+    "advice": "Be careful if someone you do not know gets in touch about this.",
+    "support": "Victim Support can help. Call them free on 0808 16 89 111.",
+}
+
+
+def fill_plan(incident: Incident, actor: Any = None, **fields: Any) -> Any:
+    return services.plan_update(incident=incident, actor=a_dpo(actor), fields={**PLAN_WORDING, **fields})
+
+
 def make_ready(incident: Incident, actor: Any = None) -> None:
-    """Everything a batch needs before it may start: a recorded decision to tell people."""
+    """Everything a batch needs before it may start: a recorded decision to tell people, the
+    plan's public wording, the exposed categories and the organisation's DPO details."""
     if readiness.decision_problem(incident) is not None:
         record_decision_to_tell(incident, actor)
+    if readiness.plan_problems(incident):
+        fill_plan(incident, actor)
+    if not incident.exposed_categories.exists():
+        incident_services.incident_set_categories(incident=incident, actor=a_dpo(actor), exposed={
+            DataCategory.objects.get(code="basic_identifiers"): {"approx_records": None, "detail": ""}})
+    if not Organisation.objects.exists():
+        make_organisation()
 
 
 def start_batch(incident: Incident, actor: Any = None) -> Batch:
@@ -91,3 +112,4 @@ def ensure_letter_templates() -> None:
         LetterTemplate.objects.get_or_create(
             audience=audience, version=1,
             defaults={"email_subject": seed.SUBJECT, "body": seed.COMMON_TOP + middle + seed.COMMON_BOTTOM})
+    importlib.import_module("notifications.migrations.0009_plain_letter_templates").add_versions(LetterTemplate)

@@ -12,7 +12,7 @@ from incidents.models import IncidentEvent
 from notifications import readiness, services
 from notifications.models import Batch, DecisionOverride, Notification
 from tests.base import BaseTestCase, make_incident, make_subject
-from tests.notifications.helpers import isolated_media, make_organisation, make_ready, record_decision_to_tell
+from tests.notifications.helpers import isolated_media, make_organisation, make_ready
 
 
 @isolated_media
@@ -63,8 +63,8 @@ class DecidedBeforeSentTests(BaseTestCase):
         self.assertContains(response, reverse("decision_create", args=[self.ref, "tell"]))
         self.assertNotContains(response, '<button class="btn btn-primary" type="submit">Generate</button>', html=True)
 
-    def test_the_generate_button_shows_once_decided(self) -> None:
-        record_decision_to_tell(self.incident, self.dpo)
+    def test_the_generate_button_shows_once_decided_and_complete(self) -> None:
+        make_ready(self.incident, self.dpo)
         self.login(self.dpo)
         response = self.client.get(reverse("batch_start", args=[self.ref]))
         self.assertNotContains(response, "Letters cannot be generated yet")

@@ -47,7 +47,7 @@ class GenerateTests(BaseTestCase):
         self.assertEqual(n.status, Status.GENERATED)
         text = pdf_text(n)
         self.assertIn("Priya Shah", text)
-        self.assertIn("Criminal convictions, offences", text)
+        self.assertIn("details about crimes or offences", text)
         self.assertNotIn("Health data", text)
         self.assertIn(self.incident.reference, text)
         self.assertIn("Page 1 of", text)
@@ -55,7 +55,7 @@ class GenerateTests(BaseTestCase):
 
     def test_it_records_the_template_version_used(self) -> None:
         n = self.generate_one(roles=roles_to_mask(["witness"]))
-        self.assertEqual((n.template.audience, n.template.version), ("witness", 1))
+        self.assertEqual((n.template.audience, n.template.version), ("witness", 2))
 
     def test_a_victim_and_suspect_gets_the_victim_letter(self) -> None:
         n = self.generate_one(roles=roles_to_mask(["suspect", "victim"]))
