@@ -430,6 +430,11 @@ class DataSubject(models.Model):
     def category_list(self, categories: list[DataCategory]) -> list[DataCategory]:
         return [c for c in categories if self.categories_mask & c.mask]
 
+    def exposed_list(self, categories: list[DataCategory], incident_categories: list[DataCategory]) -> list[DataCategory]:
+        """This person's exposed data: their own categories when recorded, else the incident's
+        (which apply to everyone whose own are not recorded)."""
+        return self.category_list(categories) or list(incident_categories)
+
     @property
     def address_lines(self) -> list[str]:
         return [line for line in (self.address_line_1, self.address_line_2, self.town, self.postcode) if line]

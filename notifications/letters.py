@@ -209,8 +209,7 @@ def plain_categories(subject: DataSubject, categories: list[DataCategory],
                      incident_categories: list[DataCategory] | None = None) -> list[str]:
     """The person's own exposed data in plain words: their recorded categories, or else the
     incident's (which apply to everyone whose own are not recorded)."""
-    own = subject.category_list(categories)
-    chosen = own or list(incident_categories or [])
+    chosen = subject.exposed_list(categories, list(incident_categories or []))
     return [PLAIN_CATEGORY.get(c.code, c.name) for c in chosen]
 
 
