@@ -173,11 +173,17 @@ class SubjectForm(forms.ModelForm):
             "do_not_write",
             "category_ids",
             "notes",
+            "representative_relationship",
+            "representative_name",
+            "representative_address",
         ]
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "representative_address": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {"is_child": "Set by hand when the date of birth is not known; a date of birth under 18 "
+                                  "makes the person a child anyway. A child's letter goes to their parent or guardian."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -194,6 +200,8 @@ class SubjectForm(forms.ModelForm):
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
             raise forms.ValidationError("The date of birth cannot be in the future.")
+        if value and value.year < 1900:
+            raise forms.ValidationError("The date of birth cannot be before 1900: check the year.")
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -208,6 +216,14 @@ class SubjectForm(forms.ModelForm):
                 "preferred_channel",
                 "This person must not be written to at their address: choose another channel.",
             )
+        representative = [cleaned.get(name) for name in
+                          ("representative_relationship", "representative_name", "representative_address")]
+        if any(value and str(value).strip() for value in representative):
+            for name, value in zip(("representative_relationship", "representative_name", "representative_address"),
+                                   representative, strict=True):
+                if not (value and str(value).strip()):
+                    self.add_error(name, "A representative needs a role, a name and a postal address: "
+                                         "letters are addressed to them.")
         return cleaned
 
     def service_fields(self) -> dict[str, Any]:

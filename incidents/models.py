@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -342,6 +342,22 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
             subject.name_index = blind_index(subject.full_name)
         return super().bulk_create(objs, *args, **kwargs)
 
+    def children_and_vulnerable(self, on: date) -> tuple[int, int]:
+        """(children, vulnerable adults) on `on`: children by flag or by date of birth; vulnerable
+        adults by flag or because someone represents them. Dates of birth are encrypted, so the
+        rows that may count are read and decided here."""
+        children = vulnerable = 0
+        rows = self.filter(Q(is_child=True) | Q(is_vulnerable=True) | Q(date_of_birth__isnull=False)
+                           | ~Q(representative_relationship=""))
+        fields = ("is_child", "is_vulnerable", "date_of_birth", "representative_relationship", "representative_name")
+        for values in rows.values_list(*fields).iterator(chunk_size=2000):
+            subject = DataSubject(**dict(zip(fields, values, strict=True)))
+            if subject.is_child_on(on):
+                children += 1
+            elif subject.is_vulnerable or subject.has_representative:
+                vulnerable += 1
+        return children, vulnerable
+
     def summary(self, categories: list[DataCategory]) -> dict[str, int]:
         """Totals by role, category and flag in a single query, whatever the number of rows.
 
@@ -360,6 +376,15 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
         for category in categories:
             row[f"cat_{category.code}"] //= category.mask
         return row
+
+
+REPRESENTATIVE_CHOICES = [
+    ("attorney", "Attorney (lasting power of attorney)"),
+    ("deputy", "Deputy (Court of Protection)"),
+    ("appointee", "Appointee"),
+    ("carer", "Carer"),
+    ("other", "Other representative"),
+]
 
 
 class DataSubject(models.Model):
@@ -394,6 +419,12 @@ class DataSubject(models.Model):
         help_text="It may not be safe for this person to receive a letter at home.",
     )
     notes = EncryptedTextField(blank=True)
+    # Someone who acts for an adult (issue 13): letters go to them, at their address.
+    representative_relationship = models.CharField(
+        "representative's role", max_length=20, blank=True, choices=REPRESENTATIVE_CHOICES,
+        help_text="Someone who deals with this person's affairs: letters are addressed to them.")
+    representative_name = EncryptedCharField("representative's name", max_length=200, blank=True)
+    representative_address = EncryptedTextField("representative's postal address", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -434,6 +465,30 @@ class DataSubject(models.Model):
         """This person's exposed data: their own categories when recorded, else the incident's
         (which apply to everyone whose own are not recorded)."""
         return self.category_list(categories) or list(incident_categories)
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years on `day`, from the date of birth (None when not recorded)."""
+        born = self.date_of_birth
+        if not born:
+            return None
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def is_child_on(self, day: date) -> bool:
+        """Under 18 on `day` by the date of birth, or marked a child by hand."""
+        age = self.age_on(day)
+        return self.is_child or (age is not None and age < 18)
+
+    @property
+    def is_child_today(self) -> bool:
+        return self.is_child_on(timezone.localdate())
+
+    @property
+    def has_representative(self) -> bool:
+        return bool(self.representative_relationship and self.representative_name.strip())
+
+    @property
+    def representative_lines(self) -> list[str]:
+        return [line.strip() for line in self.representative_address.splitlines() if line.strip()]
 
     @property
     def address_lines(self) -> list[str]:

@@ -27,7 +27,7 @@ from breachtracker.pdf import StreamingPdfMerger
 from incidents.models import DataCategory, Organisation
 from incidents.vocab import Channel
 
-from .letters import compile_letter, letter_context, render_email
+from .letters import addressee, compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack
 from .services import Status, _claim, _finish, withhold_reason
 
@@ -61,6 +61,21 @@ def pack_letters(pack: PrintPack, chunk: int = 500) -> Iterator[Any]:
         yield from (found[i] for i in ids if i in found)
 
 
+def _envelope(subject: Any) -> list[str]:
+    """Name and four address columns as on the letter's window: the person, a child's parent or
+    guardian, or a representative (whose address is free text: its last line is the postcode)."""
+    to = addressee(subject)
+    if to["kind"] == "self":
+        return [subject.full_name, subject.address_line_1, subject.address_line_2, subject.town, subject.postcode]
+    name = f"The parent or guardian of {to['name']}" if to["kind"] == "parent" else to["name"]
+    if to["kind"] == "parent":
+        return [name, subject.address_line_1, subject.address_line_2, subject.town, subject.postcode]
+    lines = list(to["address_lines"])
+    postcode = lines.pop() if len(lines) > 1 else ""
+    lines = lines[:2] + [", ".join(lines[2:])] if len(lines) > 3 else (lines + ["", "", ""])[:3]
+    return [name, *lines, postcode]
+
+
 def print_pack_build(*, pack_id: int) -> PrintPack:
     """Merge a batch's letters into one PDF in postcode order, with a manifest CSV.
 
@@ -90,7 +105,7 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
             letters += 1
             s = notification.subject
             rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
-                                                  s.full_name, s.address_line_1, s.address_line_2, s.town, s.postcode)])
+                                                  *_envelope(s))])
         merger.close()
     os.replace(tmp, pdf_path)
     os.replace(csv_path.with_suffix(".csv.tmp"), csv_path)

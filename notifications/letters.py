@@ -10,6 +10,7 @@ or anyone else's data. Autoescaping is on: a person's name with markup prints as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.template import Context, Engine, Template, TemplateSyntaxError
@@ -213,10 +214,19 @@ def plain_categories(subject: DataSubject, categories: list[DataCategory],
     return [PLAIN_CATEGORY.get(c.code, c.name) for c in chosen]
 
 
-def addressee(subject: DataSubject, on: Any = None) -> dict[str, Any]:
-    """Who the letter is to: the person, a child's parent or guardian, or an adult's representative."""
-    lines = list(subject.address_lines)
-    return {"kind": "self", "name": subject.full_name, "relationship": "", "address_lines": lines, "your": "your"}
+def addressee(subject: DataSubject, on: date | None = None) -> dict[str, Any]:
+    """Who the letter is to, by the person's age on the letter date: a child's parent or guardian
+    (at the child's address), an adult's representative (at theirs), or the person."""
+    on = on or timezone.localdate()
+    if subject.is_child_on(on):
+        return {"kind": "parent", "name": subject.full_name, "relationship": "parent or guardian",
+                "address_lines": list(subject.address_lines), "your": "your child's"}
+    if subject.has_representative:
+        return {"kind": "representative", "name": subject.representative_name,
+                "relationship": subject.get_representative_relationship_display(),
+                "address_lines": subject.representative_lines, "your": f"{subject.full_name}'s"}
+    return {"kind": "self", "name": subject.full_name, "relationship": "",
+            "address_lines": list(subject.address_lines), "your": "your"}
 
 
 def letter_context(*, subject: DataSubject, incident: Incident, plan: NotificationPlan | None,
@@ -241,7 +251,7 @@ def letter_context(*, subject: DataSubject, incident: Incident, plan: Notificati
             "roles": [role.label for role in subject.role_list],
             "categories": plain_categories(subject, categories, incident_categories),
         },
-        "addressee": addressee(subject),
+        "addressee": addressee(subject, timezone.localdate()),
         "incident": {
             "reference": incident.reference,
             "cause": CAUSE_KIND.get(incident.cause, "other"),

@@ -91,7 +91,10 @@ def _channel_check(subject: DataSubject, channel: str) -> tuple[str, str] | None
     if channel == Channel.LETTER:
         if subject.do_not_write:
             return Withheld.DO_NOT_WRITE, "Marked “do not write to this address”: contact by a safe channel."
-        if not (subject.address_line_1.strip() and subject.postcode.strip()):
+        if subject.has_representative and not subject.is_child_today:
+            if not subject.representative_lines:
+                return Withheld.NO_ADDRESS, "No postal address for the person's representative."
+        elif not (subject.address_line_1.strip() and subject.postcode.strip()):
             return Withheld.NO_ADDRESS, "No usable postal address (needs a first line and a postcode)."
     elif channel == Channel.EMAIL:
         if not subject.email.strip():
