@@ -159,14 +159,15 @@ def notification_send_email(*, notification_id: int) -> str:
                    allow_stale=False, channel=Channel.EMAIL)
     if token is None:
         return "skipped"
-    n = Notification.objects.select_related("subject", "incident", "template").get(pk=notification_id)
+    n = Notification.objects.select_related("subject", "incident", "template", "batch__approval").get(pk=notification_id)
     withheld = withhold_reason(n.subject, Channel.EMAIL)
     if withheld:  # restricted, or the address removed, since the letter was generated
         _finish(notification_id, token, f"Withheld: {withheld[1]}", status=Status.WITHHELD,
                 withheld_code=withheld[0], withheld_reason=withheld[1])
         return "withheld"
+    approval = n.batch.approval if n.batch_id else None
     context = letter_context(subject=n.subject, incident=n.incident,
-                             plan=NotificationPlan.objects.filter(incident=n.incident).first(),
+                             plan=approval.plan() if approval else NotificationPlan.objects.filter(incident=n.incident).first(),
                              organisation=Organisation.current(), categories=list(DataCategory.objects.all()),
                              incident_categories=[row.category for row in
                                                   n.incident.exposed_categories.select_related("category")])

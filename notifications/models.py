@@ -128,10 +128,40 @@ class DecisionOverride(models.Model):
         return f"Override for {self.incident_id}"
 
 
+class LetterApproval(models.Model):
+    """The DPO looked at real sample letters and approved them: this plan version and these
+    template versions. A batch keeps the approval it started under, whatever changes later."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="letter_approvals")
+    plan_version = models.PositiveIntegerField()
+    # The plan's wording as approved, so a running batch keeps it (NotificationPlan.REQUIRED).
+    plan_wording = models.JSONField(default=dict)
+    # {audience: LetterTemplate pk} of the versions approved.
+    templates = models.JSONField(default=dict)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-approved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Approval {self.pk} of {self.incident_id}"
+
+    def plan(self) -> NotificationPlan:
+        """The plan as approved (unsaved)."""
+        return NotificationPlan(incident_id=self.incident_id, version=self.plan_version,
+                                **{k: v for k, v in self.plan_wording.items() if k in NotificationPlan.REQUIRED})
+
+
 class Batch(models.Model):
     """One press of “generate letters” by the DPO."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notification_batches")
+    approval = models.ForeignKey(LetterApproval, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="batches", help_text="The letters and wording this batch uses.")
+    finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     total = models.PositiveIntegerField(default=0)

@@ -1,8 +1,8 @@
 """Whether letters may go out for an incident: decided, complete and approved.
 
-`batch_problems` lists, in plain words, everything that stops a batch; `batch_start` refuses
-(BatchRefused) while the list is not empty, and the Generate page shows it with links to the
-pages that fix each problem. Reads only: the writes are in services.py.
+Each check returns the problems in plain words with the page that fixes each;
+`approvals.batch_problems` adds the approval and is what `batch_start` and the Generate page
+use. Reads only.
 """
 
 from __future__ import annotations
@@ -22,12 +22,6 @@ class Problem:
     text: str
     fix: str = ""
     fix_label: str = ""
-
-
-class BatchRefused(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("Letters cannot be generated yet: " + " ".join(p.text for p in problems))
 
 
 def latest_tell_decision(incident: Incident) -> Decision | None:
@@ -115,13 +109,10 @@ def organisation_problem(organisation: Organisation | None = None) -> Problem | 
                    "organisation_edit", "Fill in the organisation's details")
 
 
-def batch_problems(incident: Incident) -> list[Problem]:
-    """Everything that stops a batch of letters for this incident, in the order to fix it."""
-    problems: list[Problem] = []
-    decided = decision_problem(incident)
-    if decided:
-        problems.append(decided)
-    problems += plan_problems(incident)
+def content_problems(incident: Incident) -> list[Problem]:
+    """What stops the letters' content: the plan's wording, the DPO's details, the exposed
+    categories, a template. Fixed before the letters can be approved."""
+    problems = plan_problems(incident)
     if not incident.exposed_categories.exists():
         problems.append(Problem("The kinds of data exposed are not recorded: each letter lists them (choose "
                                 "“Not yet known” if you do not know yet).", "incident_categories",
@@ -132,9 +123,3 @@ def batch_problems(incident: Incident) -> list[Problem]:
     if not LetterTemplate.objects.exists():
         problems.append(Problem("There is no letter template.", "letter_templates", "Write the letters"))
     return problems
-
-
-def check_ready(incident: Incident) -> None:
-    problems = batch_problems(incident)
-    if problems:
-        raise BatchRefused(problems)

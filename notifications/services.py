@@ -28,12 +28,13 @@ from incidents.roles import DECIDE, can
 from incidents.services import incident_event_record, subject_notification_block
 from incidents.vocab import Channel
 
-from . import readiness
+from . import approvals
 from .letters import compile_letter, letter_context, render_letter_html
 from .models import (
     Batch,
     ContactAttempt,
     DecisionOverride,
+    LetterApproval,
     LetterTemplate,
     Notification,
     NotificationPlan,
@@ -195,7 +196,7 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
     it again, which resumes work lost with a crashed worker or a restarted Redis).
     """
     Incident.objects.select_for_update().filter(pk=incident.pk).first()
-    readiness.check_ready(incident)
+    approval = approvals.check_ready(incident)
     subjects = incident.subjects.all()
     if subject_ids is not None:
         subjects = subjects.filter(pk__in=list(subject_ids))
@@ -216,7 +217,7 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
 
         generate_batch.delay_on_commit(running.pk)
         return running
-    batch = Batch(incident=incident, created_by=actor)
+    batch = Batch(incident=incident, created_by=actor, approval=approval)
     batch._history_user = actor  # type: ignore[attr-defined]
     batch.save()
     rows = list(unbatched)
@@ -298,7 +299,8 @@ def _write_atomically(name: str, data: bytes) -> None:
 
 
 class LetterCache:
-    """What every letter of a chunk shares: templates, categories, organisation, plans."""
+    """What every letter of a chunk shares: templates, categories, organisation, plans, and the
+    approval each batch started under (its template versions and plan wording)."""
 
     def __init__(self) -> None:
         self.templates = LetterTemplate.objects.current()
@@ -307,6 +309,8 @@ class LetterCache:
         self.organisation = Organisation.current()
         self.plans: dict[int, NotificationPlan | None] = {}
         self.exposed: dict[int, list[DataCategory]] = {}
+        self.approvals: dict[int, LetterApproval | None] = {}
+        self.by_pk: dict[int, tuple[LetterTemplate, Any] | None] = {}
 
     def plan(self, incident_id: int) -> NotificationPlan | None:
         if incident_id not in self.plans:
@@ -319,6 +323,30 @@ class LetterCache:
             ids = set(IncidentCategory.objects.filter(incident_id=incident_id).values_list("category_id", flat=True))
             self.exposed[incident_id] = [c for c in self.categories if c.pk in ids]
         return self.exposed[incident_id]
+
+    def approval(self, batch_id: int | None) -> LetterApproval | None:
+        if batch_id is None:
+            return None
+        if batch_id not in self.approvals:
+            self.approvals[batch_id] = LetterApproval.objects.filter(batches__pk=batch_id).first()
+        return self.approvals[batch_id]
+
+    def letter(self, notification: Notification, audience: str) -> tuple[LetterTemplate | None, Any]:
+        """The template (and compiled form) for this row: the approved version of its batch, or
+        the current one for a batch started before approvals existed."""
+        approval = self.approval(notification.batch_id)
+        if approval is None:
+            letter = self.templates.get(audience) or self.templates.get("general")
+            return letter, self.compiled.get(letter.audience) if letter else None
+        pk = approval.templates.get(audience) or approval.templates.get("general")
+        if pk not in self.by_pk:
+            found = LetterTemplate.objects.filter(pk=pk).first()
+            self.by_pk[pk] = (found, compile_letter(found.body)) if found else None
+        return self.by_pk[pk] or (None, None)
+
+    def plan_for(self, notification: Notification) -> NotificationPlan | None:
+        approval = self.approval(notification.batch_id)
+        return approval.plan() if approval else self.plan(notification.incident_id)
 
 
 def _claim_many(ids: list[int]) -> tuple[Any, list[Notification]]:
@@ -377,16 +405,16 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
                 withheld_code=code, withheld_reason=reason, channel=channel)
         return f"withheld: {code}"
     audience = audience_for(subject)
-    letter = cache.templates.get(audience) or cache.templates.get("general")
+    letter, compiled = cache.letter(notification, audience)
     if letter is None:
         _finish(notification_id, token, "No letter template", row=notification, status=Status.PENDING,
                 last_error="No letter template for this audience: the DPO must write one.")
         return "failed: no template"
     context = letter_context(subject=subject, incident=notification.incident,
-                             plan=cache.plan(notification.incident_id),
+                             plan=cache.plan_for(notification),
                              organisation=cache.organisation, categories=cache.categories,
                              incident_categories=cache.incident_categories(notification.incident_id))
-    html = render_letter_html(letter=letter, context=context, compiled=cache.compiled.get(letter.audience))
+    html = render_letter_html(letter=letter, context=context, compiled=compiled)
     data = render_pdf(html)
     name = _pdf_name(notification, letter)
     _write_atomically(name, data)

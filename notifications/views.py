@@ -10,11 +10,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from breachtracker.pdf import render_pdf
 from incidents.models import Incident
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
-from . import delivery, readiness, services
+from . import approvals, delivery, readiness, services
 from .forms import BulkForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
 from .models import Audience, Batch, LetterTemplate, Notification, NotificationPlan, PrintPack
@@ -105,14 +106,14 @@ def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
             subject_ids = list(incident.subjects.with_role(role).values_list("pk", flat=True))
         try:
             batch = services.batch_start(incident=incident, actor=request.user, subject_ids=subject_ids)
-        except readiness.BatchRefused as exc:
+        except approvals.BatchRefused as exc:
             messages.error(request, str(exc))
             return redirect("batch_start", incident.reference)
         messages.success(request, f"Batch {batch.pk}: generating letters for {batch.total} people.")
         return redirect(f"{reverse('notification_list', args=[incident.reference])}?batch={batch.pk}")
     waiting = incident.subjects.filter(Q(notification__isnull=True)
                                        | Q(notification__status=Notification.Status.PENDING)).count()
-    problems = readiness.batch_problems(incident)
+    problems = approvals.batch_problems(incident)
     return render(request, "notifications/batch_start.html", {
         "incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
         "problems": [(p, _fix_url(incident, p)) for p in problems],
@@ -128,6 +129,44 @@ def _fix_url(incident: Incident, problem: readiness.Problem) -> str:
     if problem.fix in ("organisation_edit", "letter_templates"):
         return reverse(problem.fix)
     return reverse(problem.fix, args=[incident.reference])
+
+
+@require(DECIDE)
+def letter_approval(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: a real sample letter for each audience present, and what changed since the last
+    approval. POST: approve them as they are now."""
+    incident = _incident(reference)
+    if request.method == "POST":
+        try:
+            approvals.approval_record(incident=incident, actor=request.user)
+        except approvals.ApprovalRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("letter_approval", incident.reference)
+        messages.success(request, "Letters approved: batches will use exactly these versions.")
+        return redirect("batch_start", incident.reference)
+    current = LetterTemplate.objects.current()
+    present = approvals.audiences_present(incident)
+    samples = [(Audience(a), approvals.template_for(a, current)) for a in present]
+    content = readiness.content_problems(incident)
+    return render(request, "notifications/letter_approval.html", {
+        "incident": incident, "samples": samples, "approval": approvals.latest_approval(incident),
+        "changes": [c for c in approvals.approval_changes(incident) if c != "none"],
+        "problems": [(p, _fix_url(incident, p)) for p in content], "now": timezone.now(), "tab": "notifications"})
+
+
+@require(DECIDE)
+def letter_sample(request: HttpRequest, reference: str, audience: str) -> HttpResponse:
+    """The real PDF a real person of this audience would get now (made on request, not kept)."""
+    incident = _incident(reference)
+    if audience not in Audience.values:
+        raise Http404("Unknown audience")
+    try:
+        html = approvals.sample_pdf_html(incident=incident, audience=audience)
+    except approvals.ApprovalRefused as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{incident.reference}-sample-{audience}.pdf"'
+    return response
 
 
 @require(READ)

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents import services as incident_services
-from notifications import delivery, readiness, services
+from notifications import approvals, delivery, readiness, services
 from notifications.models import Batch, Notification, PrintPack
 
 
@@ -69,7 +69,8 @@ def fill_plan(incident: Incident, actor: Any = None, **fields: Any) -> Any:
 
 def make_ready(incident: Incident, actor: Any = None) -> None:
     """Everything a batch needs before it may start: a recorded decision to tell people, the
-    plan's public wording, the exposed categories and the organisation's DPO details."""
+    plan's public wording, the exposed categories, the organisation's DPO details, and the
+    DPO's approval of the letters (once there are people to write to)."""
     if readiness.decision_problem(incident) is not None:
         record_decision_to_tell(incident, actor)
     if readiness.plan_problems(incident):
@@ -79,6 +80,8 @@ def make_ready(incident: Incident, actor: Any = None) -> None:
             DataCategory.objects.get(code="basic_identifiers"): {"approx_records": None, "detail": ""}})
     if not Organisation.objects.exists():
         make_organisation()
+    if incident.subjects.exists() and approvals.approval_problem(incident) is not None:
+        approvals.approval_record(incident=incident, actor=a_dpo(actor))
 
 
 def start_batch(incident: Incident, actor: Any = None) -> Batch:

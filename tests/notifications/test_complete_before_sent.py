@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from incidents import services as incident_services
 from incidents.models import IncidentEvent, Organisation
-from notifications import readiness, services
+from notifications import approvals, readiness, services
 from notifications.letters import TemplateRefused, compile_letter, letter_context, render_body
 from notifications.models import Batch, LetterTemplate, Notification, NotificationPlan
 from tests.base import BaseTestCase, category, make_incident, make_subject
@@ -36,7 +36,7 @@ class CompleteBeforeSentTests(BaseTestCase):
         self.subject = make_subject(self.incident, actor=self.dpo)
 
     def refused(self) -> str:
-        with self.assertRaises(readiness.BatchRefused) as refused:
+        with self.assertRaises(approvals.BatchRefused) as refused:
             services.batch_start(incident=self.incident, actor=self.dpo)
         return str(refused.exception)
 
@@ -147,12 +147,12 @@ class RiskContradictionTests(BaseTestCase):
         plan = NotificationPlan.objects.get(incident=self.incident)
         self.assertEqual(plan.risk_reason, "The recipient is a police force and deleted it.")
         record_decision_to_tell(self.incident, self.dpo)
-        self.assertEqual(readiness.batch_problems(self.incident), [])
+        self.assertEqual(readiness.content_problems(self.incident), [])
 
     def test_a_plan_saved_before_the_assessment_changed_is_refused_at_batch_time(self) -> None:
         NotificationPlan.objects.create(incident=self.incident, **{**PLAN_WORDING, "consequences": "Harm is unlikely."})
         record_decision_to_tell(self.incident, self.dpo)
-        self.assertIn(readiness.RISK_WARNING, [p.text for p in readiness.batch_problems(self.incident)])
+        self.assertIn(readiness.RISK_WARNING, [p.text for p in approvals.batch_problems(self.incident)])
 
     def test_wording_about_real_harm_needs_no_reason(self) -> None:
         self.post(consequences="Someone may use your address to find you.")

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from incidents import services as incident_services
 from incidents.models import IncidentEvent
-from notifications import readiness, services
+from notifications import approvals, readiness, services
 from notifications.models import Batch, DecisionOverride, Notification
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.notifications.helpers import isolated_media, make_organisation, make_ready
@@ -28,7 +28,7 @@ class DecidedBeforeSentTests(BaseTestCase):
             "outcome": outcome, "justification": "Recorded for the test.", **fields})
 
     def test_the_service_refuses_a_batch_without_a_decision_and_creates_nothing(self) -> None:
-        with self.assertRaises(readiness.BatchRefused) as refused:
+        with self.assertRaises(approvals.BatchRefused) as refused:
             services.batch_start(incident=self.incident, actor=self.dpo)
         self.assertIn("No decision to tell people", str(refused.exception))
         self.assertEqual((Batch.objects.count(), Notification.objects.count()), (0, 0))
@@ -36,7 +36,7 @@ class DecidedBeforeSentTests(BaseTestCase):
     def test_the_service_refuses_when_the_latest_decision_is_not_to_tell(self) -> None:
         self.decide(True)
         self.decide(False)
-        with self.assertRaises(readiness.BatchRefused) as refused:
+        with self.assertRaises(approvals.BatchRefused) as refused:
             services.batch_start(incident=self.incident, actor=self.dpo)
         self.assertIn("latest recorded decision is not to tell", str(refused.exception))
 
