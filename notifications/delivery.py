@@ -25,10 +25,11 @@ from django.utils import timezone
 from breachtracker.csvsafe import neutralise
 from breachtracker.pdf import StreamingPdfMerger
 from incidents.models import DataCategory, Organisation
+from incidents.services import incident_event_record
 from incidents.vocab import Channel
 
 from .letters import addressee, compile_letter, letter_context, render_email
-from .models import DigestSent, Notification, NotificationPlan, PrintPack
+from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
 from .services import Status, _claim, _finish, withhold_reason
 
 def csv_line(values: list[Any]) -> str:
@@ -40,7 +41,7 @@ def csv_line(values: list[Any]) -> str:
 # --- print packs ----------------------------------------------------------------------------
 
 MANIFEST_HEADER = ["sequence", "first page", "pages", "notification", "reference", "name",
-                   "address line 1", "address line 2", "town", "postcode"]
+                   "address line 1", "address line 2", "town", "postcode", "letter reference"]
 
 
 def pack_letters(pack: PrintPack, chunk: int = 500) -> Iterator[Any]:
@@ -90,6 +91,7 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf_path.with_suffix(".pdf.tmp")
     letters = pages = skipped = 0
+    included: list[int] = []
     with (open(csv_path.with_suffix(".csv.tmp"), "w", newline="", encoding="utf-8") as manifest,
           open(tmp, "wb") as out):
         rows = csv.writer(manifest)
@@ -104,8 +106,9 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
             pages += merger.append(default_storage.path(notification.pdf.name))
             letters += 1
             s = notification.subject
+            included.append(notification.pk)
             rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
-                                                  *_envelope(s))])
+                                                  *_envelope(s), letter_reference(reference, notification.pk))])
         merger.close()
     os.replace(tmp, pdf_path)
     os.replace(csv_path.with_suffix(".csv.tmp"), csv_path)
@@ -117,9 +120,13 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
     pack.manifest.name = f"{base}.csv"
     pack.pdf_sha256 = digest.hexdigest()
     pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
+    pack.notification_ids = included
     pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
     pack._change_reason = "Print pack built"  # type: ignore[attr-defined]
-    pack.save()
+    with transaction.atomic():
+        pack.save()
+        incident_event_record(incident=pack.batch.incident, actor=pack.created_by, kind="pack_built",
+                              detail=f"Print pack {pack.pk} of batch {pack.batch_id}: {letters} letters, {pages} pages.")
     return pack
 
 

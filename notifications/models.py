@@ -187,6 +187,10 @@ class Batch(models.Model):
                 "percent": round(100 * done / counts["total"]) if counts["total"] else 100}
 
 
+def letter_reference(incident_reference: str, notification_id: int) -> str:
+    return f"{incident_reference}-L{notification_id}"
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def outstanding(self) -> NotificationQuerySet:
         """People not yet told who should be: withheld only for want of a safe channel counts."""
@@ -294,6 +298,11 @@ class Notification(models.Model):
     def new_token() -> uuid.UUID:
         return uuid.uuid4()
 
+    @property
+    def letter_reference(self) -> str:
+        """Printed on the letter and in the print-pack manifest; pasted back for returned mail."""
+        return letter_reference(self.incident.reference, self.pk)
+
 
 class ContactAttempt(models.Model):
     """A phone call or visit by staff, with its outcome."""
@@ -335,6 +344,11 @@ class PrintPack(models.Model):
     letters = models.PositiveIntegerField(default=0)
     pages = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # The notifications merged into the pack, in print order: what "posted" ticks.
+    notification_ids = models.JSONField(default=list, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

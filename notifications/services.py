@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -39,6 +39,7 @@ from .models import (
     Notification,
     NotificationPlan,
     audience_for,
+    letter_reference,
 )
 
 Status = Notification.Status
@@ -380,6 +381,8 @@ def notifications_generate(*, notification_ids: list[int], cache: LetterCache | 
             outcome = "error"
         key = outcome.split(":")[0]
         outcomes[key] = outcomes.get(key, 0) + 1
+    for batch_id in sorted({row.batch_id for row in rows if row.batch_id}):
+        batch_finish_if_done(batch_id=batch_id)
     return outcomes
 
 
@@ -388,7 +391,30 @@ def notification_generate(*, notification_id: int, cache: LetterCache | None = N
     token, rows = _claim_many([notification_id])
     if not rows:
         return "skipped: not pending or claimed by another worker"
-    return _generate_claimed(rows[0], token, cache or LetterCache())
+    outcome = _generate_claimed(rows[0], token, cache or LetterCache())
+    if rows[0].batch_id:
+        batch_finish_if_done(batch_id=rows[0].batch_id)
+    return outcome
+
+
+def batch_finish_if_done(*, batch_id: int) -> bool:
+    """Once a batch has no row left to generate, record (once) when it finished, with counts,
+    as an event on the incident. Returns True for the call that recorded it."""
+    waiting = (Status.PENDING, Status.GENERATING)
+    with transaction.atomic():
+        if Notification.objects.filter(batch_id=batch_id, status__in=waiting).exists():
+            return False
+        if Batch.objects.filter(pk=batch_id, finished_at__isnull=True).update(finished_at=timezone.now()) != 1:
+            return False
+        batch = Batch.objects.select_related("incident").get(pk=batch_id)
+        counts = dict(Notification.objects.filter(batch_id=batch_id).values_list("status").annotate(n=Count("id")))
+        made = sum(counts.get(s, 0) for s in (Status.GENERATED, Status.SENDING, Status.SENT, Status.DELIVERED,
+                                               Status.RETURNED))
+        incident_event_record(
+            incident=batch.incident, actor=None, kind="batch_finished",
+            detail=f"Batch {batch.pk}: {made} letters or emails made, {counts.get(Status.WITHHELD, 0)} withheld, "
+                   f"{counts.get(Status.FAILED, 0)} failed, of {sum(counts.values())}.")
+        return True
 
 
 def _generate_claimed(notification: Notification, token: Any, cache: LetterCache) -> str:
@@ -414,6 +440,7 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
                              plan=cache.plan_for(notification),
                              organisation=cache.organisation, categories=cache.categories,
                              incident_categories=cache.incident_categories(notification.incident_id))
+    context["letter"] = {"reference": letter_reference(notification.incident.reference, notification_id)}
     html = render_letter_html(letter=letter, context=context, compiled=compiled)
     data = render_pdf(html)
     name = _pdf_name(notification, letter)
@@ -528,6 +555,13 @@ def notifications_bulk(*, incident: Incident, actor: Any, versions: dict[int, in
             result["changed"].append(pk)
         except NotAllowed:
             result["not_allowed"].append(pk)
+    if result["done"]:
+        what = "last change undone" if action == "undo" else f"marked {action}"
+        detail = f"{len(result['done'])} {what}"
+        if result["changed"] or result["not_allowed"]:
+            detail += (f" ({len(result['changed'])} left: changed by someone else; "
+                       f"{len(result['not_allowed'])} left: not possible from their status)")
+        incident_event_record(incident=incident, actor=actor, kind="bulk_tick", detail=detail + ".")
     return result
 
 

@@ -15,7 +15,7 @@ from incidents.models import Incident
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
-from . import approvals, delivery, readiness, services
+from . import approvals, delivery, postroom, readiness, services
 from .forms import BulkForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
 from .models import Audience, Batch, LetterTemplate, Notification, NotificationPlan, PrintPack
@@ -32,6 +32,10 @@ def _notification(incident: Incident, pk: int) -> Notification:
                                      incident=incident, pk=pk)
     notification.incident = incident
     return notification
+
+
+def _int(value: Any) -> int:
+    return int(value) if str(value or "").isdigit() and len(str(value)) < 12 else 0
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -272,8 +276,28 @@ def outstanding_csv(request: HttpRequest, reference: str) -> StreamingHttpRespon
 @require(EDIT_CASE)
 def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action == "posted":
+        pack = get_object_or_404(PrintPack, batch__incident=incident, pk=_int(request.POST.get("pack")))
+        try:
+            done = postroom.print_pack_mark_posted(pack=pack, actor=request.user)
+        except postroom.PostRoomRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Print pack {pack.pk} posted: {done['sent']} letters marked sent."
+                             + (f" {done['left']} were left as they were." if done["left"] else ""))
+        return redirect("print_packs", incident.reference)
+    if action == "returned":
+        try:
+            count = postroom.letters_mark_returned(incident=incident, actor=request.user,
+                                                   text=request.POST.get("references", "")[:1_000_000])
+        except postroom.PostRoomRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{count} returned {'letter' if count == 1 else 'letters'} recorded.")
+        return redirect("print_packs", incident.reference)
     if request.method == "POST":
-        batch = get_object_or_404(Batch, incident=incident, pk=request.POST.get("batch", "0") or 0)
+        batch = get_object_or_404(Batch, incident=incident, pk=_int(request.POST.get("batch")))
         delivery.print_pack_request(batch=batch, actor=request.user)
         messages.success(request, "Building the print pack: this page shows it when it is ready.")
         return redirect("print_packs", incident.reference)

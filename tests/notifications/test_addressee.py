@@ -88,7 +88,7 @@ class AddresseeLetterTests(BaseTestCase):
         pack.refresh_from_db()
         with open(Path(settings.MEDIA_ROOT) / pack.manifest.name, encoding="utf-8") as f:
             row = list(csv.reader(f))[1]
-        self.assertEqual(row[5:], ["Pat Carer", "9 Care Lane", "York", "", "YO1 7HH"])
+        self.assertEqual(row[5:10], ["Pat Carer", "9 Care Lane", "York", "", "YO1 7HH"])
 
 
 class AddresseeCountsAndFormTests(BaseTestCase):
