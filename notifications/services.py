@@ -577,7 +577,7 @@ def contact_record(*, notification: Notification, actor: Any, expected_version: 
     attempt._history_user = actor  # type: ignore[attr-defined]
     attempt.save()
     if outcome == ContactAttempt.Outcome.TOLD:
-        row.channel = channel
+        # The contact records how they were told; the notification keeps its chosen channel.
         row.outcome = ContactAttempt.Outcome(outcome).label
         _apply_mark(row, actor=actor, status=Status.DELIVERED, when=contacted_at,
                     reason=f"Told by {ContactAttempt(channel=channel).get_channel_display().lower()}")
