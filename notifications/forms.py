@@ -65,7 +65,7 @@ class MarkForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    channel = forms.ChoiceField(choices=[("phone", "Phone call"), ("in_person", "In person")])
+    channel = forms.ChoiceField(choices=[("phone", "Phone call"), ("in_person", "In person"), ("email", "Email")])
     contacted_at = forms.DateTimeField(label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     outcome = forms.ChoiceField(choices=ContactAttempt.Outcome.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
@@ -81,3 +81,8 @@ class ContactForm(forms.Form):
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=MARK_CHOICES)
+
+
+class ChannelForm(forms.Form):
+    channel = forms.ChoiceField(label="Tell them by", choices=[("letter", "Letter"), ("email", "Email")])
+    version = forms.IntegerField(widget=forms.HiddenInput)

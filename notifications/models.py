@@ -305,7 +305,7 @@ class Notification(models.Model):
 
 
 class ContactAttempt(models.Model):
-    """A phone call or visit by staff, with its outcome."""
+    """A phone call, visit or email exchange by staff, with its outcome."""
 
     class Outcome(models.TextChoices):
         TOLD = "told", "Spoke to the person and told them"
@@ -315,7 +315,7 @@ class ContactAttempt(models.Model):
         DECLINED = "declined", "Person declined to talk"
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="contacts")
-    channel = models.CharField(max_length=20, choices=[c for c in Channel.CHOICES if c[0] in ("phone", "in_person")])
+    channel = models.CharField(max_length=20, choices=[c for c in Channel.CHOICES if c[0] in ("phone", "in_person", "email")])
     contacted_at = models.DateTimeField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     note = models.TextField(blank=True)

@@ -126,6 +126,10 @@ def withhold_reason(subject: DataSubject, channel: str | None = None) -> tuple[s
     return None
 
 
+# Withheld from a letter for these reasons, a person with an email address is emailed instead.
+EMAIL_FALLBACK = (Withheld.NO_ADDRESS, Withheld.DO_NOT_WRITE)
+
+
 def safe_alternative(subject: DataSubject) -> str:
     if subject.phone.strip():
         return Channel.PHONE
@@ -421,6 +425,13 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
     notification_id = notification.pk
     subject = notification.subject
     withheld = withhold_reason(subject, notification.channel)
+    fallback = ""
+    if (withheld and notification.channel == Channel.LETTER and withheld[0] in EMAIL_FALLBACK
+            and withhold_reason(subject, Channel.EMAIL) is None):
+        # No safe postal address, but an email address: the letter goes by email instead.
+        fallback = f" No safe postal address ({withheld[1].rstrip('.')}): sent by email instead."
+        notification.channel = Channel.EMAIL
+        withheld = None
     if withheld:
         code, reason = withheld
         channel = notification.channel
@@ -445,8 +456,8 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
     data = render_pdf(html)
     name = _pdf_name(notification, letter)
     _write_atomically(name, data)
-    finished = _finish(notification_id, token, f"Letter generated ({letter})", row=notification,
-                       status=Status.GENERATED, template=letter, pdf=name,
+    finished = _finish(notification_id, token, f"Letter generated ({letter}).{fallback}", row=notification,
+                       status=Status.GENERATED, template=letter, pdf=name, channel=notification.channel,
                        pdf_sha256=hashlib.sha256(data).hexdigest(), last_error="")
     if finished and notification.channel == Channel.EMAIL:
         from .tasks import send_email

@@ -15,8 +15,8 @@ from incidents.models import Incident
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
-from . import approvals, delivery, postroom, readiness, services
-from .forms import BulkForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
+from . import approvals, channels, delivery, postroom, readiness, services
+from .forms import BulkForm, ChannelForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
 from .models import Audience, Batch, LetterTemplate, Notification, NotificationPlan, PrintPack
 
@@ -189,6 +189,7 @@ def notification_detail(request: HttpRequest, reference: str, pk: int) -> HttpRe
         "incident": incident, "n": notification, "history": history,
         "contacts": notification.contacts.select_related("recorded_by"),
         "mark_form": MarkForm(initial={"version": notification.version}),
+        "channel_form": ChannelForm(initial={"version": notification.version, "channel": notification.channel}),
         "contact_form": ContactForm(initial={"version": notification.version,
                                              "contacted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
         "now": timezone.now(), "tab": "notifications",
@@ -202,6 +203,8 @@ def notification_mark(request: HttpRequest, reference: str, pk: int) -> HttpResp
     notification = _notification(incident, pk)
     if request.method != "POST":
         return notification_detail(request, reference, pk)
+    if "set_channel" in request.POST:
+        return _set_channel(request, incident, notification)
     is_contact = "outcome" in request.POST
     form = ContactForm(request.POST) if is_contact else MarkForm(request.POST)
     if not form.is_valid():
@@ -225,6 +228,22 @@ def notification_mark(request: HttpRequest, reference: str, pk: int) -> HttpResp
     except (services.Changed, services.NotAllowed) as exc:
         messages.error(request, str(exc))
     return redirect("notification_detail", incident.reference, pk)
+
+
+def _set_channel(request: HttpRequest, incident: Incident, notification: Notification) -> HttpResponse:
+    form = ChannelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a letter or an email.")
+    else:
+        try:
+            channels.notification_set_channel(notification=notification, actor=request.user,
+                                              channel=form.cleaned_data["channel"],
+                                              expected_version=form.cleaned_data["version"])
+        except (services.Changed, services.NotAllowed, PermissionError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Channel changed: the next “Generate letters” makes their letter or email.")
+    return redirect("notification_detail", incident.reference, notification.pk)
 
 
 @require(EDIT_CASE)
