@@ -67,7 +67,7 @@ def fill_plan(incident: Incident, actor: Any = None, **fields: Any) -> Any:
     return services.plan_update(incident=incident, actor=a_dpo(actor), fields={**PLAN_WORDING, **fields})
 
 
-def make_ready(incident: Incident, actor: Any = None) -> None:
+def make_ready(incident: Incident, actor: Any = None, *, approve: bool = True) -> None:
     """Everything a batch needs before it may start: a recorded decision to tell people, the
     plan's public wording, the exposed categories, the organisation's DPO details, and the
     DPO's approval of the letters (once there are people to write to)."""
@@ -80,7 +80,7 @@ def make_ready(incident: Incident, actor: Any = None) -> None:
             DataCategory.objects.get(code="basic_identifiers"): {"approx_records": None, "detail": ""}})
     if not Organisation.objects.exists():
         make_organisation()
-    if incident.subjects.exists() and approvals.approval_problem(incident) is not None:
+    if approve and incident.subjects.exists() and approvals.approval_problem(incident) is not None:
         approvals.approval_record(incident=incident, actor=a_dpo(actor))
 
 
