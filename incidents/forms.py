@@ -171,6 +171,7 @@ class SubjectForm(forms.ModelForm):
             "phone",
             "preferred_channel",
             "do_not_write",
+            "large_print",
             "category_ids",
             "notes",
             "representative_relationship",

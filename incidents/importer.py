@@ -76,6 +76,8 @@ FIELDS: tuple[Field, ...] = (
           help="letter, email, phone or in person (blank: letter)."),
     Field("do_not_write", "Do not write", ("donotwrite", "donotwriteflag", "donotwritetothisaddress"),
           help="yes if a letter to this address may not be safe."),
+    Field("large_print", "Large print", ("largeprint", "largeprintletter", "largetype"),
+          help="yes if letters to this person must be in large print."),
     Field("categories", "Data categories", ("datacategories", "categories", "dataexposed", "categoriesexposed"),
           help="Exposed categories, separated with ; (or use one yes/no column per category)."),
 )
@@ -162,6 +164,7 @@ class CleanRow:
     phone: str
     preferred_channel: str
     do_not_write: bool
+    large_print: bool = False
 
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x", "✓", "✔"})
@@ -363,6 +366,7 @@ class RowValidator:
             phone=phone,
             preferred_channel=channel,
             do_not_write=do_not_write,
+            large_print=flag("large_print"),
         )
         if problems:
             return None, problems
@@ -444,6 +448,7 @@ def merge_into(target: Any, row: Any) -> list[str]:
     target.categories_mask |= row.categories_mask
     target.is_child = target.is_child or row.is_child
     target.is_vulnerable = target.is_vulnerable or row.is_vulnerable
+    target.large_print = target.large_print or row.large_print
     if row.do_not_write and not target.do_not_write:
         target.do_not_write = True
         target.preferred_channel = row.preferred_channel

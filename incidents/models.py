@@ -419,6 +419,8 @@ class DataSubject(models.Model):
         help_text="It may not be safe for this person to receive a letter at home.",
     )
     notes = EncryptedTextField(blank=True)
+    large_print = models.BooleanField("large print", default=False,
+                                      help_text="Letters to this person are printed in large type.")
     # Someone who acts for an adult (issue 13): letters go to them, at their address.
     representative_relationship = models.CharField(
         "representative's role", max_length=20, blank=True, choices=REPRESENTATIVE_CHOICES,

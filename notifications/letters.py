@@ -250,6 +250,7 @@ def letter_context(*, subject: DataSubject, incident: Incident, plan: Notificati
             "reference": subject.reference,
             "roles": [role.label for role in subject.role_list],
             "categories": plain_categories(subject, categories, incident_categories),
+            "large_print": subject.large_print,
         },
         "addressee": addressee(subject, timezone.localdate()),
         "incident": {
