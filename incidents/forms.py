@@ -171,6 +171,7 @@ class SubjectForm(forms.ModelForm):
             "phone",
             "preferred_channel",
             "do_not_write",
+            "language",
             "large_print",
             "category_ids",
             "notes",
@@ -188,6 +189,7 @@ class SubjectForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["language"].required = False
         if self.instance.pk:
             self.fields["role_codes"].initial = [r.code for r in self.instance.role_list]
             self.fields["category_ids"].initial = [
@@ -196,6 +198,9 @@ class SubjectForm(forms.ModelForm):
 
     def clean_postcode(self) -> str:
         return normalise_postcode(self.cleaned_data.get("postcode", ""))
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or "en"  # not given: English
 
     def clean_date_of_birth(self) -> Any:
         value = self.cleaned_data.get("date_of_birth")

@@ -55,7 +55,7 @@ ISSUE_BATCH = 5000
 WRITE_BATCH = 5000
 SUBJECT_FIELDS = ("reference", "full_name", "date_of_birth", "roles", "categories_mask", "is_child",
                   "is_vulnerable", "address_line_1", "address_line_2", "town", "postcode", "email", "phone",
-                  "preferred_channel", "do_not_write", "large_print")
+                  "preferred_channel", "do_not_write", "large_print", "language")
 Status = SubjectImport.Status
 
 

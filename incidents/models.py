@@ -419,6 +419,9 @@ class DataSubject(models.Model):
         help_text="It may not be safe for this person to receive a letter at home.",
     )
     notes = EncryptedTextField(blank=True)
+    language = models.CharField(
+        "language of letters", max_length=5, choices=[("en", "English"), ("cy", "Welsh (bilingual letter)")],
+        default="en")
     large_print = models.BooleanField("large print", default=False,
                                       help_text="Letters to this person are printed in large type.")
     # Someone who acts for an adult (issue 13): letters go to them, at their address.

@@ -16,7 +16,7 @@ from incidents.roles import DECIDE, can
 from incidents.services import incident_event_record
 
 from .letters import letter_context, render_letter_html
-from .models import Audience, LetterApproval, LetterTemplate, NotificationPlan, audience_for
+from .models import Audience, Language, LetterApproval, LetterTemplate, NotificationPlan, audience_for, template_key
 from .readiness import Problem, content_problems, decision_problem
 
 
@@ -31,20 +31,44 @@ class BatchRefused(ValueError):
 
 
 def audiences_present(incident: Incident) -> dict[str, int]:
-    """{audience: the pk of a real person of that audience}, for each audience among the people."""
-    masks: dict[str, list[int]] = {}
-    for roles in incident.subjects.order_by().values_list("roles", flat=True).distinct():
-        masks.setdefault(audience_for(DataSubject(roles=roles)), []).append(roles)
+    """{template key: the pk of a real person who gets that letter}, for each audience and
+    language among the people ("victim", "victim-cy"...)."""
+    masks: dict[tuple[str, str], list[int]] = {}
+    for roles, language in incident.subjects.order_by().values_list("roles", "language").distinct():
+        masks.setdefault((audience_for(DataSubject(roles=roles)), language), []).append(roles)
     found = {}
     for audience in Audience.values:
-        if audience in masks:
-            pk = incident.subjects.filter(roles__in=masks[audience]).order_by("pk").values_list("pk", flat=True).first()
-            found[audience] = pk
+        for language in Language.values:
+            if (audience, language) in masks:
+                found[template_key(audience, language)] = (
+                    incident.subjects.filter(roles__in=masks[(audience, language)], language=language)
+                    .order_by("pk").values_list("pk", flat=True).first())
     return found
 
 
-def template_for(audience: str, templates: dict[str, LetterTemplate]) -> LetterTemplate | None:
-    return templates.get(audience) or templates.get(Audience.GENERAL)
+def split_key(key: str) -> tuple[str, str]:
+    audience, _, language = key.partition("-")
+    return audience, language or Language.ENGLISH
+
+
+def key_label(key: str) -> str:
+    audience, language = split_key(key)
+    label = f"{Audience(audience).label.lower()} letter"
+    return label + (" in Welsh" if language == Language.WELSH else "")
+
+
+def template_for(key: str, templates: dict[str, LetterTemplate]) -> LetterTemplate | None:
+    """The template a person with this key gets: their audience's, else the general one, in their language."""
+    _audience, language = split_key(key)
+    return templates.get(key) or templates.get(template_key(Audience.GENERAL, language))
+
+
+def template_problems(incident: Incident) -> list[Problem]:
+    """A letter missing for an audience and language present (a Welsh letter is never made up)."""
+    current = LetterTemplate.objects.current_by_key()
+    return [Problem(f"There is no {key_label(key)} for the people who need it: write it first.",
+                    "letter_templates", "Write the letter")
+            for key in audiences_present(incident) if template_for(key, current) is None]
 
 
 def latest_approval(incident: Incident) -> LetterApproval | None:
@@ -60,11 +84,11 @@ def approval_changes(incident: Incident, approval: LetterApproval | None = None)
     plan = NotificationPlan.objects.filter(incident=incident).first()
     if plan is None or plan.version != approval.plan_version:
         changes.append("the notification plan's wording")
-    current = LetterTemplate.objects.current()
-    for audience in audiences_present(incident):
-        letter = template_for(audience, current)
-        if letter is None or approval.templates.get(letter.audience) != letter.pk:
-            changes.append(f"the {Audience(audience).label.lower()} letter")
+    current = LetterTemplate.objects.current_by_key()
+    for key in audiences_present(incident):
+        letter = template_for(key, current)
+        if letter is None or approval.templates.get(letter.key) != letter.pk:
+            changes.append(f"the {key_label(key)}")
     return changes
 
 
@@ -91,7 +115,7 @@ def batch_problems(incident: Incident) -> list[Problem]:
     decided = decision_problem(incident)
     if decided:
         problems.append(decided)
-    content = content_problems(incident)
+    content = content_problems(incident) + template_problems(incident)
     problems += content
     if not content:
         approval = approval_problem(incident)
@@ -111,12 +135,12 @@ def check_ready(incident: Incident) -> LetterApproval:
 
 
 def sample_pdf_html(*, incident: Incident, audience: str) -> str:
-    """The HTML of the real letter a real person of `audience` would get now."""
+    """The HTML of the real letter a real person of `audience` (a template key) would get now."""
     pk = audiences_present(incident).get(audience)
     if pk is None:
         raise ApprovalRefused("Nobody in this incident gets this letter.")
     subject = DataSubject.objects.get(pk=pk)
-    letter = template_for(audience, LetterTemplate.objects.current())
+    letter = template_for(audience, LetterTemplate.objects.current_by_key())
     if letter is None:
         raise ApprovalRefused("There is no letter template for this audience.")
     categories = list(DataCategory.objects.all())
@@ -133,22 +157,21 @@ def approval_record(*, incident: Incident, actor: Any) -> LetterApproval:
     if not can(actor, DECIDE):
         raise PermissionError("Only the DPO approves letters.")
     Incident.objects.select_for_update().filter(pk=incident.pk).first()
-    problems = content_problems(incident)
+    problems = content_problems(incident) + template_problems(incident)
     if problems:
         raise ApprovalRefused("The letters cannot be approved yet: " + " ".join(p.text for p in problems))
     present = audiences_present(incident)
     if not present:
         raise ApprovalRefused("There is nobody to write to yet: add the affected people first.")
     plan = NotificationPlan.objects.get(incident=incident)
-    current = LetterTemplate.objects.current()
+    current = LetterTemplate.objects.current_by_key()
     approval = LetterApproval(
         incident=incident, plan_version=plan.version, approved_by=actor,
         plan_wording={name: getattr(plan, name) for name in NotificationPlan.REQUIRED},
-        templates={audience: letter.pk for audience, letter in current.items()})
+        templates={key: letter.pk for key, letter in current.items()})
     approval._history_user = actor  # type: ignore[attr-defined]
     approval.save()
-    used = sorted({f"{template_for(a, current).get_audience_display().lower()} v{template_for(a, current).version}"
-                   for a in present})
+    used = sorted({str(template_for(key, current)).lower() for key in present})
     incident_event_record(incident=incident, actor=actor, kind="approval",
                           detail=f"Plan version {plan.version}; letters: {', '.join(used)}.")
     return approval

@@ -251,6 +251,7 @@ def letter_context(*, subject: DataSubject, incident: Incident, plan: Notificati
             "roles": [role.label for role in subject.role_list],
             "categories": plain_categories(subject, categories, incident_categories),
             "large_print": subject.large_print,
+            "language": subject.language,
         },
         "addressee": addressee(subject, timezone.localdate()),
         "incident": {

@@ -42,21 +42,36 @@ def audience_for(subject: DataSubject) -> str:
     return Audience.GENERAL
 
 
+def template_key(audience: str, language: str = "en") -> str:
+    """How approvals and caches name a letter: "victim" (English), "victim-cy" (Welsh, bilingual)."""
+    return audience if language == Language.ENGLISH else f"{audience}-{language}"
+
+
 class LetterTemplateQuerySet(models.QuerySet["LetterTemplate"]):
-    def current(self) -> dict[str, LetterTemplate]:
-        """The latest version of each audience's template, by audience."""
-        latest = self.values("audience").annotate(v=Max("version"))
+    def current(self, language: str = "en") -> dict[str, LetterTemplate]:
+        """The latest version of each audience's template in `language`, by audience."""
+        return {t.audience: t for t in self.current_by_key().values() if t.language == language}
+
+    def current_by_key(self) -> dict[str, LetterTemplate]:
+        """The latest version of every audience's template in every language, by template_key."""
+        latest = self.values("audience", "language").annotate(v=Max("version"))
         wanted = Q()
         for row in latest:
-            wanted |= Q(audience=row["audience"], version=row["v"])
-        return {t.audience: t for t in self.filter(wanted)} if latest else {}
+            wanted |= Q(audience=row["audience"], language=row["language"], version=row["v"])
+        return {t.key: t for t in self.filter(wanted)} if latest else {}
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    WELSH = "cy", "Welsh (bilingual letter, Welsh first)"
 
 
 class LetterTemplate(models.Model):
-    """One version of the letter for one audience. Editing saves a new version; old ones stay
-    so every notification can show exactly what was sent."""
+    """One version of the letter for one audience and language. Editing saves a new version;
+    old ones stay so every notification can show exactly what was sent."""
 
     audience = models.CharField(max_length=20, choices=Audience.choices)
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
     version = models.PositiveIntegerField()
     email_subject = models.CharField(max_length=200)
     body = models.TextField(help_text="The letter, in HTML with placeholders from the fixed list.")
@@ -69,10 +84,16 @@ class LetterTemplate(models.Model):
 
     class Meta:
         ordering = ["audience", "-version"]
-        constraints = [models.UniqueConstraint(fields=["audience", "version"], name="one_template_version")]
+        constraints = [models.UniqueConstraint(fields=["audience", "language", "version"],
+                                               name="one_template_version_per_language")]
 
     def __str__(self) -> str:
-        return f"{self.get_audience_display()} letter, version {self.version}"
+        welsh = " (Welsh)" if self.language == Language.WELSH else ""
+        return f"{self.get_audience_display()} letter{welsh}, version {self.version}"
+
+    @property
+    def key(self) -> str:
+        return template_key(self.audience, self.language)
 
 
 class NotificationPlan(models.Model):

@@ -40,6 +40,7 @@ from .models import (
     NotificationPlan,
     audience_for,
     letter_reference,
+    template_key,
 )
 
 Status = Notification.Status
@@ -139,13 +140,13 @@ def safe_alternative(subject: DataSubject) -> str:
 # --- templates and plans --------------------------------------------------------------------
 
 @transaction.atomic
-def template_save(*, audience: str, actor: Any, email_subject: str, body: str) -> LetterTemplate:
-    """Save a new version of an audience's letter. Refuses (TemplateRefused) a bad template."""
+def template_save(*, audience: str, actor: Any, email_subject: str, body: str, language: str = "en") -> LetterTemplate:
+    """Save a new version of an audience's letter in a language. Refuses (TemplateRefused) a bad template."""
     compile_letter(body, new_version=True)
     compile_letter(email_subject, new_version=True)
-    last = (LetterTemplate.objects.select_for_update().filter(audience=audience)
+    last = (LetterTemplate.objects.select_for_update().filter(audience=audience, language=language)
             .order_by("-version").first())
-    letter = LetterTemplate(audience=audience, version=(last.version + 1) if last else 1,
+    letter = LetterTemplate(audience=audience, language=language, version=(last.version + 1) if last else 1,
                             email_subject=email_subject, body=body, created_by=actor)
     letter._history_user = actor  # type: ignore[attr-defined]
     letter.save()
@@ -292,7 +293,7 @@ def _finish(notification_id: int, token: Any, reason: str, *, row: Notification 
 
 def _pdf_name(notification: Notification, letter: LetterTemplate) -> str:
     # One fixed name per person and template version: a re-run overwrites, never adds a file.
-    return f"letters/{notification.incident.reference}/{notification.pk}-{letter.audience}-v{letter.version}.pdf"
+    return f"letters/{notification.incident.reference}/{notification.pk}-{letter.key}-v{letter.version}.pdf"
 
 
 def _write_atomically(name: str, data: bytes) -> None:
@@ -308,7 +309,8 @@ class LetterCache:
     approval each batch started under (its template versions and plan wording)."""
 
     def __init__(self) -> None:
-        self.templates = LetterTemplate.objects.current()
+        self.by_key = LetterTemplate.objects.current_by_key()
+        self.templates = {t.audience: t for t in self.by_key.values() if t.language == "en"}
         self.compiled = {audience: compile_letter(t.body) for audience, t in self.templates.items()}
         self.categories = list(DataCategory.objects.all())
         self.organisation = Organisation.current()
@@ -340,10 +342,13 @@ class LetterCache:
         """The template (and compiled form) for this row: the approved version of its batch, or
         the current one for a batch started before approvals existed."""
         approval = self.approval(notification.batch_id)
+        language = notification.subject.language
+        key, general = template_key(audience, language), template_key("general", language)
         if approval is None:
-            letter = self.templates.get(audience) or self.templates.get("general")
-            return letter, self.compiled.get(letter.audience) if letter else None
-        pk = approval.templates.get(audience) or approval.templates.get("general")
+            current = self.by_key.get(key) or self.by_key.get(general)
+            pk = current.pk if current else None
+        else:
+            pk = approval.templates.get(key) or approval.templates.get(general)
         if pk not in self.by_pk:
             found = LetterTemplate.objects.filter(pk=pk).first()
             self.by_pk[pk] = (found, compile_letter(found.body)) if found else None
@@ -445,7 +450,7 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
     letter, compiled = cache.letter(notification, audience)
     if letter is None:
         _finish(notification_id, token, "No letter template", row=notification, status=Status.PENDING,
-                last_error="No letter template for this audience: the DPO must write one.")
+                last_error="No letter template for this audience and language: the DPO must write one.")
         return "failed: no template"
     context = letter_context(subject=subject, incident=notification.incident,
                              plan=cache.plan_for(notification),

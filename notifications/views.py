@@ -18,7 +18,7 @@ from incidents.vocab import ROLES, Channel
 from . import approvals, channels, delivery, postroom, readiness, services
 from .forms import BulkForm, ChannelForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
-from .models import Audience, Batch, LetterTemplate, Notification, NotificationPlan, PrintPack
+from .models import Audience, Batch, Language, LetterTemplate, Notification, NotificationPlan, PrintPack, template_key
 
 PER_PAGE = 50
 
@@ -148,10 +148,10 @@ def letter_approval(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("letter_approval", incident.reference)
         messages.success(request, "Letters approved: batches will use exactly these versions.")
         return redirect("batch_start", incident.reference)
-    current = LetterTemplate.objects.current()
+    current = LetterTemplate.objects.current_by_key()
     present = approvals.audiences_present(incident)
-    samples = [(Audience(a), approvals.template_for(a, current)) for a in present]
-    content = readiness.content_problems(incident)
+    samples = [(key, approvals.key_label(key).capitalize(), approvals.template_for(key, current)) for key in present]
+    content = readiness.content_problems(incident) + approvals.template_problems(incident)
     return render(request, "notifications/letter_approval.html", {
         "incident": incident, "samples": samples, "approval": approvals.latest_approval(incident),
         "changes": [c for c in approvals.approval_changes(incident) if c != "none"],
@@ -162,8 +162,6 @@ def letter_approval(request: HttpRequest, reference: str) -> HttpResponse:
 def letter_sample(request: HttpRequest, reference: str, audience: str) -> HttpResponse:
     """The real PDF a real person of this audience would get now (made on request, not kept)."""
     incident = _incident(reference)
-    if audience not in Audience.values:
-        raise Http404("Unknown audience")
     try:
         html = approvals.sample_pdf_html(incident=incident, audience=audience)
     except approvals.ApprovalRefused as exc:
@@ -341,28 +339,31 @@ def print_pack_download(request: HttpRequest, reference: str, pk: int, part: str
 
 @require(READ)
 def letter_templates(request: HttpRequest) -> HttpResponse:
-    current = LetterTemplate.objects.current()
-    return render(request, "notifications/letter_templates.html",
-                  {"templates": [(a, current.get(a.value)) for a in Audience], "placeholders": PLACEHOLDERS})
+    current = LetterTemplate.objects.current_by_key()
+    rows = [(a, language, current.get(template_key(a.value, language.value)))
+            for a in Audience for language in Language]
+    return render(request, "notifications/letter_templates.html", {"templates": rows, "placeholders": PLACEHOLDERS})
 
 
 @require(DECIDE)
 def letter_template_edit(request: HttpRequest, audience: str) -> HttpResponse:
-    if audience not in Audience.values:
-        raise Http404("Unknown audience")
-    current = LetterTemplate.objects.current().get(audience)
+    language = request.GET.get("language", Language.ENGLISH)
+    if audience not in Audience.values or language not in Language.values:
+        raise Http404("Unknown audience or language")
+    current = LetterTemplate.objects.current(language).get(audience)
     form = LetterTemplateForm(_posted(request), instance=LetterTemplate(
-        audience=audience, email_subject=current.email_subject if current else "",
+        audience=audience, language=language, email_subject=current.email_subject if current else "",
         body=current.body if current else ""))
     if request.method == "POST" and form.is_valid():
         try:
             letter = services.template_save(audience=audience, actor=request.user,
                                             email_subject=form.cleaned_data["email_subject"],
-                                            body=form.cleaned_data["body"])
+                                            body=form.cleaned_data["body"], language=language)
         except TemplateRefused as exc:  # pragma: no cover - the form checked it already
             form.add_error("body", str(exc))
         else:
             messages.success(request, f"Saved as version {letter.version}.")
             return redirect("letter_templates")
     return render(request, "notifications/letter_template_form.html", {
-        "form": form, "audience": Audience(audience), "current": current, "placeholders": PLACEHOLDERS})
+        "form": form, "audience": Audience(audience), "language": Language(language), "current": current,
+        "placeholders": PLACEHOLDERS})
