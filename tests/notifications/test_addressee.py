@@ -106,6 +106,16 @@ class AddresseeCountsAndFormTests(BaseTestCase):
         counts = {r["name"]: r["count"] for r in build_report(self.incident)["data_subjects"]["categories"]}
         self.assertEqual((counts["Children"], counts["Vulnerable adults"]), (1, 1))
 
+    def test_the_incident_overview_and_the_list_count_a_sixteen_year_old_as_a_child(self) -> None:
+        make_subject(self.incident, actor=self.dpo, date_of_birth=years_ago(16))
+        make_subject(self.incident, actor=self.dpo, full_name="Pat Adult", **REPRESENTATIVE)
+        self.login(self.auditor)
+        overview = self.client.get(reverse("incident_detail", args=[self.incident.reference]))
+        self.assertContains(overview, "1 child")
+        self.assertContains(overview, "1 vulnerable adult,")
+        listing = self.client.get(reverse("subject_list", args=[self.incident.reference]))
+        self.assertContains(listing, '<span class="badge text-bg-info">child</span>', count=1, html=True)
+
     def test_the_persons_page_says_a_sixteen_year_old_is_a_child(self) -> None:
         subject = make_subject(self.incident, actor=self.dpo, date_of_birth=years_ago(16))
         self.login(self.auditor)
