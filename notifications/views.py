@@ -18,6 +18,7 @@ from incidents.vocab import ROLES, Channel
 from . import approvals, channels, delivery, postroom, readiness, services
 from .forms import BulkForm, ChannelForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
+from .readability import PLAIN_GRADE, hard_to_read
 from .models import Audience, Batch, Language, LetterTemplate, Notification, NotificationPlan, PrintPack, template_key
 
 PER_PAGE = 50
@@ -84,8 +85,11 @@ def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
         services.plan_update(incident=incident, actor=request.user, fields=form.cleaned_data)
         messages.success(request, "Notification plan saved.")
         return redirect("notification_list", incident.reference)
+    hard = [(str(NotificationPlan._meta.get_field(name).verbose_name), score) for name in NotificationPlan.REQUIRED
+            if (score := hard_to_read(getattr(plan, name)))]
     return render(request, "notifications/plan_form.html", {
-        "incident": incident, "form": form, "missing": plan.missing(), "now": timezone.now(),
+        "incident": incident, "form": form, "missing": plan.missing(), "now": timezone.now(), "hard": hard,
+        "plain_grade": PLAIN_GRADE,
         "risk_warning": readiness.RISK_WARNING if readiness.contradicts_risk(incident, plan.consequences) else "",
         "tab": "notifications"})
 

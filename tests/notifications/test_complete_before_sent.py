@@ -157,3 +157,15 @@ class RiskContradictionTests(BaseTestCase):
     def test_wording_about_real_harm_needs_no_reason(self) -> None:
         self.post(consequences="Someone may use your address to find you.")
         self.assertTrue(NotificationPlan.objects.filter(incident=self.incident).exists())
+
+
+class PlanReadabilityTests(BaseTestCase):
+    def test_the_plan_page_warns_about_wording_that_is_hard_to_read(self) -> None:
+        incident = make_incident(actor=self.dpo)
+        fill_plan(incident, self.dpo, measures=(
+            "Notwithstanding the aforementioned considerations, the organisation has implemented comprehensive "
+            "remediation, including decommissioning the misconfigured infrastructure."))
+        self.login(self.dpo)
+        response = self.client.get(reverse("notification_plan", args=[incident.reference]))
+        self.assertContains(response, "What we have done: grade")
+        self.assertNotContains(response, "Likely consequences: grade")

@@ -14,7 +14,7 @@ from notifications.letters import PLAIN_CATEGORY, compile_letter, letter_context
 from notifications.models import Audience, LetterTemplate, NotificationPlan
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.notifications.helpers import PLAN_WORDING, make_organisation
-from tests.notifications.readability import grade, letter_text, syllables
+from notifications.readability import grade, letter_text, syllables
 
 SEED = importlib.import_module("notifications.migrations.0009_plain_letter_templates")
 MAX_GRADE = 6

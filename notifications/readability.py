@@ -2,7 +2,8 @@
 
 grade = 0.39 × (words / sentences) + 11.8 × (syllables / words) − 15.59
 
-A UK reading age is the US grade plus 5: grade 4 ≈ age 9, grade 6 ≈ age 11.
+A UK reading age is the US grade plus 5: grade 4 ≈ age 9, grade 6 ≈ age 11. Used by the
+tests of the seeded letters and to warn the DPO about plan wording that is hard to read.
 """
 
 from __future__ import annotations
@@ -43,3 +44,14 @@ def grade(text: str) -> float:
         return 0.0
     count = sum(syllables(w) for w in words)
     return 0.39 * len(words) / len(parts) + 11.8 * count / len(words) - 15.59
+
+
+PLAIN_GRADE = 6
+
+
+def hard_to_read(text: str) -> float | None:
+    """The grade of `text` when it is above PLAIN_GRADE (rounded), else None."""
+    if len(WORD.findall(text or "")) < 8:
+        return None
+    score = round(grade(text), 1)
+    return score if score > PLAIN_GRADE else None
