@@ -23,6 +23,7 @@ from breachtracker.crypto import (
     blind_index,
 )
 
+from .models_people import REPRESENTATIVE_CHOICES, PersonMixin
 from .vocab import (
     REGIME_CHOICES,
     REGIMES,
@@ -378,16 +379,7 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
         return row
 
 
-REPRESENTATIVE_CHOICES = [
-    ("attorney", "Attorney (lasting power of attorney)"),
-    ("deputy", "Deputy (Court of Protection)"),
-    ("appointee", "Appointee"),
-    ("carer", "Carer"),
-    ("other", "Other representative"),
-]
-
-
-class DataSubject(models.Model):
+class DataSubject(PersonMixin, models.Model):
     """A person affected by an incident."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="subjects")
@@ -465,35 +457,6 @@ class DataSubject(models.Model):
 
     def category_list(self, categories: list[DataCategory]) -> list[DataCategory]:
         return [c for c in categories if self.categories_mask & c.mask]
-
-    def exposed_list(self, categories: list[DataCategory], incident_categories: list[DataCategory]) -> list[DataCategory]:
-        """This person's exposed data: their own categories when recorded, else the incident's
-        (which apply to everyone whose own are not recorded)."""
-        return self.category_list(categories) or list(incident_categories)
-
-    def age_on(self, day: date) -> int | None:
-        """Age in whole years on `day`, from the date of birth (None when not recorded)."""
-        born = self.date_of_birth
-        if not born:
-            return None
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-    def is_child_on(self, day: date) -> bool:
-        """Under 18 on `day` by the date of birth, or marked a child by hand."""
-        age = self.age_on(day)
-        return self.is_child or (age is not None and age < 18)
-
-    @property
-    def is_child_today(self) -> bool:
-        return self.is_child_on(timezone.localdate())
-
-    @property
-    def has_representative(self) -> bool:
-        return bool(self.representative_relationship and self.representative_name.strip())
-
-    @property
-    def representative_lines(self) -> list[str]:
-        return [line.strip() for line in self.representative_address.splitlines() if line.strip()]
 
     @property
     def address_lines(self) -> list[str]:
