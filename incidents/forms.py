@@ -171,16 +171,25 @@ class SubjectForm(forms.ModelForm):
             "phone",
             "preferred_channel",
             "do_not_write",
+            "language",
+            "large_print",
             "category_ids",
             "notes",
+            "representative_relationship",
+            "representative_name",
+            "representative_address",
         ]
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "representative_address": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {"is_child": "Set by hand when the date of birth is not known; a date of birth under 18 "
+                                  "makes the person a child anyway. A child's letter goes to their parent or guardian."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["language"].required = False
         if self.instance.pk:
             self.fields["role_codes"].initial = [r.code for r in self.instance.role_list]
             self.fields["category_ids"].initial = [
@@ -190,10 +199,15 @@ class SubjectForm(forms.ModelForm):
     def clean_postcode(self) -> str:
         return normalise_postcode(self.cleaned_data.get("postcode", ""))
 
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or "en"  # not given: English
+
     def clean_date_of_birth(self) -> Any:
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
             raise forms.ValidationError("The date of birth cannot be in the future.")
+        if value and value.year < 1900:
+            raise forms.ValidationError("The date of birth cannot be before 1900: check the year.")
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -208,6 +222,14 @@ class SubjectForm(forms.ModelForm):
                 "preferred_channel",
                 "This person must not be written to at their address: choose another channel.",
             )
+        representative = [cleaned.get(name) for name in
+                          ("representative_relationship", "representative_name", "representative_address")]
+        if any(value and str(value).strip() for value in representative):
+            for name, value in zip(("representative_relationship", "representative_name", "representative_address"),
+                                   representative, strict=True):
+                if not (value and str(value).strip()):
+                    self.add_error(name, "A representative needs a role, a name and a postal address: "
+                                         "letters are addressed to them.")
         return cleaned
 
     def service_fields(self) -> dict[str, Any]:

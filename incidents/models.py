@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from breachtracker.crypto import (
     blind_index,
 )
 
+from .models_people import REPRESENTATIVE_CHOICES, PersonMixin
 from .vocab import (
     REGULATOR_STATES,
     regulator_state,
@@ -340,6 +341,22 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
             subject.name_index = blind_index(subject.full_name)
         return super().bulk_create(objs, *args, **kwargs)
 
+    def children_and_vulnerable(self, on: date) -> tuple[int, int]:
+        """(children, vulnerable adults) on `on`: children by flag or by date of birth; vulnerable
+        adults by flag or because someone represents them. Dates of birth are encrypted, so the
+        rows that may count are read and decided here."""
+        children = vulnerable = 0
+        rows = self.filter(Q(is_child=True) | Q(is_vulnerable=True) | Q(date_of_birth__isnull=False)
+                           | ~Q(representative_relationship=""))
+        fields = ("is_child", "is_vulnerable", "date_of_birth", "representative_relationship", "representative_name")
+        for values in rows.values_list(*fields).iterator(chunk_size=2000):
+            subject = DataSubject(**dict(zip(fields, values, strict=True)))
+            if subject.is_child_on(on):
+                children += 1
+            elif subject.is_vulnerable or subject.has_representative:
+                vulnerable += 1
+        return children, vulnerable
+
     def summary(self, categories: list[DataCategory]) -> dict[str, int]:
         """Totals by role, category and flag in a single query, whatever the number of rows.
 
@@ -360,7 +377,7 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
         return row
 
 
-class DataSubject(models.Model):
+class DataSubject(PersonMixin, models.Model):
     """A person affected by an incident."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="subjects")
@@ -395,6 +412,17 @@ class DataSubject(models.Model):
         help_text="It may not be safe for this person to receive a letter at home.",
     )
     notes = EncryptedTextField(blank=True)
+    language = models.CharField(
+        "language of letters", max_length=5, choices=[("en", "English"), ("cy", "Welsh (bilingual letter)")],
+        default="en")
+    large_print = models.BooleanField("large print", default=False,
+                                      help_text="Letters to this person are printed in large type.")
+    # Someone who acts for an adult (issue 13): letters go to them, at their address.
+    representative_relationship = models.CharField(
+        "representative's role", max_length=20, blank=True, choices=REPRESENTATIVE_CHOICES,
+        help_text="Someone who deals with this person's affairs: letters are addressed to them.")
+    representative_name = EncryptedCharField("representative's name", max_length=200, blank=True)
+    representative_address = EncryptedTextField("representative's postal address", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -557,3 +585,4 @@ from .assessment.models import (  # noqa: E402,F401
     Restriction,
 )
 from .disclosure.models import Evidence  # noqa: E402,F401
+from .models_events import IncidentEvent  # noqa: E402,F401

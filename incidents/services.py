@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from breachtracker.records import attribute_to
 
-from .models import DataCategory, DataSubject, Incident, IncidentCategory, Organisation
+from .models import DataCategory, DataSubject, Incident, IncidentCategory, IncidentEvent, Organisation
 
 
 def _next_reference(year: int) -> str:
@@ -108,3 +108,12 @@ def organisation_update(*, actor: Any, fields: dict[str, Any]) -> Organisation:
     attribute_to(organisation, actor)
     organisation.save()
     return organisation
+
+
+@transaction.atomic
+def incident_event_record(*, incident: Incident, actor: Any, kind: str, detail: str = "") -> IncidentEvent:
+    """Put an event on the incident's timeline (History tab, audit CSV): append-only."""
+    if kind not in IncidentEvent.Kind.values:
+        raise ValueError(f"Unknown incident event: {kind}")
+    return IncidentEvent.objects.create(incident=incident, kind=kind, detail=detail[:5000],
+                                        actor=actor if getattr(actor, "pk", None) else None)

@@ -130,7 +130,9 @@ def subject_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
         {
             "incident": incident,
             "subject": subject,
-            "exposed": subject.category_list(_categories()),
+            "exposed": subject.exposed_list(_categories(), [row.category for row in
+                                                            incident.exposed_categories.select_related("category")]),
+            "own_categories": bool(subject.categories_mask),
             "notification_block": assessment_services.subject_notification_block(subject),
             "tab": "subjects",
         },

@@ -25,10 +25,11 @@ from django.utils import timezone
 from breachtracker.csvsafe import neutralise
 from breachtracker.pdf import StreamingPdfMerger
 from incidents.models import DataCategory, Organisation
+from incidents.services import incident_event_record
 from incidents.vocab import Channel
 
-from .letters import compile_letter, letter_context, render_email
-from .models import DigestSent, Notification, NotificationPlan, PrintPack
+from .letters import addressee, compile_letter, letter_context, render_email
+from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
 from .services import Status, _claim, _finish, withhold_reason
 
 def csv_line(values: list[Any]) -> str:
@@ -40,7 +41,7 @@ def csv_line(values: list[Any]) -> str:
 # --- print packs ----------------------------------------------------------------------------
 
 MANIFEST_HEADER = ["sequence", "first page", "pages", "notification", "reference", "name",
-                   "address line 1", "address line 2", "town", "postcode"]
+                   "address line 1", "address line 2", "town", "postcode", "letter reference"]
 
 
 def pack_letters(pack: PrintPack, chunk: int = 500) -> Iterator[Any]:
@@ -61,6 +62,21 @@ def pack_letters(pack: PrintPack, chunk: int = 500) -> Iterator[Any]:
         yield from (found[i] for i in ids if i in found)
 
 
+def _envelope(subject: Any) -> list[str]:
+    """Name and four address columns as on the letter's window: the person, a child's parent or
+    guardian, or a representative (whose address is free text: its last line is the postcode)."""
+    to = addressee(subject)
+    if to["kind"] == "self":
+        return [subject.full_name, subject.address_line_1, subject.address_line_2, subject.town, subject.postcode]
+    name = f"The parent or guardian of {to['name']}" if to["kind"] == "parent" else to["name"]
+    if to["kind"] == "parent":
+        return [name, subject.address_line_1, subject.address_line_2, subject.town, subject.postcode]
+    lines = list(to["address_lines"])
+    postcode = lines.pop() if len(lines) > 1 else ""
+    lines = lines[:2] + [", ".join(lines[2:])] if len(lines) > 3 else (lines + ["", "", ""])[:3]
+    return [name, *lines, postcode]
+
+
 def print_pack_build(*, pack_id: int) -> PrintPack:
     """Merge a batch's letters into one PDF in postcode order, with a manifest CSV.
 
@@ -75,6 +91,7 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf_path.with_suffix(".pdf.tmp")
     letters = pages = skipped = 0
+    included: list[int] = []
     with (open(csv_path.with_suffix(".csv.tmp"), "w", newline="", encoding="utf-8") as manifest,
           open(tmp, "wb") as out):
         rows = csv.writer(manifest)
@@ -89,8 +106,9 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
             pages += merger.append(default_storage.path(notification.pdf.name))
             letters += 1
             s = notification.subject
+            included.append(notification.pk)
             rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
-                                                  s.full_name, s.address_line_1, s.address_line_2, s.town, s.postcode)])
+                                                  *_envelope(s), letter_reference(reference, notification.pk))])
         merger.close()
     os.replace(tmp, pdf_path)
     os.replace(csv_path.with_suffix(".csv.tmp"), csv_path)
@@ -102,9 +120,13 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
     pack.manifest.name = f"{base}.csv"
     pack.pdf_sha256 = digest.hexdigest()
     pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
+    pack.notification_ids = included
     pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
     pack._change_reason = "Print pack built"  # type: ignore[attr-defined]
-    pack.save()
+    with transaction.atomic():
+        pack.save()
+        incident_event_record(incident=pack.batch.incident, actor=pack.created_by, kind="pack_built",
+                              detail=f"Print pack {pack.pk} of batch {pack.batch_id}: {letters} letters, {pages} pages.")
     return pack
 
 
@@ -144,15 +166,18 @@ def notification_send_email(*, notification_id: int) -> str:
                    allow_stale=False, channel=Channel.EMAIL)
     if token is None:
         return "skipped"
-    n = Notification.objects.select_related("subject", "incident", "template").get(pk=notification_id)
+    n = Notification.objects.select_related("subject", "incident", "template", "batch__approval").get(pk=notification_id)
     withheld = withhold_reason(n.subject, Channel.EMAIL)
     if withheld:  # restricted, or the address removed, since the letter was generated
         _finish(notification_id, token, f"Withheld: {withheld[1]}", status=Status.WITHHELD,
                 withheld_code=withheld[0], withheld_reason=withheld[1])
         return "withheld"
+    approval = n.batch.approval if n.batch_id else None
     context = letter_context(subject=n.subject, incident=n.incident,
-                             plan=NotificationPlan.objects.filter(incident=n.incident).first(),
-                             organisation=Organisation.current(), categories=list(DataCategory.objects.all()))
+                             plan=approval.plan() if approval else NotificationPlan.objects.filter(incident=n.incident).first(),
+                             organisation=Organisation.current(), categories=list(DataCategory.objects.all()),
+                             incident_categories=[row.category for row in
+                                                  n.incident.exposed_categories.select_related("category")])
     subject, text, html = render_email(letter=n.template, context=context, compiled=compile_letter(n.template.body))
     message = EmailMultiAlternatives(subject, text, to=[n.subject.email])
     message.attach_alternative(html, "text/html")

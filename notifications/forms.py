@@ -7,14 +7,31 @@ from django.utils import timezone
 
 from .letters import TemplateRefused, compile_letter
 from .models import ContactAttempt, LetterTemplate, NotificationPlan
+from .readiness import RISK_WARNING, contradicts_risk
 
 
 class PlanForm(forms.ModelForm):
     class Meta:
         model = NotificationPlan
-        fields = ["target_date", "consequences", "measures", "advice", "support"]
-        widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
+        fields = ["target_date", "public_description", "consequences", "risk_reason", "measures", "advice", "support"]
+        widgets = {
+            # ISO value: the browser's date input shows nothing (and posts nothing) otherwise.
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **{name: forms.Textarea(attrs={"rows": 3}) for name in
+               ("public_description", "consequences", "risk_reason", "measures", "advice", "support")},
+        }
         help_texts = {"target_date": "The date by which everyone should have been told. Set when you decide to notify."}
+
+    def __init__(self, *args: Any, incident: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if (contradicts_risk(self.incident, cleaned.get("consequences", ""))
+                and not (cleaned.get("risk_reason") or "").strip()):
+            self.add_error("risk_reason", RISK_WARNING)
+        return cleaned
 
 
 class LetterTemplateForm(forms.ModelForm):
@@ -26,7 +43,7 @@ class LetterTemplateForm(forms.ModelForm):
     def _check(self, name: str) -> str:
         value = self.cleaned_data[name]
         try:
-            compile_letter(value)
+            compile_letter(value, new_version=True)
         except TemplateRefused as exc:
             raise forms.ValidationError(str(exc)) from None
         return value
@@ -48,7 +65,7 @@ class MarkForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    channel = forms.ChoiceField(choices=[("phone", "Phone call"), ("in_person", "In person")])
+    channel = forms.ChoiceField(choices=[("phone", "Phone call"), ("in_person", "In person"), ("email", "Email")])
     contacted_at = forms.DateTimeField(label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     outcome = forms.ChoiceField(choices=ContactAttempt.Outcome.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
@@ -64,3 +81,8 @@ class ContactForm(forms.Form):
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=MARK_CHOICES)
+
+
+class ChannelForm(forms.Form):
+    channel = forms.ChoiceField(label="Tell them by", choices=[("letter", "Letter"), ("email", "Email")])
+    version = forms.IntegerField(widget=forms.HiddenInput)

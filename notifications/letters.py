@@ -10,6 +10,7 @@ or anyone else's data. Autoescaping is on: a person's name with markup prints as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.template import Context, Engine, Template, TemplateSyntaxError
@@ -21,20 +22,28 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
+from incidents.vocab import Cause
 
 from .models import LetterTemplate, NotificationPlan
 
 # The placeholders a template may use, documented on the template editing page.
 PLACEHOLDERS: dict[str, str] = {
-    "person.full_name": "the person's full name",
+    "person.full_name": "the person's full name (the person the letter is about)",
     "person.address_lines": "their postal address, as a list of lines",
+    "addressee.kind": "who the letter is to: self, parent (a child's parent or guardian) or representative",
+    "addressee.name": "the name the letter is addressed to",
+    "addressee.relationship": "a representative's relationship to the person (attorney, deputy, carer...)",
+    "addressee.address_lines": "the postal address the letter goes to, as a list of lines",
+    "addressee.your": "“your”, “your child's” or “Sam Smith's”: whose information, said to the reader",
     "person.reference": "their reference in the source system (may be empty)",
     "person.roles": "their roles in the incident, as a list (e.g. Victim, Witness)",
-    "person.categories": "the kinds of THEIR OWN data that were exposed, as a list",
+    "person.categories": "the kinds of THEIR OWN data that were exposed, in plain words, as a list",
     "incident.reference": "the incident reference, e.g. BR-2026-0001",
-    "incident.what_happened": "what happened, in the words recorded on the incident",
+    "incident.cause": "the kind of breach, for the opening line: error, attack, theft_or_loss or other",
+    "incident.what_happened": "what happened: the plan's public description (never the internal record)",
     "incident.occurred": "when it happened (date or range), or empty",
     "incident.discovered": "the date it was discovered",
+    "plan.what_happened": "what happened, in the public words of the notification plan",
     "plan.consequences": "likely consequences (from the notification plan)",
     "plan.measures": "what we have done (from the notification plan)",
     "plan.advice": "what the person can do (from the notification plan)",
@@ -49,8 +58,40 @@ PLACEHOLDERS: dict[str, str] = {
 }
 # Placeholders that are lists, so may follow `{% for x in ... %}`.
 LIST_PLACEHOLDERS = {name for name in PLACEHOLDERS if name.endswith(("_lines", "roles", "categories"))}
+# `default` stays readable in old versions but a new version may not use it: a letter never
+# states a stand-in as a fact (the batch is refused until the plan is complete instead).
 ALLOWED_FILTERS = {"linebreaksbr", "linebreaks", "upper", "lower", "title", "capfirst", "default",
                    "join", "length", "pluralize", "yesno", "first", "last"}
+REFUSED_IN_NEW_VERSIONS = {"default"}
+
+# The opening line of a letter fits what happened (incidents.vocab.Cause).
+CAUSE_KIND: dict[str, str] = {
+    Cause.WRONG_RECIPIENT: "error", Cause.FOI_PUBLISHED: "error", Cause.FAILURE_TO_REDACT: "error",
+    Cause.HIDDEN_DATA: "error", Cause.LOSS_THEFT: "theft_or_loss", Cause.UNAUTHORISED_ACCESS: "attack",
+    Cause.CYBER_RANSOMWARE: "attack", Cause.CYBER_PHISHING: "attack", Cause.CYBER_MISCONFIGURATION: "attack",
+    Cause.CYBER_OTHER: "attack", Cause.OTHER: "other",
+}
+
+# Each ICO category of personal data (incidents.vocab.DATA_CATEGORY_SEEDS) in words for a letter.
+PLAIN_CATEGORY: dict[str, str] = {
+    "racial_ethnic": "your ethnic background",
+    "political": "your political views",
+    "religious": "your religion or beliefs",
+    "trade_union": "whether you are in a trade union",
+    "sex_life": "details about your sex life",
+    "sexual_orientation": "your sexual orientation",
+    "gender_reassignment": "details about a change of gender",
+    "health": "details about your health",
+    "basic_identifiers": "your name and contact details",
+    "identification": "your user names or passwords",
+    "financial": "your bank or card details",
+    "official_documents": "details from official papers, like a driving licence",
+    "location": "details of where you were",
+    "genetic_biometric": "details about your body, like fingerprints or DNA",
+    "criminal": "details about crimes or offences",
+    "not_yet_known": "other details we are still checking",
+    "other": "other details",
+}
 FORLOOP_NAMES = {"forloop.counter", "forloop.counter0", "forloop.first", "forloop.last"}
 
 # No tag libraries: {% load %} of anything fails. The builtins still define tags such as
@@ -69,10 +110,13 @@ class TemplateRefused(ValueError):
 @dataclass
 class _Scope:
     loop_names: frozenset[str] = frozenset()
+    refused: frozenset[str] = frozenset()
 
 
-def compile_letter(source: str) -> Template:
-    """Compile a letter template, or raise TemplateRefused naming the line and the reason."""
+def compile_letter(source: str, *, new_version: bool = False) -> Template:
+    """Compile a letter template, or raise TemplateRefused naming the line and the reason.
+
+    `new_version`: a template about to be saved, where stand-in text (`default`) is refused."""
     if len(source) > 100_000:
         raise TemplateRefused(None, "the template is longer than 100,000 characters")
     try:
@@ -80,7 +124,7 @@ def compile_letter(source: str) -> Template:
     except TemplateSyntaxError as exc:
         debug = getattr(exc, "template_debug", None) or {}
         raise TemplateRefused(debug.get("line"), f"invalid template syntax: {exc}") from None
-    _check_nodes(template.nodelist, _Scope())
+    _check_nodes(template.nodelist, _Scope(refused=frozenset(REFUSED_IN_NEW_VERSIONS if new_version else ())))
     return template
 
 
@@ -103,7 +147,7 @@ def _check_nodes(nodes: Any, scope: _Scope) -> None:
                 _check_nodes(nodelist, scope)
         elif isinstance(node, ForNode):
             _check_expression(node.sequence, scope, line, want_list=True)
-            inner = _Scope(scope.loop_names | frozenset(node.loopvars))
+            inner = _Scope(scope.loop_names | frozenset(node.loopvars), scope.refused)
             _check_nodes(node.nodelist_loop, inner)
             _check_nodes(node.nodelist_empty, scope)
         else:
@@ -127,6 +171,9 @@ def _check_expression(expression: FilterExpression, scope: _Scope, line: int | N
     _check_variable(expression.var, scope, line, want_list)
     for func, args in expression.filters:
         name = getattr(func, "_filter_name", func.__name__)
+        if name in scope.refused:
+            raise TemplateRefused(line, f"the filter “{name}” is not allowed in a new version: a letter must "
+                                        "not state a stand-in as a fact (leave the placeholder on its own)")
         if name not in ALLOWED_FILTERS:
             raise TemplateRefused(line, f"the filter “{name}” is not allowed (allowed: "
                                         f"{', '.join(sorted(ALLOWED_FILTERS))})")
@@ -159,29 +206,63 @@ def _date(value: Any) -> str:
     return timezone.localtime(value).strftime("%-d %B %Y")
 
 
+def plain_categories(subject: DataSubject, categories: list[DataCategory],
+                     incident_categories: list[DataCategory] | None = None) -> list[str]:
+    """The person's own exposed data in plain words: their recorded categories, or else the
+    incident's (which apply to everyone whose own are not recorded)."""
+    chosen = subject.exposed_list(categories, list(incident_categories or []))
+    return [PLAIN_CATEGORY.get(c.code, c.name) for c in chosen]
+
+
+def addressee(subject: DataSubject, on: date | None = None) -> dict[str, Any]:
+    """Who the letter is to, by the person's age on the letter date: a child's parent or guardian
+    (at the child's address), an adult's representative (at theirs), or the person."""
+    on = on or timezone.localdate()
+    if subject.is_child_on(on):
+        return {"kind": "parent", "name": subject.full_name, "relationship": "parent or guardian",
+                "address_lines": list(subject.address_lines), "your": "your child's"}
+    if subject.has_representative:
+        return {"kind": "representative", "name": subject.representative_name,
+                "relationship": subject.get_representative_relationship_display(),
+                "address_lines": subject.representative_lines, "your": f"{subject.full_name}'s"}
+    return {"kind": "self", "name": subject.full_name, "relationship": "",
+            "address_lines": list(subject.address_lines), "your": "your"}
+
+
 def letter_context(*, subject: DataSubject, incident: Incident, plan: NotificationPlan | None,
-                   organisation: Organisation, categories: list[DataCategory]) -> dict[str, Any]:
-    """The whole world a template can see: plain strings and lists about ONE person."""
+                   organisation: Organisation, categories: list[DataCategory],
+                   incident_categories: list[DataCategory] | None = None) -> dict[str, Any]:
+    """The whole world a template can see: plain strings and lists about ONE person.
+
+    What happened comes from the plan's public description only: the incident's internal
+    description never reaches a letter.
+    """
     occurred = ""
     if incident.occurred_from:
         occurred = _date(incident.occurred_from)
         if incident.occurred_to and _date(incident.occurred_to) != occurred:
             occurred = f"between {occurred} and {_date(incident.occurred_to)}"
+    public = plan.public_description if plan else ""
     return {
         "person": {
             "full_name": subject.full_name,
             "address_lines": list(subject.address_lines),
             "reference": subject.reference,
             "roles": [role.label for role in subject.role_list],
-            "categories": [c.name for c in subject.category_list(categories)],
+            "categories": plain_categories(subject, categories, incident_categories),
+            "large_print": subject.large_print,
+            "language": subject.language,
         },
+        "addressee": addressee(subject, timezone.localdate()),
         "incident": {
             "reference": incident.reference,
-            "what_happened": incident.description,
+            "cause": CAUSE_KIND.get(incident.cause, "other"),
+            "what_happened": public,
             "occurred": occurred,
             "discovered": _date(incident.discovered_at),
         },
         "plan": {
+            "what_happened": public,
             "consequences": plan.consequences if plan else "",
             "measures": plan.measures if plan else "",
             "advice": plan.advice if plan else "",

@@ -42,21 +42,36 @@ def audience_for(subject: DataSubject) -> str:
     return Audience.GENERAL
 
 
+def template_key(audience: str, language: str = "en") -> str:
+    """How approvals and caches name a letter: "victim" (English), "victim-cy" (Welsh, bilingual)."""
+    return audience if language == Language.ENGLISH else f"{audience}-{language}"
+
+
 class LetterTemplateQuerySet(models.QuerySet["LetterTemplate"]):
-    def current(self) -> dict[str, LetterTemplate]:
-        """The latest version of each audience's template, by audience."""
-        latest = self.values("audience").annotate(v=Max("version"))
+    def current(self, language: str = "en") -> dict[str, LetterTemplate]:
+        """The latest version of each audience's template in `language`, by audience."""
+        return {t.audience: t for t in self.current_by_key().values() if t.language == language}
+
+    def current_by_key(self) -> dict[str, LetterTemplate]:
+        """The latest version of every audience's template in every language, by template_key."""
+        latest = self.values("audience", "language").annotate(v=Max("version"))
         wanted = Q()
         for row in latest:
-            wanted |= Q(audience=row["audience"], version=row["v"])
-        return {t.audience: t for t in self.filter(wanted)} if latest else {}
+            wanted |= Q(audience=row["audience"], language=row["language"], version=row["v"])
+        return {t.key: t for t in self.filter(wanted)} if latest else {}
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    WELSH = "cy", "Welsh (bilingual letter, Welsh first)"
 
 
 class LetterTemplate(models.Model):
-    """One version of the letter for one audience. Editing saves a new version; old ones stay
-    so every notification can show exactly what was sent."""
+    """One version of the letter for one audience and language. Editing saves a new version;
+    old ones stay so every notification can show exactly what was sent."""
 
     audience = models.CharField(max_length=20, choices=Audience.choices)
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
     version = models.PositiveIntegerField()
     email_subject = models.CharField(max_length=200)
     body = models.TextField(help_text="The letter, in HTML with placeholders from the fixed list.")
@@ -69,22 +84,40 @@ class LetterTemplate(models.Model):
 
     class Meta:
         ordering = ["audience", "-version"]
-        constraints = [models.UniqueConstraint(fields=["audience", "version"], name="one_template_version")]
+        constraints = [models.UniqueConstraint(fields=["audience", "language", "version"],
+                                               name="one_template_version_per_language")]
 
     def __str__(self) -> str:
-        return f"{self.get_audience_display()} letter, version {self.version}"
+        welsh = " (Welsh)" if self.language == Language.WELSH else ""
+        return f"{self.get_audience_display()} letter{welsh}, version {self.version}"
+
+    @property
+    def key(self) -> str:
+        return template_key(self.audience, self.language)
 
 
 class NotificationPlan(models.Model):
     """What the DPO decided about telling people for one incident: the target date and the
-    incident-wide wording every letter carries."""
+    public wording every letter carries (Art. 34(2), s.68(2)). Written for the public: nothing
+    here is copied from the incident's internal record."""
+
+    # What a letter must say; a batch is refused while any of these is empty.
+    REQUIRED = ("public_description", "consequences", "measures", "advice", "support")
 
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="notification_plan")
     target_date = models.DateField("tell everyone by", null=True, blank=True)
-    consequences = models.TextField("likely consequences", blank=True)
-    measures = models.TextField("what we have done", blank=True)
-    advice = models.TextField("what the person can do", blank=True)
-    support = models.TextField("who can support them", blank=True)
+    public_description = models.TextField(
+        "what happened, in words for the public", blank=True, max_length=3000,
+        help_text="Short, plain sentences. Not the internal description: no system names, no blame.")
+    consequences = models.TextField("likely consequences", blank=True, max_length=3000)
+    risk_reason = models.TextField(
+        "why the consequences say harm is unlikely although the risk is high", blank=True, max_length=2000,
+        help_text="Needed only when the wording says harm is unlikely while the latest assessment says high risk.")
+    measures = models.TextField("what we have done", blank=True, max_length=3000)
+    advice = models.TextField("what the person can do", blank=True, max_length=3000)
+    support = models.TextField("who can support them", blank=True, max_length=3000)
+    # Bumped by every saved change of the wording: an approval is for one version.
+    version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -92,11 +125,64 @@ class NotificationPlan(models.Model):
     def __str__(self) -> str:
         return f"Notification plan for {self.incident_id}"
 
+    def missing(self) -> list[str]:
+        """Labels of the wording still to write, in the order a letter uses it."""
+        return [str(self._meta.get_field(name).verbose_name) for name in self.REQUIRED
+                if not getattr(self, name).strip()]
+
+
+class DecisionOverride(models.Model):
+    """The DPO's emergency override: letters may start before a decision to tell people is
+    recorded, for this written reason. Shown on the incident and in its history."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notification_overrides")
+    reason = models.TextField(max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Override for {self.incident_id}"
+
+
+class LetterApproval(models.Model):
+    """The DPO looked at real sample letters and approved them: this plan version and these
+    template versions. A batch keeps the approval it started under, whatever changes later."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="letter_approvals")
+    plan_version = models.PositiveIntegerField()
+    # The plan's wording as approved, so a running batch keeps it (NotificationPlan.REQUIRED).
+    plan_wording = models.JSONField(default=dict)
+    # {audience: LetterTemplate pk} of the versions approved.
+    templates = models.JSONField(default=dict)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-approved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Approval {self.pk} of {self.incident_id}"
+
+    def plan(self) -> NotificationPlan:
+        """The plan as approved (unsaved)."""
+        return NotificationPlan(incident_id=self.incident_id, version=self.plan_version,
+                                **{k: v for k, v in self.plan_wording.items() if k in NotificationPlan.REQUIRED})
+
 
 class Batch(models.Model):
     """One press of “generate letters” by the DPO."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notification_batches")
+    approval = models.ForeignKey(LetterApproval, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="batches", help_text="The letters and wording this batch uses.")
+    finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     total = models.PositiveIntegerField(default=0)
@@ -120,6 +206,10 @@ class Batch(models.Model):
         done = counts["total"] - counts["waiting"]
         return {**counts, "done": done, "finished": counts["waiting"] == 0,
                 "percent": round(100 * done / counts["total"]) if counts["total"] else 100}
+
+
+def letter_reference(incident_reference: str, notification_id: int) -> str:
+    return f"{incident_reference}-L{notification_id}"
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -229,9 +319,14 @@ class Notification(models.Model):
     def new_token() -> uuid.UUID:
         return uuid.uuid4()
 
+    @property
+    def letter_reference(self) -> str:
+        """Printed on the letter and in the print-pack manifest; pasted back for returned mail."""
+        return letter_reference(self.incident.reference, self.pk)
+
 
 class ContactAttempt(models.Model):
-    """A phone call or visit by staff, with its outcome."""
+    """A phone call, visit or email exchange by staff, with its outcome."""
 
     class Outcome(models.TextChoices):
         TOLD = "told", "Spoke to the person and told them"
@@ -241,7 +336,7 @@ class ContactAttempt(models.Model):
         DECLINED = "declined", "Person declined to talk"
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="contacts")
-    channel = models.CharField(max_length=20, choices=[c for c in Channel.CHOICES if c[0] in ("phone", "in_person")])
+    channel = models.CharField(max_length=20, choices=[c for c in Channel.CHOICES if c[0] in ("phone", "in_person", "email")])
     contacted_at = models.DateTimeField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     note = models.TextField(blank=True)
@@ -270,6 +365,11 @@ class PrintPack(models.Model):
     letters = models.PositiveIntegerField(default=0)
     pages = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # The notifications merged into the pack, in print order: what "posted" ticks.
+    notification_ids = models.JSONField(default=list, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

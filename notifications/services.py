@@ -18,23 +18,29 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from breachtracker.pdf import render_pdf
-from incidents.models import DataCategory, DataSubject, Decision, Incident, Organisation
 from incidents.assessment.services import subject_notification_block
+from incidents.models import DataSubject, Decision, Incident
+from incidents.roles import DECIDE, can
+from incidents.services import incident_event_record
 from incidents.vocab import Channel
 
+from . import approvals
+from .cache import LetterCache
 from .letters import compile_letter, letter_context, render_letter_html
 from .models import (
     Batch,
     ContactAttempt,
+    DecisionOverride,
     LetterTemplate,
     Notification,
     NotificationPlan,
     audience_for,
+    letter_reference,
 )
 
 Status = Notification.Status
@@ -88,7 +94,10 @@ def _channel_check(subject: DataSubject, channel: str) -> tuple[str, str] | None
     if channel == Channel.LETTER:
         if subject.do_not_write:
             return Withheld.DO_NOT_WRITE, "Marked “do not write to this address”: contact by a safe channel."
-        if not (subject.address_line_1.strip() and subject.postcode.strip()):
+        if subject.has_representative and not subject.is_child_today:
+            if not subject.representative_lines:
+                return Withheld.NO_ADDRESS, "No postal address for the person's representative."
+        elif not (subject.address_line_1.strip() and subject.postcode.strip()):
             return Withheld.NO_ADDRESS, "No usable postal address (needs a first line and a postcode)."
     elif channel == Channel.EMAIL:
         if not subject.email.strip():
@@ -118,6 +127,10 @@ def withhold_reason(subject: DataSubject, channel: str | None = None) -> tuple[s
     return None
 
 
+# Withheld from a letter for these reasons, a person with an email address is emailed instead.
+EMAIL_FALLBACK = (Withheld.NO_ADDRESS, Withheld.DO_NOT_WRITE)
+
+
 def safe_alternative(subject: DataSubject) -> str:
     if subject.phone.strip():
         return Channel.PHONE
@@ -127,13 +140,13 @@ def safe_alternative(subject: DataSubject) -> str:
 # --- templates and plans --------------------------------------------------------------------
 
 @transaction.atomic
-def template_save(*, audience: str, actor: Any, email_subject: str, body: str) -> LetterTemplate:
-    """Save a new version of an audience's letter. Refuses (TemplateRefused) a bad template."""
-    compile_letter(body)
-    compile_letter(email_subject)
-    last = (LetterTemplate.objects.select_for_update().filter(audience=audience)
+def template_save(*, audience: str, actor: Any, email_subject: str, body: str, language: str = "en") -> LetterTemplate:
+    """Save a new version of an audience's letter in a language. Refuses (TemplateRefused) a bad template."""
+    compile_letter(body, new_version=True)
+    compile_letter(email_subject, new_version=True)
+    last = (LetterTemplate.objects.select_for_update().filter(audience=audience, language=language)
             .order_by("-version").first())
-    letter = LetterTemplate(audience=audience, version=(last.version + 1) if last else 1,
+    letter = LetterTemplate(audience=audience, language=language, version=(last.version + 1) if last else 1,
                             email_subject=email_subject, body=body, created_by=actor)
     letter._history_user = actor  # type: ignore[attr-defined]
     letter.save()
@@ -142,12 +155,40 @@ def template_save(*, audience: str, actor: Any, email_subject: str, body: str) -
 
 @transaction.atomic
 def plan_update(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> NotificationPlan:
-    plan, _ = NotificationPlan.objects.get_or_create(incident=incident)
+    """Save the plan; a change of its wording is a new version (an approval no longer holds) and
+    an event on the incident naming what changed."""
+    plan, _ = NotificationPlan.objects.select_for_update().get_or_create(incident=incident)
+    changed = [name for name, value in fields.items() if getattr(plan, name) != value]
+    if not changed:
+        return plan
     for name, value in fields.items():
         setattr(plan, name, value)
+    if set(changed) - {"target_date"}:
+        plan.version += 1
     plan._history_user = actor  # type: ignore[attr-defined]
     plan.save()
+    labels = ", ".join(str(NotificationPlan._meta.get_field(name).verbose_name) for name in changed)
+    incident_event_record(incident=incident, actor=actor, kind="plan_changed",
+                          detail=f"Changed: {labels} (plan version {plan.version}).")
     return plan
+
+
+OVERRIDE_MIN_CHARS = 20
+
+
+@transaction.atomic
+def override_record(*, incident: Incident, actor: Any, reason: str) -> DecisionOverride:
+    """The DPO lets letters start before a decision to tell is recorded, for a written reason."""
+    if not can(actor, DECIDE):
+        raise PermissionError("Only the DPO can override the decision to tell people.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < OVERRIDE_MIN_CHARS:
+        raise ValueError(f"Write the reason for the emergency override (at least {OVERRIDE_MIN_CHARS} characters).")
+    override = DecisionOverride(incident=incident, reason=reason, created_by=actor)
+    override._history_user = actor  # type: ignore[attr-defined]
+    override.save()
+    incident_event_record(incident=incident, actor=actor, kind="override", detail=reason)
+    return override
 
 
 # --- batches --------------------------------------------------------------------------------
@@ -161,6 +202,7 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
     it again, which resumes work lost with a crashed worker or a restarted Redis).
     """
     Incident.objects.select_for_update().filter(pk=incident.pk).first()
+    approval = approvals.check_ready(incident)
     subjects = incident.subjects.all()
     if subject_ids is not None:
         subjects = subjects.filter(pk__in=list(subject_ids))
@@ -181,7 +223,7 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
 
         generate_batch.delay_on_commit(running.pk)
         return running
-    batch = Batch(incident=incident, created_by=actor)
+    batch = Batch(incident=incident, created_by=actor, approval=approval)
     batch._history_user = actor  # type: ignore[attr-defined]
     batch.save()
     rows = list(unbatched)
@@ -191,6 +233,8 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
                              default_change_reason=f"Put in batch {batch.pk}")
     batch.total = len(rows)
     batch.save(update_fields=["total"])
+    incident_event_record(incident=incident, actor=actor, kind="batch_started",
+                          detail=f"Batch {batch.pk}: {batch.total} {'person' if batch.total == 1 else 'people'}.")
     from .tasks import generate_batch
 
     generate_batch.delay_on_commit(batch.pk)
@@ -249,7 +293,7 @@ def _finish(notification_id: int, token: Any, reason: str, *, row: Notification 
 
 def _pdf_name(notification: Notification, letter: LetterTemplate) -> str:
     # One fixed name per person and template version: a re-run overwrites, never adds a file.
-    return f"letters/{notification.incident.reference}/{notification.pk}-{letter.audience}-v{letter.version}.pdf"
+    return f"letters/{notification.incident.reference}/{notification.pk}-{letter.key}-v{letter.version}.pdf"
 
 
 def _write_atomically(name: str, data: bytes) -> None:
@@ -258,22 +302,6 @@ def _write_atomically(name: str, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-class LetterCache:
-    """What every letter of a chunk shares: templates, categories, organisation, plans."""
-
-    def __init__(self) -> None:
-        self.templates = LetterTemplate.objects.current()
-        self.compiled = {audience: compile_letter(t.body) for audience, t in self.templates.items()}
-        self.categories = list(DataCategory.objects.all())
-        self.organisation = Organisation.current()
-        self.plans: dict[int, NotificationPlan | None] = {}
-
-    def plan(self, incident_id: int) -> NotificationPlan | None:
-        if incident_id not in self.plans:
-            self.plans[incident_id] = NotificationPlan.objects.filter(incident_id=incident_id).first()
-        return self.plans[incident_id]
 
 
 def _claim_many(ids: list[int]) -> tuple[Any, list[Notification]]:
@@ -307,6 +335,8 @@ def notifications_generate(*, notification_ids: list[int], cache: LetterCache | 
             outcome = "error"
         key = outcome.split(":")[0]
         outcomes[key] = outcomes.get(key, 0) + 1
+    for batch_id in sorted({row.batch_id for row in rows if row.batch_id}):
+        batch_finish_if_done(batch_id=batch_id)
     return outcomes
 
 
@@ -315,13 +345,43 @@ def notification_generate(*, notification_id: int, cache: LetterCache | None = N
     token, rows = _claim_many([notification_id])
     if not rows:
         return "skipped: not pending or claimed by another worker"
-    return _generate_claimed(rows[0], token, cache or LetterCache())
+    outcome = _generate_claimed(rows[0], token, cache or LetterCache())
+    if rows[0].batch_id:
+        batch_finish_if_done(batch_id=rows[0].batch_id)
+    return outcome
+
+
+def batch_finish_if_done(*, batch_id: int) -> bool:
+    """Once a batch has no row left to generate, record (once) when it finished, with counts,
+    as an event on the incident. Returns True for the call that recorded it."""
+    waiting = (Status.PENDING, Status.GENERATING)
+    with transaction.atomic():
+        if Notification.objects.filter(batch_id=batch_id, status__in=waiting).exists():
+            return False
+        if Batch.objects.filter(pk=batch_id, finished_at__isnull=True).update(finished_at=timezone.now()) != 1:
+            return False
+        batch = Batch.objects.select_related("incident").get(pk=batch_id)
+        counts = dict(Notification.objects.filter(batch_id=batch_id).values_list("status").annotate(n=Count("id")))
+        made = sum(counts.get(s, 0) for s in (Status.GENERATED, Status.SENDING, Status.SENT, Status.DELIVERED,
+                                               Status.RETURNED))
+        incident_event_record(
+            incident=batch.incident, actor=None, kind="batch_finished",
+            detail=f"Batch {batch.pk}: {made} letters or emails made, {counts.get(Status.WITHHELD, 0)} withheld, "
+                   f"{counts.get(Status.FAILED, 0)} failed, of {sum(counts.values())}.")
+        return True
 
 
 def _generate_claimed(notification: Notification, token: Any, cache: LetterCache) -> str:
     notification_id = notification.pk
     subject = notification.subject
     withheld = withhold_reason(subject, notification.channel)
+    fallback = ""
+    if (withheld and notification.channel == Channel.LETTER and withheld[0] in EMAIL_FALLBACK
+            and withhold_reason(subject, Channel.EMAIL) is None):
+        # No safe postal address, but an email address: the letter goes by email instead.
+        fallback = f" No safe postal address ({withheld[1].rstrip('.')}): sent by email instead."
+        notification.channel = Channel.EMAIL
+        withheld = None
     if withheld:
         code, reason = withheld
         channel = notification.channel
@@ -332,20 +392,22 @@ def _generate_claimed(notification: Notification, token: Any, cache: LetterCache
                 withheld_code=code, withheld_reason=reason, channel=channel)
         return f"withheld: {code}"
     audience = audience_for(subject)
-    letter = cache.templates.get(audience) or cache.templates.get("general")
+    letter, compiled = cache.letter(notification, audience)
     if letter is None:
         _finish(notification_id, token, "No letter template", row=notification, status=Status.PENDING,
-                last_error="No letter template for this audience: the DPO must write one.")
+                last_error="No letter template for this audience and language: the DPO must write one.")
         return "failed: no template"
     context = letter_context(subject=subject, incident=notification.incident,
-                             plan=cache.plan(notification.incident_id),
-                             organisation=cache.organisation, categories=cache.categories)
-    html = render_letter_html(letter=letter, context=context, compiled=cache.compiled.get(letter.audience))
+                             plan=cache.plan_for(notification),
+                             organisation=cache.organisation, categories=cache.categories,
+                             incident_categories=cache.incident_categories(notification.incident_id))
+    context["letter"] = {"reference": letter_reference(notification.incident.reference, notification_id)}
+    html = render_letter_html(letter=letter, context=context, compiled=compiled)
     data = render_pdf(html)
     name = _pdf_name(notification, letter)
     _write_atomically(name, data)
-    finished = _finish(notification_id, token, f"Letter generated ({letter})", row=notification,
-                       status=Status.GENERATED, template=letter, pdf=name,
+    finished = _finish(notification_id, token, f"Letter generated ({letter}).{fallback}", row=notification,
+                       status=Status.GENERATED, template=letter, pdf=name, channel=notification.channel,
                        pdf_sha256=hashlib.sha256(data).hexdigest(), last_error="")
     if finished and notification.channel == Channel.EMAIL:
         from .tasks import send_email
@@ -454,6 +516,13 @@ def notifications_bulk(*, incident: Incident, actor: Any, versions: dict[int, in
             result["changed"].append(pk)
         except NotAllowed:
             result["not_allowed"].append(pk)
+    if result["done"]:
+        what = "last change undone" if action == "undo" else f"marked {action}"
+        detail = f"{len(result['done'])} {what}"
+        if result["changed"] or result["not_allowed"]:
+            detail += (f" ({len(result['changed'])} left: changed by someone else; "
+                       f"{len(result['not_allowed'])} left: not possible from their status)")
+        incident_event_record(incident=incident, actor=actor, kind="bulk_tick", detail=detail + ".")
     return result
 
 
@@ -469,7 +538,7 @@ def contact_record(*, notification: Notification, actor: Any, expected_version: 
     attempt._history_user = actor  # type: ignore[attr-defined]
     attempt.save()
     if outcome == ContactAttempt.Outcome.TOLD:
-        row.channel = channel
+        # The contact records how they were told; the notification keeps its chosen channel.
         row.outcome = ContactAttempt.Outcome(outcome).label
         _apply_mark(row, actor=actor, status=Status.DELIVERED, when=contacted_at,
                     reason=f"Told by {ContactAttempt(channel=channel).get_channel_display().lower()}")

@@ -10,14 +10,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from breachtracker.pdf import render_pdf
 from incidents.models import Incident
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
-from . import delivery, services
-from .forms import BulkForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
+from . import approvals, channels, delivery, postroom, readiness, services
+from .forms import BulkForm, ChannelForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
-from .models import Audience, Batch, LetterTemplate, Notification, NotificationPlan, PrintPack
+from .readability import PLAIN_GRADE, hard_to_read
+from .models import Audience, Batch, Language, LetterTemplate, Notification, NotificationPlan, PrintPack, template_key
 
 PER_PAGE = 50
 
@@ -31,6 +33,10 @@ def _notification(incident: Incident, pk: int) -> Notification:
                                      incident=incident, pk=pk)
     notification.incident = incident
     return notification
+
+
+def _int(value: Any) -> int:
+    return int(value) if str(value or "").isdigit() and len(str(value)) < 12 else 0
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -74,32 +80,99 @@ def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
 def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
     plan = NotificationPlan.objects.filter(incident=incident).first() or NotificationPlan(incident=incident)
-    form = PlanForm(_posted(request), instance=plan)
+    form = PlanForm(_posted(request), instance=plan, incident=incident)
     if request.method == "POST" and form.is_valid():
         services.plan_update(incident=incident, actor=request.user, fields=form.cleaned_data)
         messages.success(request, "Notification plan saved.")
         return redirect("notification_list", incident.reference)
-    return render(request, "notifications/plan_form.html",
-                  {"incident": incident, "form": form, "now": timezone.now(), "tab": "notifications"})
+    hard = [(str(NotificationPlan._meta.get_field(name).verbose_name), score) for name in NotificationPlan.REQUIRED
+            if (score := hard_to_read(getattr(plan, name)))]
+    return render(request, "notifications/plan_form.html", {
+        "incident": incident, "form": form, "missing": plan.missing(), "now": timezone.now(), "hard": hard,
+        "plain_grade": PLAIN_GRADE,
+        "risk_warning": readiness.RISK_WARNING if readiness.contradicts_risk(incident, plan.consequences) else "",
+        "tab": "notifications"})
 
 
 @require(DECIDE)
 def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
+    if request.method == "POST" and "override_reason" in request.POST:
+        try:
+            services.override_record(incident=incident, actor=request.user,
+                                     reason=request.POST.get("override_reason", ""))
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.warning(request, "Emergency override recorded: letters may start before a decision to tell.")
+        return redirect("batch_start", incident.reference)
     if request.method == "POST":
         ids = request.POST.getlist("subject")
         subject_ids: list[int] | None = [int(i) for i in ids if i.isdigit()] if ids else None
         role = request.POST.get("role", "")
         if role in ROLES:
             subject_ids = list(incident.subjects.with_role(role).values_list("pk", flat=True))
-        batch = services.batch_start(incident=incident, actor=request.user, subject_ids=subject_ids)
+        try:
+            batch = services.batch_start(incident=incident, actor=request.user, subject_ids=subject_ids)
+        except approvals.BatchRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("batch_start", incident.reference)
         messages.success(request, f"Batch {batch.pk}: generating letters for {batch.total} people.")
         return redirect(f"{reverse('notification_list', args=[incident.reference])}?batch={batch.pk}")
     waiting = incident.subjects.filter(Q(notification__isnull=True)
                                        | Q(notification__status=Notification.Status.PENDING)).count()
-    return render(request, "notifications/batch_start.html",
-                  {"incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
-                   "tab": "notifications"})
+    problems = approvals.batch_problems(incident)
+    return render(request, "notifications/batch_start.html", {
+        "incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
+        "problems": [(p, _fix_url(incident, p)) for p in problems],
+        "needs_decision": readiness.decision_problem(incident) is not None,
+        "override": readiness.active_override(incident), "tab": "notifications"})
+
+
+def _fix_url(incident: Incident, problem: readiness.Problem) -> str:
+    if not problem.fix:
+        return ""
+    if problem.fix == "decision_create":
+        return reverse("decision_create", args=[incident.reference, "tell"])
+    if problem.fix in ("organisation_edit", "letter_templates"):
+        return reverse(problem.fix)
+    return reverse(problem.fix, args=[incident.reference])
+
+
+@require(DECIDE)
+def letter_approval(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: a real sample letter for each audience present, and what changed since the last
+    approval. POST: approve them as they are now."""
+    incident = _incident(reference)
+    if request.method == "POST":
+        try:
+            approvals.approval_record(incident=incident, actor=request.user)
+        except approvals.ApprovalRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("letter_approval", incident.reference)
+        messages.success(request, "Letters approved: batches will use exactly these versions.")
+        return redirect("batch_start", incident.reference)
+    current = LetterTemplate.objects.current_by_key()
+    present = approvals.audiences_present(incident)
+    samples = [(key, approvals.key_label(key).capitalize(), approvals.template_for(key, current)) for key in present]
+    content = readiness.content_problems(incident) + approvals.template_problems(incident)
+    return render(request, "notifications/letter_approval.html", {
+        "incident": incident, "samples": samples, "approval": approvals.latest_approval(incident),
+        "changes": [c for c in approvals.approval_changes(incident) if c != "none"],
+        "problems": [(p, _fix_url(incident, p)) for p in content], "now": timezone.now(), "tab": "notifications"})
+
+
+@require(DECIDE)
+def letter_sample(request: HttpRequest, reference: str, audience: str) -> HttpResponse:
+    """The real PDF a real person of this audience would get now (made on request, not kept)."""
+    incident = _incident(reference)
+    try:
+        html = approvals.sample_pdf_html(incident=incident, audience=audience)
+    except approvals.ApprovalRefused as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{incident.reference}-sample-{audience}.pdf"'
+    return response
 
 
 @require(READ)
@@ -118,6 +191,7 @@ def notification_detail(request: HttpRequest, reference: str, pk: int) -> HttpRe
         "incident": incident, "n": notification, "history": history,
         "contacts": notification.contacts.select_related("recorded_by"),
         "mark_form": MarkForm(initial={"version": notification.version}),
+        "channel_form": ChannelForm(initial={"version": notification.version, "channel": notification.channel}),
         "contact_form": ContactForm(initial={"version": notification.version,
                                              "contacted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
         "now": timezone.now(), "tab": "notifications",
@@ -131,6 +205,8 @@ def notification_mark(request: HttpRequest, reference: str, pk: int) -> HttpResp
     notification = _notification(incident, pk)
     if request.method != "POST":
         return notification_detail(request, reference, pk)
+    if "set_channel" in request.POST:
+        return _set_channel(request, incident, notification)
     is_contact = "outcome" in request.POST
     form = ContactForm(request.POST) if is_contact else MarkForm(request.POST)
     if not form.is_valid():
@@ -154,6 +230,22 @@ def notification_mark(request: HttpRequest, reference: str, pk: int) -> HttpResp
     except (services.Changed, services.NotAllowed) as exc:
         messages.error(request, str(exc))
     return redirect("notification_detail", incident.reference, pk)
+
+
+def _set_channel(request: HttpRequest, incident: Incident, notification: Notification) -> HttpResponse:
+    form = ChannelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a letter or an email.")
+    else:
+        try:
+            channels.notification_set_channel(notification=notification, actor=request.user,
+                                              channel=form.cleaned_data["channel"],
+                                              expected_version=form.cleaned_data["version"])
+        except (services.Changed, services.NotAllowed, PermissionError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Channel changed: the next “Generate letters” makes their letter or email.")
+    return redirect("notification_detail", incident.reference, notification.pk)
 
 
 @require(EDIT_CASE)
@@ -205,8 +297,28 @@ def outstanding_csv(request: HttpRequest, reference: str) -> StreamingHttpRespon
 @require(EDIT_CASE)
 def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action == "posted":
+        pack = get_object_or_404(PrintPack, batch__incident=incident, pk=_int(request.POST.get("pack")))
+        try:
+            done = postroom.print_pack_mark_posted(pack=pack, actor=request.user)
+        except postroom.PostRoomRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Print pack {pack.pk} posted: {done['sent']} letters marked sent."
+                             + (f" {done['left']} were left as they were." if done["left"] else ""))
+        return redirect("print_packs", incident.reference)
+    if action == "returned":
+        try:
+            count = postroom.letters_mark_returned(incident=incident, actor=request.user,
+                                                   text=request.POST.get("references", "")[:1_000_000])
+        except postroom.PostRoomRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{count} returned {'letter' if count == 1 else 'letters'} recorded.")
+        return redirect("print_packs", incident.reference)
     if request.method == "POST":
-        batch = get_object_or_404(Batch, incident=incident, pk=request.POST.get("batch", "0") or 0)
+        batch = get_object_or_404(Batch, incident=incident, pk=_int(request.POST.get("batch")))
         delivery.print_pack_request(batch=batch, actor=request.user)
         messages.success(request, "Building the print pack: this page shows it when it is ready.")
         return redirect("print_packs", incident.reference)
@@ -231,28 +343,31 @@ def print_pack_download(request: HttpRequest, reference: str, pk: int, part: str
 
 @require(READ)
 def letter_templates(request: HttpRequest) -> HttpResponse:
-    current = LetterTemplate.objects.current()
-    return render(request, "notifications/letter_templates.html",
-                  {"templates": [(a, current.get(a.value)) for a in Audience], "placeholders": PLACEHOLDERS})
+    current = LetterTemplate.objects.current_by_key()
+    rows = [(a, language, current.get(template_key(a.value, language.value)))
+            for a in Audience for language in Language]
+    return render(request, "notifications/letter_templates.html", {"templates": rows, "placeholders": PLACEHOLDERS})
 
 
 @require(DECIDE)
 def letter_template_edit(request: HttpRequest, audience: str) -> HttpResponse:
-    if audience not in Audience.values:
-        raise Http404("Unknown audience")
-    current = LetterTemplate.objects.current().get(audience)
+    language = request.GET.get("language", Language.ENGLISH)
+    if audience not in Audience.values or language not in Language.values:
+        raise Http404("Unknown audience or language")
+    current = LetterTemplate.objects.current(language).get(audience)
     form = LetterTemplateForm(_posted(request), instance=LetterTemplate(
-        audience=audience, email_subject=current.email_subject if current else "",
+        audience=audience, language=language, email_subject=current.email_subject if current else "",
         body=current.body if current else ""))
     if request.method == "POST" and form.is_valid():
         try:
             letter = services.template_save(audience=audience, actor=request.user,
                                             email_subject=form.cleaned_data["email_subject"],
-                                            body=form.cleaned_data["body"])
+                                            body=form.cleaned_data["body"], language=language)
         except TemplateRefused as exc:  # pragma: no cover - the form checked it already
             form.add_error("body", str(exc))
         else:
             messages.success(request, f"Saved as version {letter.version}.")
             return redirect("letter_templates")
     return render(request, "notifications/letter_template_form.html", {
-        "form": form, "audience": Audience(audience), "current": current, "placeholders": PLACEHOLDERS})
+        "form": form, "audience": Audience(audience), "language": Language(language), "current": current,
+        "placeholders": PLACEHOLDERS})

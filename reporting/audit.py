@@ -13,8 +13,16 @@ from typing import Any
 
 from django.db.models import Q
 
-from incidents.history import Event, assessment_events, events
-from incidents.models import DataCategory, DataSubject, Evidence, Incident, IncidentCategory, SubjectImport
+from incidents.history import Change, Event, assessment_events, events
+from incidents.models import (
+    DataCategory,
+    DataSubject,
+    Evidence,
+    Incident,
+    IncidentCategory,
+    IncidentEvent,
+    SubjectImport,
+)
 from incidents.templatetags.breach import london
 
 from .models import ExportRecord, ReportDetails, SubmissionSnapshot
@@ -38,6 +46,18 @@ def _import_events(incident: Incident, categories: dict[int, str]) -> list[Event
     for event in timeline:
         event.changes = [c for c in event.changes if c.field.casefold() in IMPORT_HISTORY_FIELDS]
     return timeline
+
+
+def timeline_events(incident: Incident) -> list[Event]:
+    """Events recorded on the incident as a whole (letters batched, approved, posted...)."""
+    found = []
+    for row in IncidentEvent.objects.filter(incident=incident).select_related("actor"):
+        who = (row.actor.get_full_name() or row.actor.username) if row.actor else "System"
+        event = Event(row.at, who, row.get_kind_display(), incident.reference)
+        if row.detail:
+            event.changes.append(Change("Detail", "", row.detail))
+        found.append(event)
+    return found
 
 
 def report_events(incident: Incident) -> list[Event]:
@@ -87,6 +107,7 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
         skip=frozenset({"incident", "stored_name"}),
     )
     timeline += report_events(incident)
+    timeline += timeline_events(incident)
     timeline.sort(key=lambda e: e.when)
     return timeline
 

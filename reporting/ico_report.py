@@ -67,7 +67,8 @@ def subject_counts(incident: Incident) -> dict[str, int]:
     """People per ICO category of data subjects, plus the total: one aggregate query.
 
     A person with several roles in one ICO category (a victim who is also a witness: both
-    “Other”) is counted once in it; children and vulnerable adults come from their flags.
+    “Other”) is counted once in it. Children: marked so, or under 18 when the incident became
+    known (date of birth); vulnerable adults: marked so, or represented by someone (issue 13).
     """
     masks: dict[str, int] = {}
     for role in ROLES.values():
@@ -86,6 +87,8 @@ def subject_counts(incident: Incident) -> dict[str, int]:
         names[f"role:{role.code}"] = f"n_{role.code}"
         sums[f"n_{role.code}"] = Count("id", filter=Q(**{f"r_{role.code}__gt": 0}))
     row = qs.aggregate(**sums)
+    row["children"], row["vulnerable"] = incident.subjects.all().children_and_vulnerable(
+        timezone.localtime(incident.aware_at).date())
     return {name: row[alias] for name, alias in names.items()}
 
 

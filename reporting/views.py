@@ -202,6 +202,8 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     categories = list(DataCategory.objects.all())
     exposed = list(incident.exposed_categories.select_related("category"))
     summary = incident.subjects.all().summary(categories)
+    # Children by date of birth too, and represented adults as vulnerable (issue 13).
+    summary["children"], summary["vulnerable"] = incident.subjects.all().children_and_vulnerable(timezone.localdate())
     role_counts = [(role, summary[f"role_{role.code}"]) for role in ROLES.values() if summary[f"role_{role.code}"]]
     category_counts = [(c, summary[f"cat_{c.code}"]) for c in categories if summary[f"cat_{c.code}"]]
     return render(
@@ -214,6 +216,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "role_counts": role_counts,
             "category_counts": category_counts,
             "timeline": charts.case_timeline(incident),
+            "overrides": incident.events.filter(kind="override").select_related("actor"),
             "now": timezone.now(),
             "tab": "overview",
         },

@@ -54,7 +54,7 @@ ISSUE_BATCH = 5000
 WRITE_BATCH = 5000
 SUBJECT_FIELDS = ("reference", "full_name", "date_of_birth", "roles", "categories_mask", "is_child",
                   "is_vulnerable", "address_line_1", "address_line_2", "town", "postcode", "email", "phone",
-                  "preferred_channel", "do_not_write", "to_check")
+                  "preferred_channel", "do_not_write", "large_print", "language", "to_check")
 Status = SubjectImport.Status
 
 
@@ -307,7 +307,8 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         history_model = DataSubject.history.model  # type: ignore[attr-defined]
         history_columns = [f.column for f in history_model._meta.concrete_fields if f.column != "history_id"]
         extra = {"history_date": now, "history_change_reason": reason, "history_user_id": actor_id}
-        fixed = {"incident_id": incident.pk, "notes": "", "created_at": now, "updated_at": now}
+        fixed = {"incident_id": incident.pk, "notes": "", "representative_relationship": "",
+                 "representative_name": "", "representative_address": "", "created_at": now, "updated_at": now}
 
         def columns_and_rows(columns: list[str], history_type: str | None, chunk_ids: list[int],
                              chunk: list[Any]) -> tuple[list[str], Iterator[tuple[Any, ...]]]:

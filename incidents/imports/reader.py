@@ -84,6 +84,10 @@ FIELDS: tuple[Field, ...] = (
           help="letter, email, phone or in person (blank: letter)."),
     Field("do_not_write", "Do not write", ("donotwrite", "donotwriteflag", "donotwritetothisaddress"),
           help="yes if a letter to this address may not be safe."),
+    Field("language", "Language", ("language", "lang", "letterlanguage", "languageofletters"),
+          help="English or Welsh (blank: English). Welsh speakers get a bilingual letter."),
+    Field("large_print", "Large print", ("largeprint", "largeprintletter", "largetype"),
+          help="yes if letters to this person must be in large print."),
     Field("categories", "Data categories", ("datacategories", "categories", "dataexposed", "categoriesexposed"),
           help="Exposed categories, separated with ; (or use one yes/no column per category)."),
 )
@@ -190,10 +194,14 @@ class CleanRow:
     phone: str
     preferred_channel: str
     do_not_write: bool
+    large_print: bool = False
+    language: str = "en"
     # What the import could not take from the row, with the raw values: "" when nothing.
     to_check: str = ""
 
 
+LANGUAGE_WORDS = {"": "en", "en": "en", "english": "en", "saesneg": "en",
+                  "cy": "cy", "welsh": "cy", "cymraeg": "cy"}
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x", "✓", "✔"})
 FALSE_WORDS = frozenset({"", "no", "n", "false", "0", "-"})
 LIST_SPLIT = re.compile(r"[;|\n]+")
@@ -406,6 +414,11 @@ class RowValidator:
             problems.append(Problem(number, self.label("email"), "", "Email is the preferred channel, so give an email address."))
         if channel == Channel.PHONE and not phone and not get("phone").strip():
             problems.append(Problem(number, self.label("phone"), "", "Phone is the preferred channel, so give a phone number."))
+        language_text = get("language").strip()
+        language = LANGUAGE_WORDS.get(language_text.casefold())
+        if language is None:
+            problems.append(Problem(number, self.label("language"), language_text[:200], "Write English or Welsh."))
+            language = "en"
         row = CleanRow(
             row=number,
             reference=text("reference"),
@@ -423,6 +436,8 @@ class RowValidator:
             phone=phone,
             preferred_channel=channel,
             do_not_write=do_not_write,
+            large_print=flag("large_print"),
+            language=language,
         )
         if left_out:
             return None, left_out + problems
@@ -512,6 +527,9 @@ def merge_into(target: Any, row: Any) -> list[str]:
     target.categories_mask |= row.categories_mask
     target.is_child = target.is_child or row.is_child
     target.is_vulnerable = target.is_vulnerable or row.is_vulnerable
+    target.large_print = target.large_print or row.large_print
+    if row.language != "en":
+        target.language = row.language
     if row.do_not_write and not target.do_not_write:
         target.do_not_write = True
         target.preferred_channel = row.preferred_channel

@@ -208,7 +208,8 @@ def subject_import_template(request: HttpRequest, reference: str) -> HttpRespons
         "reference": "CR/0001/26", "full_name": "Alex Example", "date_of_birth": "1980-04-01",
         "roles": "Victim; Witness", "is_child": "no", "is_vulnerable": "no", "address_line_1": "1 Example Street",
         "address_line_2": "", "town": "London", "postcode": "SW1A 1AA", "email": "alex@example.org",
-        "phone": "", "preferred_channel": "letter", "do_not_write": "no", "categories": "Location data",
+        "phone": "", "preferred_channel": "letter", "do_not_write": "no", "large_print": "no", "language": "English",
+        "categories": "Location data",
     }
     writer.writerow([example[f.key] for f in FIELDS if f.key not in NAME_PARTS]
                     + ["yes" if c.code == "basic_identifiers" else "" for c in categories])

@@ -24,7 +24,7 @@ from incidents.vocab import roles_to_mask
 from notifications import services as notification_services
 from notifications.models import Notification, NotificationPlan
 from tests.base import PASSWORD, make_incident, make_subject, make_user
-from tests.notifications.helpers import ensure_letter_templates, generate_all, make_organisation
+from tests.notifications.helpers import ensure_letter_templates, generate_all, make_organisation, make_ready
 from tests.worker import celery_worker, needs_services
 
 from .test_journeys import type_datetime
@@ -114,16 +114,17 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         v.press(page.get_by_role("link", name="Import from a spreadsheet"))
         v.check("import-upload")
         upload_by_keyboard(v, write_people_csv(tmp_path / "victims-and-witnesses.csv", bad_rows=True))
-        page.wait_for_selector("text=The check found", timeout=WAIT_MS)
+        page.wait_for_selector("text=can be imported", timeout=WAIT_MS)
         assert page.get_by_text("Bystander").first.is_visible()
-        assert SubjectImport.objects.get().rows_invalid == 3
+        # Only the row with no name is left out; the other two people are kept, to check.
+        assert (SubjectImport.objects.get().rows_invalid, SubjectImport.objects.get().rows_valid) == (1, 299)
         v.check("import-report-with-problems")
         v.press(page.get_by_role("button", name="Cancel: I will fix the file"))
         page.wait_for_selector("text=Import cancelled")
         v.check("import-cancelled")
         v.press(page.get_by_role("link", name="Upload the corrected file"))
         upload_by_keyboard(v, write_people_csv(tmp_path / "victims-and-witnesses-fixed.csv", bad_rows=False))
-        page.wait_for_selector("text=The check found", timeout=WAIT_MS)
+        page.wait_for_selector("text=can be imported", timeout=WAIT_MS)
         v.press(page.get_by_role("button", name="Import 300 valid rows"))
         page.wait_for_selector("text=Imported:", timeout=WAIT_MS)
         assert DataSubject.objects.filter(incident=incident).count() == 300
@@ -194,11 +195,12 @@ def _people(incident: Incident, actor: Any, count: int, *, do_not_write: str = "
                      roles=roles_to_mask(["victim"]))
 
 
-def _plan(incident: Incident, actor: Any) -> None:
+def _plan(incident: Incident, actor: Any, *, approve: bool = True) -> None:
     notification_services.plan_update(incident=incident, actor=actor, fields={
         "target_date": timezone.localdate() + timedelta(days=10), "consequences": "Your name was disclosed.",
         "measures": "We asked the requester to delete the file.", "advice": "Call us with any worries.",
         "support": "Victim Support: 0808 16 89 111."})
+    make_ready(incident, actor, approve=approve)
 
 
 def test_dpo_generates_letters_watches_the_progress_and_downloads_the_print_pack(visit: Any) -> None:
@@ -208,7 +210,7 @@ def test_dpo_generates_letters_watches_the_progress_and_downloads_the_print_pack
     dpo = make_user("dpo", roles.DPO, first_name="Dana", last_name="Okafor")
     incident = make_incident(actor=dpo, title="Letters to the wrong address")
     _people(incident, dpo, 12, do_not_write="Robin Hidden")
-    _plan(incident, dpo)
+    _plan(incident, dpo, approve=False)  # decided and written; the DPO approves in the browser
     v = visit("j2-letters")
     page = v.page
     with celery_worker():
@@ -217,6 +219,12 @@ def test_dpo_generates_letters_watches_the_progress_and_downloads_the_print_pack
         page.get_by_role("link", name="Notifications").click()
         v.check("notifications-empty")
         page.get_by_role("link", name="Generate letters").click()
+        assert page.get_by_text("Letters cannot be generated yet").is_visible()
+        v.check("generate-letters-unapproved")
+        page.get_by_role("link", name="Preview and approve the letters").first.click()
+        v.check("approve-letters")
+        page.get_by_role("button", name="I have read the samples: approve these letters").click()
+        page.wait_for_selector("text=Letters approved")
         v.check("generate-letters")
         page.get_by_role("button", name="Generate").click()
         page.wait_for_selector("#batch-text >> text=Finished", timeout=WAIT_MS)
@@ -241,6 +249,10 @@ def test_dpo_generates_letters_watches_the_progress_and_downloads_the_print_pack
             page.get_by_role("link", name="Manifest (CSV)").first.click()
         assert "Robin Hidden" not in Path(manifest.value.path()).read_text()
         v.check("print-pack-ready")
+        page.get_by_role("button", name="Mark this print pack as posted").click()
+        page.wait_for_selector("text=12 letters marked sent")
+        v.check("print-pack-posted")
+    assert Notification.objects.filter(incident=incident, status="sent").count() == 12
 
 
 def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: Any) -> None:

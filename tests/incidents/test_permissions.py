@@ -52,6 +52,8 @@ MATRIX: dict[str, set[str]] = {
     "notification_list": READ,
     "notification_plan": DPO_ONLY,
     "batch_start": DPO_ONLY,
+    "letter_approval": DPO_ONLY,
+    "letter_sample": DPO_ONLY,
     "batch_progress": READ,
     "notification_bulk": EDIT,
     "outstanding_csv": READ,
@@ -111,6 +113,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             **{name: [ref, self.subject_import.pk] for name in (
                 "subject_import_mapping", "subject_import_detail", "subject_import_progress", "subject_import_report")},
             "notification_list": [ref], "notification_plan": [ref], "batch_start": [ref],
+            "letter_approval": [ref], "letter_sample": [ref, "victim"],
             "batch_progress": [ref, self.batch.pk], "notification_bulk": [ref], "outstanding_csv": [ref],
             "print_packs": [ref], "print_pack_download": [ref, self.pack.pk, "pdf"],
             "notification_detail": [ref, self.notification.pk], "notification_mark": [ref, self.notification.pk],

@@ -48,7 +48,7 @@ class GenerateTests(BaseTestCase):
         self.assertEqual(n.status, Status.GENERATED)
         text = pdf_text(n)
         self.assertIn("Priya Shah", text)
-        self.assertIn("Criminal convictions, offences", text)
+        self.assertIn("details about crimes or offences", text)
         self.assertNotIn("Health data", text)
         self.assertIn(self.incident.reference, text)
         self.assertIn("Page 1 of", text)
@@ -56,7 +56,7 @@ class GenerateTests(BaseTestCase):
 
     def test_it_records_the_template_version_used(self) -> None:
         n = self.generate_one(roles=roles_to_mask(["witness"]))
-        self.assertEqual((n.template.audience, n.template.version), ("witness", 1))
+        self.assertEqual((n.template.audience, n.template.version), ("witness", 2))
 
     def test_a_victim_and_suspect_gets_the_victim_letter(self) -> None:
         n = self.generate_one(roles=roles_to_mask(["suspect", "victim"]))
@@ -136,18 +136,20 @@ class GenerateTests(BaseTestCase):
         assessment_services.decision_record(incident=self.incident, actor=self.dpo, kind="tell", fields={
             "outcome": False, "justification": "Recorded for the test.", **fields})
 
-    def test_an_art34_exemption_withholds_every_letter_with_its_ground(self) -> None:
+    def test_an_art34_exemption_recorded_after_the_batch_started_withholds_every_letter_with_its_ground(self) -> None:
         subject = make_subject(self.incident)
+        batch = start_batch(self.incident, self.dpo)
         self._decide_not_to_tell(exemption="a")
-        generate_all(start_batch(self.incident, self.dpo))
+        generate_all(batch)
         n = Notification.objects.get(subject=subject)
         self.assertEqual((n.status, n.withheld_code), (Status.WITHHELD, "exempt"))
         self.assertIn("Exempt", n.withheld_reason)
 
-    def test_a_decision_not_to_tell_withholds_letters(self) -> None:
+    def test_a_decision_not_to_tell_recorded_after_the_batch_started_withholds_letters(self) -> None:
         subject = make_subject(self.incident)
+        batch = start_batch(self.incident, self.dpo)
         self._decide_not_to_tell()
-        generate_all(start_batch(self.incident, self.dpo))
+        generate_all(batch)
         self.assertEqual(Notification.objects.get(subject=subject).withheld_code, "not_required")
 
     def test_generating_twice_makes_one_pdf(self) -> None:

@@ -68,12 +68,22 @@ class TickTests(BaseTestCase):
         result = services.notifications_bulk(incident=other, actor=self.handler, versions={self.n.pk: self.n.version}, action="sent")
         self.assertEqual(result["done"], [])
 
-    def test_a_phone_call_that_told_them_marks_delivered(self) -> None:
+    def test_a_phone_call_that_told_them_marks_delivered_and_keeps_the_notifications_channel(self) -> None:
+        channel = self.n.channel
         services.contact_record(notification=self.n, actor=self.handler, expected_version=self.n.version, channel="phone",
                                 contacted_at=timezone.now(), outcome="told", note="Offered support line")
         self.n.refresh_from_db()
-        self.assertEqual((self.n.status, self.n.channel), (Status.DELIVERED, "phone"))
-        self.assertEqual(ContactAttempt.objects.get().recorded_by, self.handler)
+        self.assertEqual((self.n.status, self.n.channel), (Status.DELIVERED, channel))
+        self.assertEqual((ContactAttempt.objects.get().recorded_by, ContactAttempt.objects.get().channel),
+                         (self.handler, "phone"))
+
+    def test_the_call_page_shows_the_number_to_call(self) -> None:
+        subject = self.n.subject
+        subject.phone = "07700 900123"
+        subject.save()
+        self.login(self.handler)
+        response = self.client.get(reverse("notification_detail", args=[self.incident.reference, self.n.pk]))
+        self.assertContains(response, '<a href="tel:07700900123" class="fw-bold">07700 900123</a>', html=True)
 
     def test_a_call_with_no_answer_keeps_them_outstanding(self) -> None:
         services.contact_record(notification=self.n, actor=self.handler, expected_version=self.n.version, channel="phone",

@@ -11,7 +11,7 @@ from incidents.vocab import roles_to_mask
 from notifications import services
 from notifications.models import Batch, Notification, NotificationPlan
 from tests.base import BaseTestCase, make_incident, make_subject
-from tests.notifications.helpers import generate_all, isolated_media, make_organisation, start_batch
+from tests.notifications.helpers import generate_all, isolated_media, make_organisation, make_ready, start_batch
 
 
 @isolated_media
@@ -69,6 +69,7 @@ class NotificationPageTests(BaseTestCase):
 
     def test_two_clicks_on_generate_make_one_batch(self) -> None:
         self.add_people(3)
+        make_ready(self.incident, self.dpo)
         self.login(self.dpo)
         url = reverse("batch_start", args=[self.ref])
         self.client.post(url)
@@ -117,6 +118,7 @@ class NotificationPageTests(BaseTestCase):
 
     def test_the_dpo_can_generate_for_one_role_only(self) -> None:
         self.add_people(4)
+        make_ready(self.incident, self.dpo)
         self.login(self.dpo)
         self.client.post(reverse("batch_start", args=[self.ref]), {"role": "victim"})
         self.assertEqual(Notification.objects.count(), 2)

@@ -15,7 +15,7 @@ from django.test import override_settings
 from notifications import services
 from notifications.models import Notification
 from tests.base import make_incident, make_subject
-from tests.notifications.helpers import ensure_letter_templates, make_organisation
+from tests.notifications.helpers import ensure_letter_templates, make_organisation, make_ready
 from tests.worker import ROOT, celery_worker, needs_services, wait_for
 
 Status = Notification.Status
@@ -28,6 +28,7 @@ def _setup(media: Path) -> tuple[object, dict[str, str]]:
     incident = make_incident(title="Worker fault test")
     for i in range(PEOPLE):
         make_subject(incident, full_name=f"Person {i:03d}", postcode=f"M{i % 9 + 1} 1AE")
+    make_ready(incident)
     env = {"DJANGO_MEDIA_ROOT": str(media), "NOTIFICATIONS_CHUNK_SIZE": "3",
            "NOTIFICATIONS_CLAIM_STALE_SECONDS": "4", "CELERY_WORKER_MAX_TASKS_PER_CHILD": "1000"}
     return incident, env
@@ -111,6 +112,7 @@ def test_two_generate_clicks_at_the_same_moment_make_one_batch() -> None:
     incident = make_incident(title="Double click")
     for i in range(5):
         make_subject(incident, full_name=f"Person {i}")
+    make_ready(incident)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 

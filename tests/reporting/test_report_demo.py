@@ -18,8 +18,8 @@ from incidents.vocab import ROLES
 from notifications import services as notification_services
 from notifications.models import Notification
 from tests.base import BaseTestCase
+from tests.notifications.helpers import isolated_media, make_ready
 from tests.reporting.reports import schema
-from tests.notifications.helpers import isolated_media
 
 
 @isolated_media
@@ -35,6 +35,7 @@ class DemoReportTests(BaseTestCase):
                                  fields={"outcome": True, "justification": "High risk to victims."})
         # An outbox for 30 of the 40 people (the worker is not run: they stay pending), then a
         # spread of states as the weeks of contact would leave them.
+        make_ready(self.foi, dpo)  # the plan's public wording, which the demo leaves for the DPO to write
         ids = list(self.foi.subjects.order_by("pk").values_list("pk", flat=True))
         with self.captureOnCommitCallbacks(execute=False):
             notification_services.batch_start(incident=self.foi, actor=dpo, subject_ids=ids[:30])

@@ -1,0 +1,112 @@
+"""The post room: a whole print pack marked posted in one action, and returned mail recorded
+from a pasted (or scanned) list of letter references.
+
+Each person's row gets its own history row (bulk_update_with_history) and the incident one
+event summarising the action. Bad input changes nothing: the whole list is refused with the
+references at fault.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from incidents.models import Incident
+from incidents.services import incident_event_record
+
+from .models import Notification, PrintPack
+
+Status = Notification.Status
+MAX_REFERENCES = 20_000
+REFERENCE_RE = re.compile(r"^(?P<incident>[A-Z]{2}-\d{4}-\d{4,})-L(?P<pk>\d{1,12})$", re.IGNORECASE)
+SPLIT_RE = re.compile(r"[\s,;]+")
+TICKED_FIELDS = ["previous_status", "status", "sent_at", "version", "updated_at"]
+
+
+class PostRoomRefused(ValueError):
+    pass
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+@transaction.atomic
+def print_pack_mark_posted(*, pack: PrintPack, actor: Any) -> dict[str, int]:
+    """Mark every letter of the pack still waiting to be posted as sent, in one action."""
+    pack = PrintPack.objects.select_for_update().select_related("batch__incident").get(pk=pack.pk)
+    if pack.status != PrintPack.Status.READY:
+        raise PostRoomRefused("Only a pack that is ready can be marked as posted.")
+    if pack.posted_at:
+        raise PostRoomRefused(f"Print pack {pack.pk} was already marked as posted.")
+    now = timezone.now()
+    rows = list(Notification.objects.select_for_update().filter(pk__in=pack.notification_ids, status=Status.GENERATED))
+    for row in rows:
+        row.previous_status, row.status, row.sent_at = row.status, Status.SENT, now
+        row.version += 1
+        row.updated_at = now
+    bulk_update_with_history(rows, Notification, TICKED_FIELDS, batch_size=500, default_user=actor,
+                             default_change_reason=f"Posted in print pack {pack.pk}")
+    pack.posted_at, pack.posted_by = now, actor
+    pack._history_user = actor  # type: ignore[attr-defined]
+    pack._change_reason = "Marked as posted"  # type: ignore[attr-defined]
+    pack.save()
+    left = len(pack.notification_ids) - len(rows)
+    detail = f"Print pack {pack.pk}: {_count(len(rows), 'letter', 'letters')} marked sent"
+    if left:
+        detail += f"; {_count(left, 'letter', 'letters')} left as they were (already ticked or withheld since)"
+    incident_event_record(incident=pack.batch.incident, actor=actor, kind="pack_posted", detail=detail + ".")
+    return {"sent": len(rows), "left": left}
+
+
+def parse_references(incident: Incident, text: str) -> list[int]:
+    """Notification ids from a pasted list of letter references; PostRoomRefused names the bad ones."""
+    tokens = list(dict.fromkeys(t for t in SPLIT_RE.split(text or "") if t))
+    if not tokens:
+        raise PostRoomRefused("Paste at least one letter reference, like "
+                              f"{incident.reference}-L123 (one per line, or separated by spaces or commas).")
+    if len(tokens) > MAX_REFERENCES:
+        raise PostRoomRefused(f"At most {MAX_REFERENCES:,} references at a time.")
+    ids, bad = [], []
+    for token in tokens:
+        match = REFERENCE_RE.match(token)
+        if match is None or match["incident"].upper() != incident.reference:
+            bad.append(token)
+        else:
+            ids.append(int(match["pk"]))
+    if bad:
+        raise PostRoomRefused(f"Not a letter reference of {incident.reference}: {_sample(bad)}. Nothing was recorded.")
+    return ids
+
+
+def _sample(items: list[str]) -> str:
+    shown = ", ".join(repr(i)[1:-1][:40] for i in items[:10])
+    return shown + (f" and {len(items) - 10:,} more" if len(items) > 10 else "")
+
+
+@transaction.atomic
+def letters_mark_returned(*, incident: Incident, actor: Any, text: str) -> int:
+    """Record returned mail for every pasted reference, or nothing if any is wrong."""
+    ids = parse_references(incident, text)
+    found = {row.pk: row for row in Notification.objects.select_for_update().filter(incident=incident, pk__in=ids)}
+    missing = [f"{incident.reference}-L{pk}" for pk in ids if pk not in found]
+    if missing:
+        raise PostRoomRefused(f"No letter with the reference {_sample(missing)}. Nothing was recorded.")
+    wrong = [row.letter_reference for row in found.values() if row.status not in (Status.SENT, Status.DELIVERED)]
+    if wrong:
+        raise PostRoomRefused(f"Not posted, so it cannot come back: {_sample(wrong)}. Nothing was recorded.")
+    now = timezone.now()
+    rows = list(found.values())
+    for row in rows:
+        row.previous_status, row.status = row.status, Status.RETURNED
+        row.version += 1
+        row.updated_at = now
+    bulk_update_with_history(rows, Notification, ["previous_status", "status", "version", "updated_at"],
+                             batch_size=500, default_user=actor, default_change_reason="Returned by post")
+    incident_event_record(incident=incident, actor=actor, kind="returned",
+                          detail=f"{_count(len(rows), 'letter', 'letters')} returned by post.")
+    return len(rows)
