@@ -504,6 +504,10 @@ class SubjectImport(models.Model):
     tmp_name = models.CharField(max_length=100, blank=True, editable=False)
     headers = models.JSONField(default=list, blank=True)
     mapping = models.JSONField(default=list, blank=True)
+    # Set for every row of the file (issues 13 and 15): "all victims; basic identifiers and
+    # criminal offence data". OR-ed with what each row says.
+    file_roles = models.PositiveIntegerField("role of everyone in the file", default=0)
+    file_categories = models.PositiveBigIntegerField("data exposed for everyone in the file", default=0)
     only_valid = models.BooleanField("import only the valid rows", default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     message = models.TextField(blank=True)

@@ -7,10 +7,40 @@ from typing import Any
 from django import forms
 
 from ..models import DataCategory
+from ..vocab import ROLE_CHOICES, roles_to_mask
 from .reader import CATEGORY_PREFIX, FIELDS, IGNORE, mapping_problems
 
 
-class SubjectImportUploadForm(forms.Form):
+class WholeFileForm(forms.Form):
+    """What is true of everyone in the file: added to what each row says (issues 13 and 15)."""
+
+    file_roles = forms.MultipleChoiceField(
+        label="Everyone in this file is a…", choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Optional. Added to any role a row gives; needed when the file has no role column.",
+    )
+    file_categories = forms.MultipleChoiceField(
+        label="Data of theirs exposed, for everyone in this file", required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional. Added to what a row says (the incident's exposed categories apply anyway to "
+                  "anyone whose own are not recorded).",
+    )
+
+    def __init__(self, *args: Any, categories: list[DataCategory], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.categories = {c.code: c for c in categories}
+        self.fields["file_categories"].choices = [(c.code, c.name) for c in categories]  # type: ignore[attr-defined]
+
+    def roles_mask(self) -> int:
+        return roles_to_mask(self.cleaned_data.get("file_roles") or [])
+
+    def categories_mask(self) -> int:
+        mask = 0
+        for code in self.cleaned_data.get("file_categories") or []:
+            mask |= self.categories[code].mask
+        return mask
+
+
+class SubjectImportUploadForm(WholeFileForm):
     file = forms.FileField(
         label="Spreadsheet of affected people",
         help_text="CSV (UTF-8 or Windows-1252, comma or semicolon) or Excel .xlsx. The first row holds the column names.",
@@ -22,12 +52,13 @@ class SubjectImportUploadForm(forms.Form):
     )
 
 
-class SubjectImportMappingForm(forms.Form):
-    """One drop-down per column of the file: which of our fields it holds, or none."""
+class SubjectImportMappingForm(WholeFileForm):
+    """One drop-down per column of the file: which of our fields it holds, or none; and what is
+    true of everyone in the file."""
 
     def __init__(self, *args: Any, headers: list[str], mapping: list[str], categories: list[DataCategory],
                  **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, categories=categories, **kwargs)
         choices = [(IGNORE, "— do not import —")] + [(f.key, f.label) for f in FIELDS] + [
             (CATEGORY_PREFIX + c.code, f"Exposed (yes/no): {c.name}") for c in categories
         ]
@@ -44,7 +75,7 @@ class SubjectImportMappingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for problem in mapping_problems(self.mapping()):
+        for problem in mapping_problems(self.mapping(), file_role=bool(cleaned.get("file_roles"))):
             self.add_error(None, problem)
         return cleaned
 

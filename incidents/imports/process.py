@@ -191,7 +191,8 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[
         if [h for h in table.headers] != list(subject_import.headers):
             raise ImportFileError("The file's header row is not the one that was uploaded.")
         validator = RowValidator(subject_import.mapping, table.headers, categories, today=timezone.localdate(),
-                                 width=len(table.headers), delimiter=table.delimiter)
+                                 width=len(table.headers), delimiter=table.delimiter,
+                                 file_roles=subject_import.file_roles, file_categories=subject_import.file_categories)
         for header, target in zip(table.headers, subject_import.mapping, strict=False):
             if not target:
                 report.add(SubjectImportIssue.Kind.NOTE, None, header, "",

@@ -134,12 +134,15 @@ def auto_mapping(headers: list[str], categories: Iterable[DataCategoryLike]) -> 
     return mapping
 
 
-def mapping_problems(mapping: list[str]) -> list[str]:
+def mapping_problems(mapping: list[str], *, file_role: bool = False) -> list[str]:
+    """What stops a column mapping; `file_role`: a role is set for every row of the file."""
     mapped = [m for m in mapping if m]
     problems = []
     for f in FIELDS:
         if f.key == "full_name" and any(part in mapped for part in ("first_name", "surname")):
             continue  # the name is split across columns
+        if f.key == "roles" and file_role:
+            continue
         if f.required and f.key not in mapped:
             problems.append(f"No column is mapped to “{f.label}”, which every row needs."
                             + (" (A first name or surname column will also do.)" if f.key == "full_name" else ""))
@@ -255,8 +258,11 @@ class RowValidator:
     """Validates rows against a column mapping; built once per file, so no per-row lookups."""
 
     def __init__(self, mapping: list[str], headers: list[str], categories: Iterable[DataCategoryLike],
-                 *, today: date, width: int, delimiter: str = ",") -> None:
+                 *, today: date, width: int, delimiter: str = ",", file_roles: int = 0,
+                 file_categories: int = 0) -> None:
         self.mapping = mapping
+        self.file_roles = file_roles
+        self.file_categories = file_categories
         self.headers = headers
         self.today = today
         self.width = width
@@ -345,7 +351,7 @@ class RowValidator:
                                         "The date of birth is before 1900."))
                 dob = None
 
-        roles = 0
+        roles = self.file_roles
         role_text = get("roles")
         for word in LIST_SPLIT.split(role_text.replace(",", ";")):
             if not word.strip():
@@ -360,7 +366,7 @@ class RowValidator:
         if not roles and not role_text.strip():
             problems.append(Problem(number, self.label("roles"), "", "No role given: counted as “Not yet known”."))
 
-        categories = 0
+        categories = self.file_categories
         for word in LIST_SPLIT.split(get("categories")):
             if not word.strip():
                 continue

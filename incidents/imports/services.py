@@ -29,7 +29,8 @@ def _enqueue(subject_import: SubjectImport, *, commit: bool) -> None:
 
 
 @transaction.atomic
-def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFile, sheet: str = "") -> SubjectImport:
+def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFile, sheet: str = "",
+                          file_roles: int = 0, file_categories: int = 0) -> SubjectImport:
     """Keep the upload under a generated name, learn its shape, and queue the check.
 
     Raises ImportFileError (and keeps nothing) for a file that cannot be read at all.
@@ -64,7 +65,8 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
         sheet=table.sheet, other_sheets=table.other_sheets, tmp_name=tmp_name, headers=table.headers,
         mapping=mapping, rows_estimate=table.rows_estimate or info.rows_estimate,
     )
-    problems = mapping_problems(mapping)
+    subject_import.file_roles, subject_import.file_categories = file_roles, file_categories
+    problems = mapping_problems(mapping, file_role=bool(file_roles))
     if not any(mapping):
         subject_import.status = Status.MAPPING
         subject_import.message = (
@@ -81,10 +83,15 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
 
 
 @transaction.atomic
-def subject_import_set_mapping(*, subject_import: SubjectImport, actor: Any, mapping: list[str]) -> SubjectImport:
+def subject_import_set_mapping(*, subject_import: SubjectImport, actor: Any, mapping: list[str],
+                               file_roles: int | None = None, file_categories: int | None = None) -> SubjectImport:
     if subject_import.status in (*SubjectImport.RUNNING, *SubjectImport.FINISHED):
         raise ImportFileError("This import is being processed or is finished: its columns can no longer be changed.")
     subject_import.mapping = mapping
+    if file_roles is not None:
+        subject_import.file_roles = file_roles
+    if file_categories is not None:
+        subject_import.file_categories = file_categories
     subject_import.status = Status.QUEUED
     subject_import.message = ""
     save_import(subject_import, actor)

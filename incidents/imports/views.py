@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from ..http import incident_or_404
 from ..models import DataCategory, Incident, SubjectImport, SubjectImportIssue
 from ..roles import EDIT_CASE, READ, can, require
+from ..vocab import mask_to_roles
 from . import services
 from .forms import SubjectImportConfirmForm, SubjectImportMappingForm, SubjectImportUploadForm
 from .reader import FIELDS, NAME_PARTS, ImportFileError, neutralise, template_headers
@@ -72,7 +73,7 @@ def subject_import_upload(request: HttpRequest, reference: str) -> HttpResponse:
             length = 0
         # Refused from the declared length alone, before a byte of the body is read.
         if length > _max_bytes() + 64 * 1024:
-            return _upload_page(request, incident, SubjectImportUploadForm(), error=_too_big_message(), status=413)
+            return _upload_page(request, incident, _upload_form(), error=_too_big_message(), status=413)
         request.upload_handlers.insert(0, _SizeLimitHandler(request, _max_bytes()))
     return _upload(request, incident)
 
@@ -80,21 +81,26 @@ def subject_import_upload(request: HttpRequest, reference: str) -> HttpResponse:
 @csrf_protect
 def _upload(request: HttpRequest, incident: Incident) -> HttpResponse:
     if request.method != "POST":
-        return _upload_page(request, incident, SubjectImportUploadForm())
-    form = SubjectImportUploadForm(request.POST, request.FILES)
+        return _upload_page(request, incident, _upload_form())
+    form = _upload_form(request.POST, request.FILES)
     if getattr(request, "upload_too_big", False):
-        return _upload_page(request, incident, SubjectImportUploadForm(), error=_too_big_message(), status=413)
+        return _upload_page(request, incident, _upload_form(), error=_too_big_message(), status=413)
     if not form.is_valid():
         return _upload_page(request, incident, form)
     try:
         subject_import = services.subject_import_create(
-            incident=incident, actor=request.user, upload=form.cleaned_data["file"], sheet=form.cleaned_data["sheet"]
+            incident=incident, actor=request.user, upload=form.cleaned_data["file"], sheet=form.cleaned_data["sheet"],
+            file_roles=form.roles_mask(), file_categories=form.categories_mask(),
         )
     except ImportFileError as exc:
         return _upload_page(request, incident, form, error=str(exc))
     if subject_import.status == SubjectImport.Status.MAPPING:
         return redirect("subject_import_mapping", incident.reference, subject_import.pk)
     return redirect(subject_import)
+
+
+def _upload_form(*args: Any) -> SubjectImportUploadForm:
+    return SubjectImportUploadForm(*args, categories=list(DataCategory.objects.all()))
 
 
 def _upload_page(request: HttpRequest, incident: Incident, form: SubjectImportUploadForm, *,
@@ -114,12 +120,16 @@ def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> Htt
     subject_import = _import(incident, pk)
     if subject_import.is_running or subject_import.is_finished:
         return redirect(subject_import)
+    categories = list(DataCategory.objects.all())
     form = SubjectImportMappingForm(
         request.POST if request.method == "POST" else None, headers=subject_import.headers,
-        mapping=subject_import.mapping, categories=list(DataCategory.objects.all()),
+        mapping=subject_import.mapping, categories=categories,
+        initial={"file_roles": [r.code for r in mask_to_roles(subject_import.file_roles)],
+                 "file_categories": [c.code for c in categories if subject_import.file_categories & c.mask]},
     )
     if request.method == "POST" and form.is_valid():
-        services.subject_import_set_mapping(subject_import=subject_import, actor=request.user, mapping=form.mapping())
+        services.subject_import_set_mapping(subject_import=subject_import, actor=request.user, mapping=form.mapping(),
+                                            file_roles=form.roles_mask(), file_categories=form.categories_mask())
         return redirect(subject_import)
     return render(request, "incidents/import_mapping.html",
                   {"incident": incident, "import": subject_import, "form": form, "tab": "subjects",

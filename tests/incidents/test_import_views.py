@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from django.db import connection
 from django.urls import reverse
 
-from incidents.models import DataSubject, SubjectImport
+from incidents.models import DataCategory, DataSubject, SubjectImport
 from incidents.tasks import subject_import_run
 from tests.base import BaseTestCase, make_incident
 from tests.incidents.imports import HEADERS, confirm, csv_bytes, person, snapshot, upload
@@ -122,6 +122,40 @@ class ImportFlowTests(BaseTestCase):
         self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED, subject_import.message)
         confirm(subject_import, self.dpo)
         self.assertEqual([(p.full_name, p.postcode) for p in DataSubject.objects.all()], [("Jane Doe", "SW1A 1AA")])
+
+    def test_a_role_and_categories_can_be_set_for_every_row_of_the_file(self) -> None:
+        # A list of victims with no role column: "all victims; basic identifiers and criminal offence data".
+        self.login(self.handler)
+        content = csv_bytes([["Jane Doe", "SW1A 1AA"], ["John Roe", "SW1A 2AA"]], headers=["Full name", "Postcode"])
+        with self.captureOnCommitCallbacks():
+            response = self.client.post(self._url("subject_import_upload"), {
+                "file": SimpleUploadedFile("victims.csv", content), "file_roles": ["victim"],
+                "file_categories": ["basic_identifiers", "criminal"]})
+        subject_import = SubjectImport.objects.get()
+        self.assertRedirects(response, subject_import.get_absolute_url(), fetch_redirect_response=False)
+        subject_import_run(subject_import.pk, False)  # the check, as the worker runs it
+        subject_import.refresh_from_db()
+        self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED, subject_import.message)
+        confirm(subject_import, self.dpo)
+        people = list(DataSubject.objects.all())
+        self.assertEqual(len(people), 2)
+        self.assertTrue(all([r.code for r in p.role_list] == ["victim"] for p in people))
+        criminal = DataCategory.objects.get(code="criminal")
+        self.assertTrue(all(p.categories_mask & criminal.mask for p in people))
+        self.assertFalse(any(p.to_check for p in people), "no one is flagged for a role the file gave")
+
+    def test_a_file_with_no_role_column_asks_for_a_role_for_everyone(self) -> None:
+        subject_import = upload(self.incident, self.handler, csv_bytes([["Jane Doe"]], headers=["Full name"]))
+        self.assertEqual(subject_import.status, SubjectImport.Status.MAPPING)
+        self.login(self.handler)
+        url = reverse("subject_import_mapping", args=[self.incident.reference, subject_import.pk])
+        page = self.client.get(url)
+        self.assertContains(page, "Everyone in this file is a…")
+        with self.captureOnCommitCallbacks():
+            self.client.post(url, {"col_0": "full_name", "file_roles": ["witness"]})
+        subject_import_run(subject_import.pk, False)
+        subject_import.refresh_from_db()
+        self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED, subject_import.message)
 
     def test_cancelling_deletes_the_file_and_imports_nothing(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
