@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -44,7 +44,7 @@ def database_unavailable(exception: Exception) -> HttpResponse:
     return response
 
 
-def is_connection_error(exception: DatabaseError) -> bool:
+def is_connection_error(exception: Exception) -> bool:
     text = str(exception).lower()
     markers = ("connection", "could not connect", "server closed", "terminating", "timeout", "unable to open")
     return isinstance(exception, InterfaceError) or any(m in text for m in markers)

@@ -147,12 +147,12 @@ class StreamingPdfMerger:
             scratch.add_page(page)
         # The scratch writer's own catalog, info and page tree are replaced by ours. (pypdf
         # internals: the version is pinned in requirements.txt and tests cover the output.)
-        own = {scratch._root_object.indirect_reference.idnum}  # noqa: SLF001
+        own = {scratch._root_object.indirect_reference.idnum}  # type: ignore[union-attr]  # noqa: SLF001
         if scratch._info_obj is not None:  # noqa: SLF001
-            own.add(scratch._info_obj.idnum)  # noqa: SLF001
+            own.add(scratch._info_obj.idnum)  # type: ignore[attr-defined]  # noqa: SLF001
         pages_id = scratch._pages.idnum  # noqa: SLF001
         mapping = {pages_id: self.PAGES}
-        numbered = []
+        numbered: list[tuple[int, Any]] = []
         for idnum, obj in enumerate(scratch._objects, start=1):  # noqa: SLF001
             if obj is None or idnum in own or idnum == pages_id:
                 continue
@@ -165,7 +165,7 @@ class StreamingPdfMerger:
             obj.write_to_stream(self.out)
             self.out.write(b"\nendobj\n")
         for page in scratch.pages:
-            self.kids.append(mapping[page.indirect_reference.idnum])
+            self.kids.append(mapping[page.indirect_reference.idnum])  # type: ignore[union-attr]
         return len(reader.pages)
 
     def close(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.db import models
 
@@ -33,3 +33,8 @@ def attribute_to(instance: models.Model, actor: Any, reason: str = "") -> None:
     instance._history_user = actor  # type: ignore[attr-defined]
     if reason:
         instance._change_reason = reason  # type: ignore[attr-defined]
+
+
+def field_of(model: type[models.Model] | models.Model, name: str) -> models.Field[Any, Any]:
+    """A concrete field of a model by name (its label, choices, column), typed as a Field."""
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))

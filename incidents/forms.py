@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -58,20 +58,22 @@ class IncidentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user_model = get_user_model()
-        self.fields["handler"].queryset = user_model.objects.filter(
+        handler = cast(forms.ModelChoiceField, self.fields["handler"])
+        handler.queryset = user_model.objects.filter(
             is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]
         ).distinct().order_by("username")
-        self.fields["handler"].label_from_instance = lambda u: u.get_full_name() or u.username
+        handler.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[assignment,method-assign]
         # "Reported" and "decided not to report" follow from recorded decisions and reports
         # (assessment.services.decision_record, submission_record), never from a hand-edited status.
         by_records = {Incident.Status.REPORTED, Incident.Status.NOT_REPORTED} - {self.instance.status}
-        self.fields["status"].choices = [c for c in Incident.Status.choices if c[0] not in by_records]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            c for c in Incident.Status.choices if c[0] not in by_records]
         if self.instance.pk is None:
             self.fields["status"].initial = Incident.Status.OPEN
             self.fields["aware_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not any(
             cleaned.get(f) for f in ("breach_confidentiality", "breach_integrity", "breach_availability")
         ):
@@ -94,9 +96,9 @@ class CategoriesForm(forms.Form):
                 initial[f"exposed_{category.code}"] = True
                 initial[f"records_{category.code}"] = row.approx_records
                 initial[f"detail_{category.code}"] = row.detail
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, initial=initial, **kwargs)  # type: ignore[misc]
         self.categories = categories
-        self.rows = []
+        self.rows: list[Any] = []
         for category in categories:
             self.fields[f"exposed_{category.code}"] = forms.BooleanField(label=category.name, required=False)
             self.fields[f"records_{category.code}"] = forms.IntegerField(
@@ -119,7 +121,7 @@ class CategoriesForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for category in self.categories:
             exposed = cleaned.get(f"exposed_{category.code}")
             if not exposed and cleaned.get(f"records_{category.code}") is not None:
@@ -211,7 +213,7 @@ class SubjectForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         channel = cleaned.get("preferred_channel")
         if channel == "email" and not cleaned.get("email"):
             self.add_error("email", "Email is the preferred channel, so give an email address.")
@@ -278,7 +280,8 @@ class SubjectFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Built from the list the view already loaded: no query of its own.
         self.by_code = {c.code: c for c in categories}
-        self.fields["category"].choices = [("", "Any category")] + [(c.code, c.name) for c in categories]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", "Any category")] + [
+            (c.code, c.name) for c in categories]
 
     def role_code(self) -> str | None:
         code = self.cleaned_data.get("role") if self.is_valid() else None

@@ -10,6 +10,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from breachtracker.records import field_of
+
 from .models import Assessment, Decision, Incident, RegulatorSubmission, Restriction
 from .templatetags.breach import london
 from .vocab import mask_to_roles
@@ -41,7 +43,7 @@ def _display(model: type[models.Model], name: str, value: Any, categories: dict[
     if name == "categories_mask":
         return ", ".join(label for bit, label in sorted(categories.items()) if value & (1 << bit)) or "—"
     try:
-        model_field = model._meta.get_field(name)
+        model_field = field_of(model, name)
     except Exception:
         return str(value)
     if getattr(model_field, "choices", None):
@@ -55,7 +57,7 @@ def _display(model: type[models.Model], name: str, value: Any, categories: dict[
 
 def _label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
+        return str(field_of(model, name).verbose_name).capitalize()
     except Exception:
         return name
 
@@ -99,7 +101,7 @@ def events(
         before = previous.get(record.id)
         fields = [f.name for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS | skip]
         for name in fields:
-            attname = model._meta.get_field(name).attname
+            attname = field_of(model, name).attname
             new = getattr(record, attname)
             old = getattr(before, attname) if before is not None else None
             if before is not None and old == new:

@@ -3,6 +3,8 @@ and reporting views alike)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 
@@ -12,6 +14,11 @@ from .models import Incident
 def incident_or_404(reference: str) -> Incident:
     """The incident a URL names, with its regulator state and handler for the page header."""
     return get_object_or_404(Incident.objects.with_regulator_state().select_related("handler"), reference=reference)
+
+
+def acting_user(request: HttpRequest) -> Any:
+    """The signed-in user, as the actor a record names (every view here requires sign-in)."""
+    return request.user
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

@@ -22,19 +22,20 @@ from breachtracker.crypto import (
     EncryptedTextField,
     blind_index,
 )
+from breachtracker.records import field_of
 
 from .models_people import REPRESENTATIVE_CHOICES, PersonMixin
 from .vocab import (
-    REGULATOR_STATES,
-    regulator_state,
     REGIME_CHOICES,
     REGIMES,
+    REGULATOR_STATES,
     ROLES,
     Cause,
     Channel,
     Regime,
     Role,
     mask_to_roles,
+    regulator_state,
 )
 
 # UK postcode shape (the Royal Mail format, incl. GIR 0AA and the BFPO-free forms). Checked
@@ -195,7 +196,8 @@ class Incident(models.Model):
     approx_records = models.PositiveIntegerField(
         "approximate number of records", null=True, blank=True
     )
-    categories = models.ManyToManyField(DataCategory, through="IncidentCategory", blank=True)
+    categories: models.ManyToManyField[DataCategory, Any] = models.ManyToManyField(
+        DataCategory, through="IncidentCategory", blank=True)
     # Retention (incidents/retention.py): when people's personal data was purged, and the
     # counts taken just before (by role, category and flag), so the register keeps them.
     personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -224,7 +226,7 @@ class Incident(models.Model):
         for name in ("occurred_from", "occurred_to", "discovered_at", "aware_at", "contained_at"):
             value = getattr(self, name)
             if value and value > now + timedelta(minutes=5):
-                label = self._meta.get_field(name).verbose_name
+                label = field_of(self, name).verbose_name
                 errors[name] = f"The time {label} cannot be in the future."
         if self.occurred_from and self.occurred_to and self.occurred_to < self.occurred_from:
             errors.setdefault("occurred_to", "“Occurred to” is before “occurred from”: the range is reversed.")
@@ -279,15 +281,16 @@ class Incident(models.Model):
         Derived from the records (initial submission, latest report decision), not the status
         field. Uses `with_regulator_state()` annotations when present, else two queries.
         """
+        # Set as attributes by with_regulator_state(), or looked up here (and kept).
         if not hasattr(self, "initial_submitted_at"):
-            initial = self.submissions.filter(kind="initial").first()
-            last = self.decisions.filter(kind="report").order_by("-decided_at", "-pk").first()
-            self.initial_submitted_at = initial.submitted_at if initial else None
-            self.last_report_decision = last.outcome if last else None
+            initial = self.submissions.filter(kind="initial").first()  # type: ignore[attr-defined]
+            last = self.decisions.filter(kind="report").order_by("-decided_at", "-pk").first()  # type: ignore[attr-defined]
+            setattr(self, "initial_submitted_at", initial.submitted_at if initial else None)  # noqa: B010
+            setattr(self, "last_report_decision", last.outcome if last else None)  # noqa: B010
         return regulator_state(
             deadline=self.regulator_deadline,
-            initial_submitted_at=self.initial_submitted_at,
-            last_report_decision=self.last_report_decision,
+            initial_submitted_at=getattr(self, "initial_submitted_at"),  # noqa: B009
+            last_report_decision=getattr(self, "last_report_decision"),  # noqa: B009
         )
 
     @property
@@ -362,7 +365,7 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
 
         `SUM(mask & bit) / bit` counts the rows with that bit set.
         """
-        sums = {"total": Count("id"), "children": Count("id", filter=Q(is_child=True)),
+        sums: dict[str, Any] = {"total": Count("id"), "children": Count("id", filter=Q(is_child=True)),
                 "vulnerable": Count("id", filter=Q(is_vulnerable=True)),
                 "do_not_write": Count("id", filter=Q(do_not_write=True))}
         for role in ROLES.values():

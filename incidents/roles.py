@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 DPO = "DPO"
 HANDLER = "Case handler"
@@ -61,13 +61,17 @@ def can(user: Any, action: str) -> bool:
     return bool(user_roles(user) & PERMISSIONS[action])
 
 
-def require(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+# Any response a view returns (HttpResponse, FileResponse, StreamingHttpResponse).
+V = TypeVar("V", bound=HttpResponseBase)
+
+
+def require(action: str) -> Callable[[Callable[..., V]], Callable[..., V]]:
     """Anonymous users go to the login page; signed-in users without the right role get 403."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., V]) -> Callable[..., V]:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> V:
             if not can(request.user, action):
                 raise PermissionDenied(f"Your role does not allow this ({action}).")
             return view(request, *args, **kwargs)

@@ -98,10 +98,11 @@ def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
     subjects = incident.subjects.all()
     if form.is_valid():
         subjects = subjects.search(form.cleaned_data.get("q") or "")
-        if form.role_code():
-            subjects = subjects.with_role(form.role_code())
-        if form.selected_category():
-            subjects = subjects.with_category(form.selected_category())
+        role, category = form.role_code(), form.selected_category()
+        if role:
+            subjects = subjects.with_role(role)
+        if category:
+            subjects = subjects.with_category(category)
     page = Paginator(subjects.order_by("pk"), SUBJECTS_PER_PAGE).get_page(request.GET.get("page"))
     for subject in page.object_list:
         subject.exposed = subject.category_list(categories)

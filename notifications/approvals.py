@@ -40,9 +40,10 @@ def audiences_present(incident: Incident) -> dict[str, int]:
     for audience in Audience.values:
         for language in Language.values:
             if (audience, language) in masks:
-                found[template_key(audience, language)] = (
-                    incident.subjects.filter(roles__in=masks[(audience, language)], language=language)
-                    .order_by("pk").values_list("pk", flat=True).first())
+                pk = (incident.subjects.filter(roles__in=masks[(audience, language)], language=language)
+                      .order_by("pk").values_list("pk", flat=True).first())
+                if pk is not None:
+                    found[template_key(audience, language)] = pk
     return found
 
 

@@ -24,7 +24,7 @@ class LetterCache:
         self.plans: dict[int, NotificationPlan | None] = {}
         self.exposed: dict[int, list[DataCategory]] = {}
         self.approvals: dict[int, LetterApproval | None] = {}
-        self.by_pk: dict[int, tuple[LetterTemplate, Any] | None] = {}
+        self.by_pk: dict[int | None, tuple[LetterTemplate, Any] | None] = {}
 
     def plan(self, incident_id: int) -> NotificationPlan | None:
         if incident_id not in self.plans:
@@ -57,7 +57,7 @@ class LetterCache:
         else:
             pk = approval.templates.get(key) or approval.templates.get(general)
         if pk not in self.by_pk:
-            found = LetterTemplate.objects.filter(pk=pk).first()
+            found = LetterTemplate.objects.filter(pk=pk).first() if pk is not None else None
             self.by_pk[pk] = (found, compile_letter(found.body)) if found else None
         return self.by_pk[pk] or (None, None)
 

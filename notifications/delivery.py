@@ -172,7 +172,10 @@ def notification_send_email(*, notification_id: int) -> str:
         _finish(notification_id, token, f"Withheld: {withheld[1]}", status=Status.WITHHELD,
                 withheld_code=withheld[0], withheld_reason=withheld[1])
         return "withheld"
-    approval = n.batch.approval if n.batch_id else None
+    approval = n.batch.approval if n.batch is not None else None
+    if n.template is None:  # a generated letter always has its template; never send without one
+        _finish(notification_id, token, "No letter template: not sent.", status=Status.FAILED)
+        return "failed"
     context = letter_context(subject=n.subject, incident=n.incident,
                              plan=approval.plan() if approval else NotificationPlan.objects.filter(incident=n.incident).first(),
                              organisation=Organisation.current(), categories=list(DataCategory.objects.all()),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -27,7 +28,7 @@ class PlanForm(forms.ModelForm):
         self.incident = incident
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if (contradicts_risk(self.incident, cleaned.get("consequences", ""))
                 and not (cleaned.get("risk_reason") or "").strip()):
             self.add_error("risk_reason", RISK_WARNING)
@@ -74,7 +75,7 @@ class ContactForm(forms.Form):
 
     def clean_contacted_at(self) -> Any:
         value = self.cleaned_data["contacted_at"]
-        if value > timezone.now() + timezone.timedelta(minutes=5):
+        if value > timezone.now() + timedelta(minutes=5):
             raise forms.ValidationError("The contact cannot be in the future.")
         return value
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
@@ -146,7 +146,7 @@ def _check_nodes(nodes: Any, scope: _Scope) -> None:
                     _check_condition(condition, scope, line)
                 _check_nodes(nodelist, scope)
         elif isinstance(node, ForNode):
-            _check_expression(node.sequence, scope, line, want_list=True)
+            _check_expression(cast(FilterExpression, node.sequence), scope, line, want_list=True)
             inner = _Scope(scope.loop_names | frozenset(node.loopvars), scope.refused)
             _check_nodes(node.nodelist_loop, inner)
             _check_nodes(node.nodelist_empty, scope)

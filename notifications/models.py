@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from breachtracker.records import field_of
 from incidents.models import DataSubject, Incident
 from incidents.vocab import ROLES, Channel
 
@@ -127,7 +128,7 @@ class NotificationPlan(models.Model):
 
     def missing(self) -> list[str]:
         """Labels of the wording still to write, in the order a letter uses it."""
-        return [str(self._meta.get_field(name).verbose_name) for name in self.REQUIRED
+        return [str(field_of(self, name).verbose_name) for name in self.REQUIRED
                 if not getattr(self, name).strip()]
 
 

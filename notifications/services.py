@@ -23,6 +23,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from breachtracker.pdf import render_pdf
+from breachtracker.records import field_of
 from incidents.assessment.services import subject_notification_block
 from incidents.models import DataSubject, Decision, Incident
 from incidents.roles import DECIDE, can
@@ -167,7 +168,7 @@ def plan_update(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> No
         plan.version += 1
     plan._history_user = actor  # type: ignore[attr-defined]
     plan.save()
-    labels = ", ".join(str(NotificationPlan._meta.get_field(name).verbose_name) for name in changed)
+    labels = ", ".join(str(field_of(NotificationPlan, name).verbose_name) for name in changed)
     incident_event_record(incident=incident, actor=actor, kind="plan_changed",
                           detail=f"Changed: {labels} (plan version {plan.version}).")
     return plan

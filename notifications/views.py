@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from breachtracker.pdf import render_pdf
+from breachtracker.records import field_of
 from incidents.models import Incident
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
@@ -18,8 +20,8 @@ from incidents.vocab import ROLES, Channel
 from . import approvals, channels, delivery, postroom, readiness, services
 from .forms import BulkForm, ChannelForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
-from .readability import PLAIN_GRADE, hard_to_read
 from .models import Audience, Batch, Language, LetterTemplate, Notification, NotificationPlan, PrintPack, template_key
+from .readability import PLAIN_GRADE, hard_to_read
 
 PER_PAGE = 50
 
@@ -85,7 +87,7 @@ def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
         services.plan_update(incident=incident, actor=request.user, fields=form.cleaned_data)
         messages.success(request, "Notification plan saved.")
         return redirect("notification_list", incident.reference)
-    hard = [(str(NotificationPlan._meta.get_field(name).verbose_name), score) for name in NotificationPlan.REQUIRED
+    hard = [(str(field_of(NotificationPlan, name).verbose_name), score) for name in NotificationPlan.REQUIRED
             if (score := hard_to_read(getattr(plan, name)))]
     return render(request, "notifications/plan_form.html", {
         "incident": incident, "form": form, "missing": plan.missing(), "now": timezone.now(), "hard": hard,
@@ -211,7 +213,7 @@ def notification_mark(request: HttpRequest, reference: str, pk: int) -> HttpResp
     form = ContactForm(request.POST) if is_contact else MarkForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please check the form: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
         return redirect("notification_detail", incident.reference, pk)
     data = form.cleaned_data
     try:
@@ -265,15 +267,16 @@ def notification_bulk(request: HttpRequest, reference: str) -> HttpResponse:
     result = services.notifications_bulk(incident=incident, actor=request.user, versions=versions,
                                          action=form.cleaned_data["action"])
     action = form.cleaned_data["action"]
-    what = "last change undone" if action == "undo" else f"marked “{dict(form.fields['action'].choices)[action].lower()}”"
+    choices: dict[str, Any] = dict(cast(forms.ChoiceField, form.fields["action"]).choices)  # type: ignore[arg-type]
+    what = "last change undone" if action == "undo" else f"marked “{str(choices[action]).lower()}”"
     messages.success(request, f"{len(result['done'])} updated: {what}.")
     if result["changed"]:
         messages.error(request, f"{len(result['changed'])} were changed by someone else since you loaded the "
                                 "page and were left alone: check them and try again.")
     if result["not_allowed"]:
         messages.warning(request, f"{len(result['not_allowed'])} could not take that action from their status.")
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/incidents/")
-                    else reverse("notification_list", args=[incident.reference]))
+    back = request.POST.get("next") or ""
+    return redirect(back if back.startswith("/incidents/") else reverse("notification_list", args=[incident.reference]))
 
 
 @require(READ)

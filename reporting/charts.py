@@ -82,11 +82,11 @@ def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, 
     known = [m for m in marks if m.known]
     start = min(m.when for m in known)  # type: ignore[type-var]
     end = max([now, *(m.when for m in known)])  # type: ignore[type-var]
-    span = max((end - start).total_seconds(), 1.0)
+    span = max((end - start).total_seconds(), 1.0)  # type: ignore[operator]
     for index, mark in enumerate(known):
         mark.x = round(LEFT + (RIGHT - LEFT) * (mark.when - start).total_seconds() / span, 1)  # type: ignore[operator]
         mark.row = index % 3
-    now_x = round(LEFT + (RIGHT - LEFT) * (now - start).total_seconds() / span, 1)
+    now_x = round(LEFT + (RIGHT - LEFT) * (now - start).total_seconds() / span, 1)  # type: ignore[operator]
     pending = [m for m in marks if not m.known and m.key not in ("notified_last", "occurred")]
     return {"marks": marks, "known": known, "pending": pending, "now_x": now_x, "deadline": deadline,
             "width": WIDTH, "start": start, "end": end}

@@ -24,10 +24,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Model, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from breachtracker.records import field_of
 from incidents.assessment import rules
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, ROLES
@@ -57,10 +58,10 @@ def _iso(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
-def _choice(model: type, name: str, value: str) -> str | None:
+def _choice(model: type[Model], name: str, value: str) -> str | None:
     if not value:
         return None
-    return str(dict(model._meta.get_field(name).flatchoices).get(value, value))
+    return str(dict(field_of(model, name).flatchoices).get(value, value))
 
 
 def subject_counts(incident: Incident) -> dict[str, int]:
@@ -181,7 +182,8 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
 
     # What happened; the clock.
     deadline = incident.regulator_deadline
-    reported_at = (current or initial).submitted_at if (current or initial) else None
+    sent = current or initial
+    reported_at = sent.submitted_at if sent else None
     late = (reported_at or now) > deadline
     delay = (initial.delay_reasons if initial and initial.delay_reasons else details.delay_reasons) or None
     cyber_answer = "Don't know" if details.cyber_answer == "dont_know" else ("Yes" if incident.is_cyber else "No")

@@ -65,8 +65,13 @@ def incident_purge_personal_data(*, incident: Incident, actor: object = None, re
     files = notifications_purge_personal_data(incident=locked)
     people, more = incident_purge_people(incident=locked, actor=actor, reason=reason)
     files += more
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in files])
+    transaction.on_commit(lambda: _delete_files(files))
     return people
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def retention_purge(now: datetime | None = None) -> dict[str, int]:

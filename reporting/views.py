@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from incidents.assessment import rules
 from incidents.assessment import services as assessment_services
 from incidents.assessment.forms import DecisionForm, SubmissionForm
 from incidents.assessment.views import attach_errors, form_page
-from incidents.http import incident_or_404, posted
+from incidents.http import acting_user, incident_or_404, posted
 from incidents.models import DataCategory, Decision, Incident, RegulatorSubmission
 from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, require
 from incidents.vocab import ROLES
@@ -180,7 +180,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # One aggregate query for all incidents' notification progress, however many people.
     progress = charts.notification_progress(incidents) if incidents else {}
     for incident in incidents:
-        incident.progress = progress.get(incident.pk)
+        setattr(incident, "progress", progress.get(incident.pk))  # noqa: B010 - read by the template
     return render(
         request,
         "incidents/dashboard.html",
@@ -235,7 +235,7 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require(EXPORT)
-def incident_audit_csv(request: HttpRequest, reference: str) -> HttpResponse:
+def incident_audit_csv(request: HttpRequest, reference: str) -> HttpResponseBase:
     """The incident's audit trail for the regulator: people's details withheld."""
     incident = incident_or_404(reference)
     return csv_response(f"{incident.reference}-audit-trail.csv", audit.HEADER, audit.audit_rows(incident))
@@ -262,7 +262,7 @@ def decision_create(request: HttpRequest, reference: str, kind: str) -> HttpResp
         else:
             messages.success(request, "Decision recorded.")
             return redirect("assessment", incident.reference)
-    if draft.recommended is None:
+    if draft.recommended is None or draft.assessment is None:
         intro = "There is no assessment yet: a justification is required."
     else:
         intro = f"The latest assessment (version {draft.assessment.version}) recommends: {'yes' if draft.recommended else 'no'}."
@@ -273,7 +273,7 @@ def decision_create(request: HttpRequest, reference: str, kind: str) -> HttpResp
 def submission_create(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     has_initial = incident.submissions.filter(kind=RegulatorSubmission.Kind.INITIAL).exists()
-    instance = RegulatorSubmission(incident=incident, recorded_by=request.user)
+    instance = RegulatorSubmission(incident=incident, recorded_by=acting_user(request))
     form = SubmissionForm(
         posted(request), instance=instance,
         initial={"kind": "follow_up" if has_initial else "initial",

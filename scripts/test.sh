@@ -26,4 +26,6 @@ fi
 # The direction of dependencies between the apps (.importlinter): a rule only a reviewer
 # knows is not a rule.
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+# Types: mypy with django-stubs over the app packages (mypy.ini).
+.venv/bin/mypy breachtracker incidents notifications reporting
 exec "$py" -m pytest "$@"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 import subprocess
 import sys
 import time
@@ -37,12 +38,14 @@ def celery_worker(*, concurrency: int = 1, extra_env: dict[str, str] | None = No
     """Start `celery worker` against the test database; stop it (TERM, then KILL) afterwards."""
     env = {**os.environ, "DATABASE_URL": test_database_url(), "CELERY_TASK_ALWAYS_EAGER": "false",
            "DJANGO_SETTINGS_MODULE": "breachtracker.settings", **(extra_env or {})}
-    log = open(ROOT / "var" / f"test-worker-{os.getpid()}.log", "ab")
+    log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
+    log = open(log_path, "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "breachtracker", "worker", "--loglevel", "info",
          "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    process.log_path = log_path  # type: ignore[attr-defined] - tests wait on what the worker logs
     try:
         yield process
     finally:
@@ -65,3 +68,15 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):  # type: 
             return value
         time.sleep(interval)
     raise AssertionError(f"gave up after {timeout}s waiting for {predicate}")
+
+
+def claims_stale(seconds: float) -> bool:
+    """True once no notification is held by a claim younger than `seconds` (a dead worker's
+    claims can then be taken over): a condition to wait on, instead of sleeping."""
+    from django.utils import timezone
+
+    from notifications.models import Notification
+
+    fresh = timezone.now() - timedelta(seconds=seconds)
+    return not Notification.objects.filter(status__in=(Notification.Status.GENERATING,),
+                                           claimed_at__gt=fresh).exists()

@@ -100,7 +100,7 @@ def reminders_sweep(now: datetime | None = None) -> int:
     waiting = list(
         Incident.objects.exclude(status=Incident.Status.CLOSED)
         .with_regulator_state()
-        .filter(initial_submitted_at__isnull=True, aware_at__lte=now - timedelta(hours=24))
+        .filter(initial_submitted_at__isnull=True, aware_at__lte=now - timedelta(hours=24))  # type: ignore[misc]
         .select_related("handler")
         .order_by("aware_at")
     )
@@ -110,7 +110,7 @@ def reminders_sweep(now: datetime | None = None) -> int:
         .values_list("incident_id", "kind")
     )
     for incident in waiting:
-        if incident.last_report_decision is False:
+        if getattr(incident, "last_report_decision", None) is False:
             continue
         kind = due_clock_reminder(incident, now)
         if kind is None or (incident.pk, kind) in claimed:

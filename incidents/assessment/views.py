@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from ..http import incident_or_404, posted
+from ..http import acting_user, incident_or_404, posted
 from ..roles import DECIDE, EDIT_CASE, READ, require
 from . import services
 from .forms import AssessmentForm, RestrictionForm, RestrictionReviewForm
@@ -101,7 +101,7 @@ def restriction_create(request: HttpRequest, reference: str) -> HttpResponse:
     if not incident.regime_info.restriction_grounds:
         messages.error(request, "Restrictions on telling people exist under DPA 2018 Part 3 only.")
         return redirect("assessment", incident.reference)
-    form = RestrictionForm(posted(request), instance=Restriction(incident=incident, decided_by=request.user))
+    form = RestrictionForm(posted(request), instance=Restriction(incident=incident, decided_by=acting_user(request)))
     if request.method == "POST" and form.is_valid():
         try:
             services.restriction_create(incident=incident, actor=request.user, fields=dict(form.cleaned_data))

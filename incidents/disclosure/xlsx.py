@@ -126,8 +126,8 @@ class Workbook:
             fmt = int(xf.get("numFmtId", "0") or 0)
             if fmt in date_ids:
                 dates.add(i)
-            font, fill = int(xf.get("fontId", "0") or 0), int(xf.get("fillId", "0") or 0)
-            if fmt in blank_formats or (font in white_fonts and fill not in filled):
+            font_id, fill_id = int(xf.get("fontId", "0") or 0), int(xf.get("fillId", "0") or 0)
+            if fmt in blank_formats or (font_id in white_fonts and fill_id not in filled):
                 blank.add(i)
         return dates, blank
 
@@ -474,7 +474,8 @@ class Workbook:
                 self.report.tables.append(table)
             elif any(shared):
                 columns = [(n, s) for n, s in zip(names, shared, strict=False) if s]
-                pd = [m for i, (n, s) in enumerate(columns) if (m := detect_column(i, n, s)) and m.confidence >= 0.45]
+                pd = [found for i, (n, s) in enumerate(columns)
+                      if (found := detect_column(i, n, s)) and found.confidence >= 0.45]
                 self.report.add(Finding(
                     "pivot_cache", "A pivot cache keeps the distinct values of its fields",
                     Severity.HIGH if pd else Severity.MEDIUM, Location(part, range=source_text),

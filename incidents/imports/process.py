@@ -221,11 +221,11 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[
         raise ImportFileError("The file has a header row but no rows of people.")
     _progress(subject_import, rows_read=read, rows_valid=valid, rows_invalid=invalid, rows_merged=dedup.merged_rows)
     for group in dedup.groups.values():
-        for row, reason, conflicts in group.merged:
+        for merged_row, reason, conflicts in group.merged:
             message = f"Merged into row {group.record.row} ({group.record.full_name}): {reason}."
             if conflicts:
                 message += " " + "; ".join(conflicts) + "."
-            report.add(SubjectImportIssue.Kind.MERGED, row, "", "", message)
+            report.add(SubjectImportIssue.Kind.MERGED, merged_row, "", "", message)
     return dedup, {"rows_read": read, "rows_valid": valid, "rows_invalid": invalid}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -54,7 +54,7 @@ class _SizeLimitHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.seen += len(raw_data)
         if self.seen > self.limit:
-            self.request.upload_too_big = True  # type: ignore[attr-defined]
+            setattr(self.request, "upload_too_big", True)  # noqa: B010 - read back by the view
             raise StopUpload(connection_reset=False)  # skip the rest, keep nothing
         return raw_data
 
@@ -74,7 +74,7 @@ def subject_import_upload(request: HttpRequest, reference: str) -> HttpResponse:
         # Refused from the declared length alone, before a byte of the body is read.
         if length > _max_bytes() + 64 * 1024:
             return _upload_page(request, incident, _upload_form(), error=_too_big_message(), status=413)
-        request.upload_handlers.insert(0, _SizeLimitHandler(request, _max_bytes()))
+        cast(list[Any], request.upload_handlers).insert(0, _SizeLimitHandler(request, _max_bytes()))
     return _upload(request, incident)
 
 

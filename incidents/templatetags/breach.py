@@ -47,7 +47,7 @@ def london(value: datetime | None) -> str:
     if not value:
         return "—"
     local = timezone.localtime(value)
-    return local.strftime("%a %d %b %Y, %H:%M ") + local.tzname()
+    return local.strftime("%a %d %b %Y, %H:%M ") + (local.tzname() or "")
 
 
 @register.filter

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from notifications import services
 from notifications.models import Notification
 from tests.base import make_incident, make_subject
 from tests.notifications.helpers import ensure_letter_templates, make_organisation, make_ready
-from tests.worker import ROOT, celery_worker, needs_services, wait_for
+from tests.worker import ROOT, celery_worker, claims_stale, needs_services, wait_for
 
 Status = Notification.Status
 PEOPLE = 30
@@ -63,7 +62,7 @@ def test_a_worker_killed_mid_batch_is_finished_by_another_with_one_letter_each(t
             first.wait()
         assert not _finished()
         with celery_worker(extra_env=env, args=("--pool", "solo")):
-            time.sleep(4.5)  # the dead worker's claim goes stale
+            wait_for(lambda: claims_stale(4.5), timeout=30)  # the dead worker's claim goes stale
             services.batch_start(incident=incident, actor=None)  # the DPO clicks again
             wait_for(_finished, timeout=120)
         _assert_one_letter_each(incident, tmp_path)
@@ -91,7 +90,7 @@ def test_a_redis_restart_mid_batch_loses_nobody(tmp_path: Path) -> None:
                                capture_output=True, env=os.environ)
             wait_for(lambda: subprocess.run(["redis-cli", "-p", os.environ["BT_REDIS_PORT"], "ping"],
                                             capture_output=True).stdout.strip() == b"PONG", timeout=30)
-            time.sleep(4.5)  # let the worker reconnect and any claim go stale
+            wait_for(lambda: claims_stale(4.5), timeout=30)  # any claim held across the restart goes stale
             services.batch_start(incident=incident, actor=None)  # the DPO clicks again
             wait_for(_finished, timeout=180)
         _assert_one_letter_each(incident, tmp_path)

@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
     def _rotate_table(self, table: str, key: str, model: Any) -> int:
         q = connection.ops.quote_name
-        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]  # type: ignore[attr-defined]
         sets = ", ".join(f"{q(c)} = %s" for c in columns)
         last, done = 0, 0
         while True:

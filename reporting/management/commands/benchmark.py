@@ -56,7 +56,7 @@ def throwaway_database() -> Iterator[dict[str, str]]:
             import psycopg
 
             name = f"bt_bench_{uuid.uuid4().hex[:12]}"
-            params = {"host": db.get("HOST") or None, "port": db.get("PORT") or None, "user": db.get("USER") or None,
+            params: dict[str, Any] = {"host": db.get("HOST") or None, "port": db.get("PORT") or None, "user": db.get("USER") or None,
                       "password": db.get("PASSWORD") or None, "dbname": "postgres"}
             with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
@@ -205,7 +205,7 @@ def child_ours(path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     with open(path, "rb") as handle:
         subject_import = import_services.subject_import_create(incident=incident, actor=actor,
-                                                        upload=File(handle, name="synthetic.csv"))
+                                                        upload=File(handle, name="synthetic.csv"))  # type: ignore[arg-type]
     checked = time.perf_counter()
     subject_import.refresh_from_db()
     if subject_import.status != SubjectImport.Status.VALIDATED:

@@ -70,11 +70,13 @@ class Command(BaseCommand):
                 username=username, defaults={"first_name": first, "last_name": last,
                                              "email": f"{username}@example.org"}
             )
-            password = saved.get(username)
-            if created or password is None or not user.check_password(password):
+            known = saved.get(username)
+            if created or known is None or not user.check_password(known):
                 password = f"{username}-{secrets.token_urlsafe(9)}"
                 user.set_password(password)
                 user.save()
+            else:
+                password = known
             user.groups.add(Group.objects.get(name=role))
             saved[username] = password
             result.append((username, password, role))
