@@ -115,14 +115,24 @@ def _progress(subject_import: SubjectImport, **counts: int) -> None:
         raise Cancelled()
 
 
-def _fail(subject_import: SubjectImport, message: str) -> SubjectImport:
-    subject_import.status = Status.FAILED
-    subject_import.message = message
+def end_import(subject_import: SubjectImport, *, status: str, actor: Any, message: str | None = None,
+               reason: str = "") -> SubjectImport:
+    """End an import for good (failed or cancelled): its upload is deleted and the row saved
+    with who ended it, and why when the system did. `message` None keeps the one it has."""
+    subject_import.status = status
+    if message is not None:
+        subject_import.message = message
     subject_import.finished_at = timezone.now()
     delete_tmp(subject_import)
     subject_import.tmp_name = ""
-    save_import(subject_import, subject_import.confirmed_by or subject_import.created_by)
+    attribute_to(subject_import, actor, reason)
+    subject_import.save()
     return subject_import
+
+
+def _fail(subject_import: SubjectImport, message: str) -> SubjectImport:
+    return end_import(subject_import, status=Status.FAILED, message=message,
+                      actor=subject_import.confirmed_by or subject_import.created_by)
 
 
 def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectImport:
@@ -472,14 +482,9 @@ def _fail_stale(now: datetime | None = None) -> int:
             if locked is None or locked.status not in (Status.VALIDATING, Status.IMPORTING):
                 continue
             deleted += 1 if locked.tmp_name else 0
-            delete_tmp(locked)
-            locked.tmp_name = ""
-            locked.status = Status.FAILED
-            locked.finished_at = timezone.now()
-            locked.message = ("The worker handling this import stopped (for example it was restarted) and "
-                              "nothing was saved. The uploaded file was deleted: upload it again.")
-            attribute_to(locked, None, "Import stopped: its worker died (system)")
-            locked.save()
+            end_import(locked, status=Status.FAILED, actor=None, reason="Import stopped: its worker died (system)",
+                       message="The worker handling this import stopped (for example it was restarted) and "
+                               "nothing was saved. The uploaded file was deleted: upload it again.")
     return deleted
 
 
@@ -489,8 +494,6 @@ def subject_import_sweep(*, older_than_hours: int = 24) -> int:
 
     Returns the number of files deleted. An expired import is marked cancelled, with a reason.
     """
-    from datetime import timedelta
-
     deleted = _fail_stale()
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
     stale = SubjectImport.objects.filter(created_at__lt=cutoff).exclude(tmp_name="").exclude(
@@ -500,14 +503,14 @@ def subject_import_sweep(*, older_than_hours: int = 24) -> int:
             locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
             if not locked.tmp_name or locked.is_running:
                 continue
-            delete_tmp(locked)
             deleted += 1
-            locked.tmp_name = ""
-            if not locked.is_finished:
-                locked.status = Status.CANCELLED
-                locked.finished_at = timezone.now()
-                locked.message = f"Not imported within {older_than_hours} hours: the uploaded file was deleted."
-            save_import(locked, None)
+            if locked.is_finished:
+                delete_tmp(locked)
+                locked.tmp_name = ""
+                save_import(locked, None)
+            else:
+                end_import(locked, status=Status.CANCELLED, actor=None,
+                           message=f"Not imported within {older_than_hours} hours: the uploaded file was deleted.")
     known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
     for path in tmp_dir().glob("*.upload"):
         if path.name not in known and path.stat().st_mtime < cutoff.timestamp():

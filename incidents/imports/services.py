@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ..models import DataCategory, Incident, SubjectImport
 from ..tasks import subject_import_run
-from .process import MAX_COLUMNS, Status, delete_tmp, save_import, tmp_dir
+from .process import MAX_COLUMNS, Status, end_import, save_import, tmp_dir
 from .reader import ImportFileError, auto_mapping, header_scorer, inspect_upload, mapping_problems, open_table
 
 
@@ -124,9 +124,4 @@ def subject_import_cancel(*, subject_import: SubjectImport, actor: Any) -> Subje
     locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
     if locked.is_finished:
         raise ImportFileError("This import is finished: it can no longer be cancelled.")
-    locked.status = Status.CANCELLED
-    locked.finished_at = timezone.now()
-    delete_tmp(locked)
-    locked.tmp_name = ""
-    save_import(locked, actor)
-    return locked
+    return end_import(locked, status=Status.CANCELLED, actor=actor)

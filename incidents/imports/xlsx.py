@@ -9,7 +9,7 @@ does, and a sheet without a dimension tag held an upload for two minutes).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,6 @@ class SheetRows:
     rows: Iterator[tuple[int, list[str]]]
     close: Any
     estimate: int = 0
-    _extra: dict[str, Any] = field(default_factory=dict)
 
 
 def open_sheet(path: Path, sheet: str, *, max_rows: int, seconds: float, limits: Limits) -> SheetRows:
