@@ -27,19 +27,20 @@ from .pdf import render_report_pdf, sha256, store_pdf
 from .tasks import report_pdf_generate
 
 
-def engine_likelihood(incident: Incident) -> tuple[str, rules.Recommendation | None]:
-    """The latest assessment's answer to the ICO's likelihood question ("" with no assessment)."""
+def engine_likelihood(incident: Incident) -> tuple[str, rules.Recommendation | None, int | None]:
+    """The latest assessment's answer to the ICO's likelihood question, its recommendation and
+    its version ("", None, None with no assessment)."""
     latest = incident.assessments.order_by("-version").first()
     if latest is None:
-        return "", None
+        return "", None, None
     result = latest.result()
-    return rules.ico_likelihood(result), result
+    return rules.ico_likelihood(result), result, latest.version
 
 
 def _check_likelihood(incident: Incident, details: ReportDetails) -> None:
     """One risk everywhere: the report never says harm is unlikely where the assessment found
     a high risk, and an answer far from the assessment's needs a recorded reason."""
-    suggested, result = engine_likelihood(incident)
+    suggested, result, _version = engine_likelihood(incident)
     if result is None:
         return
     conflict = rules.ico_likelihood_conflict(result, details.likelihood)

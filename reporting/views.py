@@ -63,14 +63,14 @@ def report_preview(request: HttpRequest, reference: str) -> HttpResponse:
 def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     instance = ReportDetails.objects.filter(incident=incident).first() or ReportDetails(incident=incident)
-    suggested, result = report_services.engine_likelihood(incident)
+    suggested, result, version = report_services.engine_likelihood(incident)
     # The likelihood question starts from the risk assessment's answer (one risk everywhere).
     initial = {"likelihood": suggested} if suggested and not instance.likelihood else {}
     form = ReportDetailsForm(posted(request), instance=instance, initial=initial)
-    if suggested:
+    if result is not None:
         form.fields["likelihood"].help_text = (
-            f"The risk assessment (version {incident.assessments.order_by('-version').first().version}) "  # type: ignore[union-attr]
-            f"suggests “{ReportDetails.Likelihood(suggested).label}”: {result.deciding_factor if result else ''}")
+            f"The risk assessment (version {version}) suggests “{ReportDetails.Likelihood(suggested).label}”: "
+            f"{result.deciding_factor}")
     if request.method == "POST" and form.is_valid():
         try:
             report_services.report_details_save(incident=incident, actor=request.user,
