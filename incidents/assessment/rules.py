@@ -371,12 +371,10 @@ def _severity(facts: Facts) -> tuple[int, Decimal, Decimal, Decimal, str, list[W
     """ENISA's DPC × EI + CB, then the band, raised for scale and for physical safety."""
     from_categories = max((CATEGORY_DPC[c] for c in facts.categories), default=1)
     base = max(facts.dpc_base, from_categories)
-    working = [WorkingLine("DPC", f"Highest category of data exposed: level {base}", Decimal(base))]
-    fraud = sorted(FRAUD_CATEGORIES & facts.categories)
-    if fraud and base == 3 and not SPECIAL_CATEGORIES & facts.categories:
-        working[0] = WorkingLine(
-            "DPC", f"Highest category of data exposed: level {base} (identity documents, log-ins or "
-                   "financial data let someone commit fraud or steal an identity)", Decimal(base))
+    why = ""
+    if base == 3 and FRAUD_CATEGORIES & facts.categories:  # level 3 means no special category is present
+        why = " (identity documents, log-ins or financial data let someone commit fraud or steal an identity)"
+    working = [WorkingLine("DPC", f"Highest category of data exposed: level {base}{why}", Decimal(base))]
     raw = base + facts.dpc_adjustment + (1 if facts.vulnerable_people else 0)
     dpc = min(4, max(1, raw))
     if facts.dpc_adjustment:
