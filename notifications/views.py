@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from breachtracker.pdf import render_pdf
 from breachtracker.records import field_of
+from incidents.http import incident_or_404, posted
 from incidents.models import Incident
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
@@ -26,10 +27,6 @@ from .readability import PLAIN_GRADE, hard_to_read
 PER_PAGE = 50
 
 
-def _incident(reference: str) -> Incident:
-    return get_object_or_404(Incident.objects.select_related("handler"), reference=reference)
-
-
 def _notification(incident: Incident, pk: int) -> Notification:
     notification = get_object_or_404(Notification.objects.select_related("subject", "template"),
                                      incident=incident, pk=pk)
@@ -41,14 +38,10 @@ def _int(value: Any) -> int:
     return int(value) if str(value or "").isdigit() and len(str(value)) < 12 else 0
 
 
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
 @require(READ)
 def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
     # Queries: incident; plan; progress aggregate; overdue count; latest batch; page count; page.
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     plan = NotificationPlan.objects.filter(incident=incident).first()
     rows = Notification.objects.filter(incident=incident)
     progress = rows.progress()
@@ -80,9 +73,9 @@ def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(DECIDE)
 def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     plan = NotificationPlan.objects.filter(incident=incident).first() or NotificationPlan(incident=incident)
-    form = PlanForm(_posted(request), instance=plan, incident=incident)
+    form = PlanForm(posted(request), instance=plan, incident=incident)
     if request.method == "POST" and form.is_valid():
         services.plan_update(incident=incident, actor=request.user, fields=form.cleaned_data)
         messages.success(request, "Notification plan saved.")
@@ -98,7 +91,7 @@ def notification_plan(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(DECIDE)
 def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     if request.method == "POST" and "override_reason" in request.POST:
         try:
             services.override_record(incident=incident, actor=request.user,
@@ -145,7 +138,7 @@ def _fix_url(incident: Incident, problem: readiness.Problem) -> str:
 def letter_approval(request: HttpRequest, reference: str) -> HttpResponse:
     """GET: a real sample letter for each audience present, and what changed since the last
     approval. POST: approve them as they are now."""
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     if request.method == "POST":
         try:
             approvals.approval_record(incident=incident, actor=request.user)
@@ -167,7 +160,7 @@ def letter_approval(request: HttpRequest, reference: str) -> HttpResponse:
 @require(DECIDE)
 def letter_sample(request: HttpRequest, reference: str, audience: str) -> HttpResponse:
     """The real PDF a real person of this audience would get now (made on request, not kept)."""
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     try:
         html = approvals.sample_pdf_html(incident=incident, audience=audience)
     except approvals.ApprovalRefused as exc:
@@ -179,14 +172,14 @@ def letter_sample(request: HttpRequest, reference: str, audience: str) -> HttpRe
 
 @require(READ)
 def batch_progress(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     batch = get_object_or_404(Batch, incident=incident, pk=pk)
     return JsonResponse({"batch": batch.pk, **batch.progress()})
 
 
 @require(READ)
 def notification_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     notification = _notification(incident, pk)
     history = notification.history.select_related("history_user").order_by("-history_date", "-history_id")[:100]
     return render(request, "notifications/notification_detail.html", {
@@ -203,7 +196,7 @@ def notification_detail(request: HttpRequest, reference: str, pk: int) -> HttpRe
 @require(EDIT_CASE)
 def notification_mark(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """POST: tick one notification (or undo), or record a contact. GET: the forms."""
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     notification = _notification(incident, pk)
     if request.method != "POST":
         return notification_detail(request, reference, pk)
@@ -252,7 +245,7 @@ def _set_channel(request: HttpRequest, incident: Incident, notification: Notific
 
 @require(EDIT_CASE)
 def notification_bulk(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     if request.method != "POST":
         return notification_list(request, reference)
     form = BulkForm(request.POST)
@@ -281,7 +274,7 @@ def notification_bulk(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(READ)
 def notification_pdf(request: HttpRequest, reference: str, pk: int) -> FileResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     notification = _notification(incident, pk)
     if not notification.pdf:
         raise Http404("No letter has been generated for this person.")
@@ -291,7 +284,7 @@ def notification_pdf(request: HttpRequest, reference: str, pk: int) -> FileRespo
 
 @require(READ)
 def outstanding_csv(request: HttpRequest, reference: str) -> StreamingHttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     response = StreamingHttpResponse(delivery.outstanding_rows(incident), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{incident.reference}-outstanding.csv"'
     return response
@@ -299,7 +292,7 @@ def outstanding_csv(request: HttpRequest, reference: str) -> StreamingHttpRespon
 
 @require(EDIT_CASE)
 def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action == "posted":
         pack = get_object_or_404(PrintPack, batch__incident=incident, pk=_int(request.POST.get("pack")))
@@ -333,7 +326,7 @@ def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require(READ)
 def print_pack_download(request: HttpRequest, reference: str, pk: int, part: str) -> FileResponse:
-    incident = _incident(reference)
+    incident = incident_or_404(reference)
     pack = get_object_or_404(PrintPack, batch__incident=incident, pk=pk, status=PrintPack.Status.READY)
     if part == "pdf":
         return FileResponse(pack.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
@@ -358,7 +351,7 @@ def letter_template_edit(request: HttpRequest, audience: str) -> HttpResponse:
     if audience not in Audience.values or language not in Language.values:
         raise Http404("Unknown audience or language")
     current = LetterTemplate.objects.current(language).get(audience)
-    form = LetterTemplateForm(_posted(request), instance=LetterTemplate(
+    form = LetterTemplateForm(posted(request), instance=LetterTemplate(
         audience=audience, language=language, email_subject=current.email_subject if current else "",
         body=current.body if current else ""))
     if request.method == "POST" and form.is_valid():
