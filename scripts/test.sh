@@ -17,7 +17,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     echo "test: PostgreSQL or Redis could not start; CI needs both." >&2
     exit 1
   else
-    echo "test: no PostgreSQL/Redis here; running on SQLite (integration tests are skipped)." >&2
+    echo "test: PostgreSQL or Redis cannot be used here (see above); running on SQLite (integration tests are skipped)." >&2
   fi
 fi
 [ "${CI:-}" = "true" ] && export BREACHTRACKER_REQUIRE_SERVICES=1
