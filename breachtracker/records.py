@@ -38,3 +38,9 @@ def attribute_to(instance: models.Model, actor: Any, reason: str = "") -> None:
 def field_of(model: type[models.Model] | models.Model, name: str) -> models.Field[Any, Any]:
     """A concrete field of a model by name (its label, choices, column), typed as a Field."""
     return cast("models.Field[Any, Any]", model._meta.get_field(name))
+
+
+def apply_fields(instance: Any, fields: dict[str, Any]) -> None:
+    """Set a form's cleaned values on an unsaved or locked instance (the caller validates)."""
+    for name, value in fields.items():
+        setattr(instance, name, value)

@@ -2,21 +2,22 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
 from .assessment import views as assessment_views
 from .disclosure import views as disclosure_views
 from .imports import views as import_views
+from .people import views as people_views
+from .register import views as register_views
 
 urlpatterns = [
-    path("incidents/", views.incident_list, name="incident_list"),
-    path("incidents/new/", views.incident_create, name="incident_create"),
-    path("incidents/<str:reference>/edit/", views.incident_edit, name="incident_edit"),
-    path("incidents/<str:reference>/categories/", views.incident_categories, name="incident_categories"),
-    path("incidents/<str:reference>/subjects/", views.subject_list, name="subject_list"),
-    path("incidents/<str:reference>/subjects/new/", views.subject_create, name="subject_create"),
-    path("incidents/<str:reference>/subjects/<int:pk>/", views.subject_detail, name="subject_detail"),
-    path("incidents/<str:reference>/subjects/<int:pk>/edit/", views.subject_edit, name="subject_edit"),
-    path("incidents/<str:reference>/subjects/<int:pk>/history/", views.subject_history, name="subject_history"),
+    path("incidents/", register_views.incident_list, name="incident_list"),
+    path("incidents/new/", register_views.incident_create, name="incident_create"),
+    path("incidents/<str:reference>/edit/", register_views.incident_edit, name="incident_edit"),
+    path("incidents/<str:reference>/categories/", register_views.incident_categories, name="incident_categories"),
+    path("incidents/<str:reference>/subjects/", people_views.subject_list, name="subject_list"),
+    path("incidents/<str:reference>/subjects/new/", people_views.subject_create, name="subject_create"),
+    path("incidents/<str:reference>/subjects/<int:pk>/", people_views.subject_detail, name="subject_detail"),
+    path("incidents/<str:reference>/subjects/<int:pk>/edit/", people_views.subject_edit, name="subject_edit"),
+    path("incidents/<str:reference>/subjects/<int:pk>/history/", people_views.subject_history, name="subject_history"),
     path("incidents/<str:reference>/assessment/", assessment_views.assessment, name="assessment"),
     path("incidents/<str:reference>/assessment/new/", assessment_views.assessment_create, name="assessment_create"),
     path("incidents/<str:reference>/restrictions/new/", assessment_views.restriction_create, name="restriction_create"),
@@ -37,6 +38,6 @@ urlpatterns = [
          name="subject_import_progress"),
     path("incidents/<str:reference>/subjects/import/<int:pk>/report.csv", import_views.subject_import_report,
          name="subject_import_report"),
-    path("organisation/", views.organisation_detail, name="organisation_detail"),
-    path("organisation/edit/", views.organisation_edit, name="organisation_edit"),
+    path("organisation/", register_views.organisation_detail, name="organisation_detail"),
+    path("organisation/edit/", register_views.organisation_edit, name="organisation_edit"),
 ]

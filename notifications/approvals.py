@@ -13,7 +13,7 @@ from django.db import transaction
 
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents.roles import DECIDE, can
-from incidents.services import incident_event_record
+from incidents.register.services import incident_event_record
 
 from .letters import letter_context, render_letter_html
 from .models import Audience, Language, LetterApproval, LetterTemplate, NotificationPlan, audience_for, template_key

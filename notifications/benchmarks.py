@@ -1,6 +1,6 @@
 """Letters benchmark: our generation path against bare WeasyPrint, plus the print pack.
 
-    python -m notifications.benchmarks --letters 1000 [--workers K] [--chunk-experiment]
+    python manage.py benchmark letters --letters 1000 [--workers K] [--chunk-experiment]
                                        [--pack 10000]
 
 Runs in a throwaway database (Django's test database: `test_<name>` on PostgreSQL, a
@@ -18,9 +18,7 @@ it was forked with). The last line is
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing as mp
-import os
 import queue
 import resource
 import shutil
@@ -30,6 +28,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection, connections
+from django.test.utils import override_settings
+from django.utils import timezone
+from weasyprint import HTML
+
+from breachtracker.pdf import render_pdf_parts, static_base_url
+from incidents.models import DataCategory, DataSubject, Organisation
+from incidents.register.services import incident_create
+from incidents.vocab import roles_to_mask
+
+from . import delivery, services, tasks
+from .letters import letter_context, render_letter_html
+from .models import Batch, Notification, PrintPack, audience_for
+
 
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -37,8 +51,6 @@ def _maxrss_mb() -> float:
 
 def _in_child(target: Callable[..., Any], *args: Any) -> Any:
     """Run target(*args) in a forked process; return (result, its peak RSS in MB)."""
-    from django.db import connections
-
     connections.close_all()
     ctx = mp.get_context("fork")
     out: Any = ctx.Queue()
@@ -56,8 +68,6 @@ def _in_child(target: Callable[..., Any], *args: Any) -> Any:
 
 def _pool(k: int, work: list[Any], handle: Callable[[Any], None]) -> tuple[float, float]:
     """K forked processes take items from a queue; returns (seconds, max peak RSS MB)."""
-    from django.db import connections
-
     connections.close_all()
     ctx = mp.get_context("fork")
     todo: Any = ctx.Queue()
@@ -92,13 +102,6 @@ def _pool(k: int, work: list[Any], handle: Callable[[Any], None]) -> tuple[float
 
 
 def _make_people(n: int) -> Any:
-    from incidents.models import DataCategory, DataSubject, Organisation
-    from incidents.services import incident_create
-    from incidents.vocab import roles_to_mask
-    from django.utils import timezone
-
-    from notifications.models import Batch, Notification
-
     if not Organisation.objects.exists():
         Organisation.objects.create(controller_name="Benchmark Constabulary", registered_address="HQ\n1 High St\nNN1 1AA",
                                     dpo_name="Dana Okafor", dpo_email="dpo@example.org", dpo_phone="01234 567890")
@@ -122,10 +125,6 @@ def _make_people(n: int) -> Any:
 
 
 def _html_for(batch: Any) -> list[str]:
-    from notifications import services
-    from notifications.letters import letter_context, render_letter_html
-    from notifications.models import audience_for
-
     cache = services.LetterCache()
     html = []
     for n in batch.notifications.select_related("subject", "incident").order_by("pk"):
@@ -137,17 +136,11 @@ def _html_for(batch: Any) -> list[str]:
 
 
 def _bare(html: str) -> None:
-    from weasyprint import HTML
-
-    from breachtracker.pdf import static_base_url
-
     HTML(string=html, base_url=static_base_url()).write_pdf()
 
 
 def _chunk_experiment(html: list[str], sizes: list[int]) -> None:
     """Render the letters as documents of `size` letters each and split them per letter."""
-    from breachtracker.pdf import render_pdf_parts
-
     for size in sizes:
         def run(size: int = size) -> float:
             started = time.perf_counter()
@@ -167,13 +160,6 @@ def _chunk_experiment(html: list[str], sizes: list[int]) -> None:
 
 def _fake_pack(batch: Any, count: int) -> tuple[float, float, int]:
     """Give `count` rows copies of the batch's real PDFs, then build a print pack of them."""
-    from django.core.files.storage import default_storage
-
-    from notifications import delivery
-    from notifications.models import Notification, PrintPack
-
-    from incidents.models import DataSubject
-
     real = [n.pdf.name for n in batch.notifications.exclude(pdf="")[:50]]
     have = batch.notifications.count()
     if count > have:
@@ -200,13 +186,6 @@ def _fake_pack(batch: Any, count: int) -> tuple[float, float, int]:
 def letters(n: int = 1000, workers: int = 1, *, chunk_experiment: bool = False,
             chunk_sizes: tuple[int, ...] = (1, 10, 25, 50, 100), pack: int = 0) -> dict[str, float]:
     """The benchmark. Prints figures; returns them. Django must be set up (see main())."""
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import override_settings
-
-    from notifications import tasks
-    from notifications.models import Notification, PrintPack
-
     workdir = Path(tempfile.mkdtemp(prefix="bt-bench-"))
     settings.DATABASES["default"].setdefault("TEST", {})
     if connection.vendor == "sqlite":
@@ -231,8 +210,6 @@ def letters(n: int = 1000, workers: int = 1, *, chunk_experiment: bool = False,
             pack_row = PrintPack.objects.create(batch=batch)
 
             def build() -> int:
-                from notifications import delivery
-
                 return delivery.print_pack_build(pack_id=pack_row.pk).pages
 
             started = time.perf_counter()
@@ -257,22 +234,3 @@ def letters(n: int = 1000, workers: int = 1, *, chunk_experiment: bool = False,
     ratio = results["ours"] / results["baseline"]
     print(f"letters: ratio={ratio:.2f} ours={results['ours']:.1f} baseline={results['baseline']:.1f} peak_mb={peak:.0f}")
     return results
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--letters", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--chunk-experiment", action="store_true",
-                        help="also render letters N to a document and split (N = 1, 10, 25, 50, 100)")
-    parser.add_argument("--pack", type=int, default=0, help="also build a print pack of this many letters")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachtracker.settings")
-    import django
-
-    django.setup()
-    letters(args.letters, args.workers, chunk_experiment=args.chunk_experiment, pack=args.pack)
-
-
-if __name__ == "__main__":
-    main()

@@ -25,7 +25,7 @@ from django.utils import timezone
 from breachtracker.csvsafe import neutralise
 from breachtracker.pdf import StreamingPdfMerger
 from incidents.models import DataCategory, Organisation
-from incidents.services import incident_event_record
+from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
 from .letters import addressee, compile_letter, letter_context, render_email

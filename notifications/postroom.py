@@ -16,7 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from incidents.models import Incident
-from incidents.services import incident_event_record
+from incidents.register.services import incident_event_record
 
 from .models import Notification, PrintPack
 

@@ -27,7 +27,7 @@ from breachtracker.records import field_of
 from incidents.assessment.services import subject_notification_block
 from incidents.models import DataSubject, Decision, Incident
 from incidents.roles import DECIDE, can
-from incidents.services import incident_event_record
+from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
 from . import approvals

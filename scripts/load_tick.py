@@ -212,7 +212,7 @@ def run(seconds: float, users: int, people: int) -> dict[str, Any]:
     from django.conf import settings
 
     from cryptography.fernet import Fernet
-    from reporting.management.commands.benchmark import throwaway_database
+    from reporting.benchmarks.common import throwaway_database
 
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise SystemExit("load_tick needs DATABASE_URL to point at a PostgreSQL server")

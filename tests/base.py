@@ -10,7 +10,9 @@ from django.contrib.auth.models import Group
 from django.test import TestCase
 from django.utils import timezone
 
-from incidents import roles, services
+from incidents import roles
+from incidents.people import services as people_services
+from incidents.register import services
 from incidents.models import DataCategory, DataSubject, Incident
 from incidents.vocab import roles_to_mask
 
@@ -48,7 +50,7 @@ def make_subject(incident: Incident, actor: Any = None, **fields: Any) -> DataSu
         "town": "London",
     }
     values.update(fields)
-    return services.subject_create(incident=incident, actor=actor, fields=values)
+    return people_services.subject_create(incident=incident, actor=actor, fields=values)
 
 
 def category(code: str) -> DataCategory:

@@ -12,7 +12,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from ..forms import LocalDateTimeInput
+from ..register.forms import LocalDateTimeInput
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
 
 YES_NO = [("yes", "Yes"), ("no", "No")]

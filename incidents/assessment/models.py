@@ -26,7 +26,8 @@ from ..vocab import PART3_GROUNDS, REGIMES
 from . import rules
 
 if TYPE_CHECKING:
-    from ..models import DataSubject, Incident
+    from ..people.models import DataSubject
+    from ..register.models import Incident
 
 # Free text is for sentences, not documents: a pasted spreadsheet is refused with a message.
 TEXT_LIMIT = 10_000

@@ -15,7 +15,7 @@ from breachtracker.records import attribute_to
 
 from ..models import DataSubject, Incident
 from ..roles import DECIDE, can
-from ..services import apply_fields
+from breachtracker.records import apply_fields
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
 
 # --- Assessment, decisions, restrictions, regulator submissions ------------------------------

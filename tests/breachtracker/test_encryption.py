@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from breachtracker import crypto
-from incidents import services
+from incidents.people import services
 from incidents.models import DataSubject
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.incidents.imports import import_rows, person

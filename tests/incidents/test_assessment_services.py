@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from incidents.assessment import services as assessment_services
-from incidents import services
+from incidents.register import services
 from incidents.models import Assessment, Decision, Incident, RegulatorSubmission
 from breachtracker.records import AppendOnlyError
 from tests.base import BaseTestCase, category, make_incident

@@ -19,7 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from incidents.assessment import services as assessment_services
-from incidents import services
+from incidents.register import services
 from incidents.models import Incident, ReminderSent
 from incidents.assessment.reminders import reminders_sweep
 from incidents.tasks import send_reminders

@@ -10,7 +10,7 @@ from typing import Any
 from django.test import override_settings
 
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
-from incidents import services as incident_services
+from incidents.register import services as incident_services
 from incidents.assessment import services as assessment_services
 from notifications import approvals, delivery, readiness, services
 from notifications.models import Batch, Notification, PrintPack

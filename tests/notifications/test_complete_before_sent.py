@@ -7,7 +7,7 @@ from datetime import date
 
 from django.urls import reverse
 
-from incidents import services as incident_services
+from incidents.register import services as incident_services
 from incidents.assessment import services as assessment_services
 from incidents.models import IncidentEvent, Organisation
 from notifications import approvals, readiness, services

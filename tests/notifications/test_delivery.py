@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from incidents.assessment import services as assessment_services
-from incidents import services as incident_services
+from incidents.people import services as incident_services
 from notifications import delivery, services, tasks
 from notifications.models import DigestSent, Notification
 from tests.base import BaseTestCase, make_incident, make_subject

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from incidents import services as incident_services
+from incidents.register import services as incident_services
 from notifications import services
 from notifications.models import Notification
 from tests.base import BaseTestCase, category, make_incident, make_subject

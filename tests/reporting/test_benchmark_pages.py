@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import TestCase, override_settings
 
-from reporting.benchmarks_pages import PAGES, child_pages
+from reporting.benchmarks.pages import PAGES, child_pages
 from reporting.management.commands.benchmark import BENCHMARKS
 
 

@@ -9,7 +9,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents import services
+from incidents.register import services
 from reporting import charts
 from incidents.models import Incident
 from incidents.models import RegulatorSubmission

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from reporting import services as report_services
 from incidents.assessment import services as assessment_services
-from incidents import services
+from incidents.register import services
 from reporting.ico_report import build_report, diff_reports, report_json
 from incidents.models import DataSubject
 from reporting.services import report_details_save

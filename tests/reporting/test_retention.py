@@ -8,7 +8,8 @@ import time_machine
 from django.core.files.storage import default_storage
 from django.test import override_settings
 
-from incidents import services
+from incidents.people import services as people_services
+from incidents.register import services
 from reporting import tasks
 from incidents.models import DataSubject, Incident
 from reporting.retention import PURGED_NAME
@@ -32,7 +33,7 @@ class RetentionTests(BaseTestCase):
                                        email="zebedee@example.org", notes="Lives with the suspect",
                                        categories_mask=category("health").mask)
             make_subject(self.incident, full_name="Wit Ness", roles=roles_to_mask(["witness"]))
-            services.subject_update(subject=self.victim, actor=self.handler, fields={"phone": "07700 900999"})
+            people_services.subject_update(subject=self.victim, actor=self.handler, fields={"phone": "07700 900999"})
             generate_all(start_batch(self.incident, self.dpo))
             self.letter = Notification.objects.get(subject=self.victim).pdf.name
             services.incident_update(incident=self.incident, actor=self.dpo, fields={"status": "closed"})

@@ -21,7 +21,8 @@ from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
 from incidents.assessment import services as assessment_services
-from incidents import roles, services
+from incidents import roles
+from incidents.register import services
 from incidents.models import DataCategory, DataSubject, Incident, normalise_postcode
 from incidents.vocab import Cause, Channel, roles_to_mask
 from reporting.services import report_details_save

@@ -1,4 +1,4 @@
-"""Writes to incidents, subjects and the organisation.
+"""Writes to incidents, their exposed categories, their timeline and the organisation.
 
 Each function takes the acting user, runs in one transaction and leaves a history row that
 names that user, so the register is an audit record whoever or whatever made the change.
@@ -11,9 +11,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from breachtracker.records import attribute_to
+from breachtracker.records import apply_fields, attribute_to
 
-from .models import DataCategory, DataSubject, Incident, IncidentCategory, IncidentEvent, Organisation
+from .models import DataCategory, Incident, IncidentCategory, IncidentEvent, Organisation
 
 
 def _next_reference(year: int) -> str:
@@ -26,12 +26,6 @@ def _next_reference(year: int) -> str:
     )
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
-
-
-def apply_fields(instance: Any, fields: dict[str, Any]) -> None:
-    """Set a form's cleaned values on an unsaved or locked instance (the caller validates)."""
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 @transaction.atomic
@@ -82,23 +76,6 @@ def incident_set_categories(
     for row in current.values():
         attribute_to(row, actor)
         row.delete()
-
-
-@transaction.atomic
-def subject_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> DataSubject:
-    subject = DataSubject(incident=incident)
-    apply_fields(subject, fields)
-    attribute_to(subject, actor)
-    subject.save()
-    return subject
-
-
-@transaction.atomic
-def subject_update(*, subject: DataSubject, actor: Any, fields: dict[str, Any]) -> DataSubject:
-    apply_fields(subject, fields)
-    attribute_to(subject, actor)
-    subject.save()
-    return subject
 
 
 @transaction.atomic

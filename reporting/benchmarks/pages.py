@@ -15,24 +15,27 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import roles
+from incidents.models import DataCategory, DataSubject
+from incidents.register import services
+from notifications.models import Notification
+from reporting import services as report_services
+
+from .common import run_child, throwaway_database
+
 PAGES = ("incident_detail", "subject_list", "report_preview")
 
 
 def child_pages(size: int, repeat: int) -> dict[str, Any]:
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from incidents import roles, services
-    from reporting import services as report_services
-    from incidents.models import DataCategory, DataSubject
-    from notifications.models import Notification
-
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     user, _ = get_user_model().objects.get_or_create(username="benchmark-dpo")
     user.groups.add(Group.objects.get(name=roles.DPO))
@@ -94,15 +97,13 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
 
 
 def run_pages(command: Any, options: dict[str, Any]) -> str:
-    from reporting.management.commands.benchmark import _child, throwaway_database
-
     small, large = options["pages_small"], options["pages_large"]
     with throwaway_database() as env:
         engine = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
         command.stdout.write(f"pages benchmark on a throwaway {engine} database; people: {small:,} and {large:,}")
         results = {}
         for size in (small, large):
-            result = _child(env, "pages", "--child", "pages", "--file", str(size), "--repeat", str(options["repeat"]))
+            result = run_child(env, "pages", "--child", "pages", "--file", str(size), "--repeat", str(options["repeat"]))
             results[size] = result
             per_page = ", ".join(f"{name} {result['p50'][name] * 1000:.1f} ms ({result['queries'][name]} queries)"
                                  for name in PAGES)
