@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +69,17 @@ def postgresql_stopped() -> Iterator[None]:
         connection.close()
 
 
+def _worker_met_outage_or_finished(log_path: Path, started: int, stopped: int) -> bool:
+    """The worker's log (from its start) shows a chunk failing on the stopped database (it is
+    retried), or, on a fast machine, every chunk already done before the stop."""
+    with open(log_path, "rb") as log:
+        log.seek(started)
+        data = log.read()
+    text, since_stop = data.decode(errors="replace"), data[stopped - started:].decode(errors="replace")
+    chunks_done = sum(1 for line in text.splitlines() if "generate_chunk[" in line and " succeeded in " in line)
+    return "OperationalError" in since_stop or chunks_done >= -(-PEOPLE // 3)  # chunks of 3 (_setup)
+
+
 def _page_while_down(client: Client, path: str, method: str = "get") -> tuple[int, str, str]:
     response = getattr(client, method)(path)
     return response.status_code, response.get("Retry-After", ""), response.content.decode()
@@ -104,12 +114,16 @@ def test_letters_survive_postgresql_stopping_mid_batch(tmp_path: Path) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(dpo)
     with override_settings(MEDIA_ROOT=str(tmp_path), NOTIFICATIONS_CLAIM_STALE_SECONDS=4):
-        with celery_worker(extra_env=env, args=("--pool", "solo")):
+        with celery_worker(extra_env=env, args=("--pool", "solo")) as worker:
+            started = worker.log_path.stat().st_size
             services.batch_start(incident=incident, actor=None)
             wait_for(lambda: Notification.objects.filter(status=Notification.Status.GENERATED).count() >= 3,
                      timeout=90)
+            logged_before = worker.log_path.stat().st_size
             with postgresql_stopped():
-                time.sleep(2)  # the worker's chunks fail and are retried with backoff
+                # Wait until the worker has met the outage (a chunk failed on the database and
+                # is retried), or, on a fast machine, had already finished every chunk.
+                wait_for(lambda: _worker_met_outage_or_finished(worker.log_path, started, logged_before), timeout=90)
                 status, retry, body = _page_while_down(client, reverse("incident_list"))
             assert (status, retry) == (503, "30")
             assert "temporarily unavailable" in body
