@@ -26,13 +26,26 @@ class AppendOnly(models.Model):
         super().save(*args, **kwargs)
 
 
+# The actor of a write nobody made as a user (a sweep, a retry given up, a purge): the
+# History tab shows "System", with the reason the write gave.
+SYSTEM = None
+
+
 def attribute_to(instance: models.Model, actor: Any, reason: str = "") -> None:
     """Name who (and why) in the history row the next save or delete of `instance` writes: the
-    one way every write records its actor. `actor` None is the system (a task, a command), which
-    then gives its reason."""
+    one way every write records its actor. Work a user asked for and a worker did (an import
+    they confirmed, a PDF they requested) names that user, with the task's reason."""
     instance._history_user = actor  # type: ignore[attr-defined]
     if reason:
         instance._change_reason = reason  # type: ignore[attr-defined]
+
+
+def attribute_to_system(instance: models.Model, reason: str) -> None:
+    """A write nobody made as a user (a sweep, a retry given up, a purge): the history names
+    the system ("System" on the History tab) and always says why."""
+    if not reason.strip():
+        raise ValueError("A write by the system must give its reason.")
+    attribute_to(instance, SYSTEM, reason)
 
 
 def field_of(model: type[models.Model] | models.Model, name: str) -> models.Field[Any, Any]:

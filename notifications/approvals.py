@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
+from breachtracker.records import attribute_to
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents.roles import DECIDE, can
 from incidents.register.services import incident_event_record
@@ -170,7 +171,7 @@ def approval_record(*, incident: Incident, actor: Any) -> LetterApproval:
         incident=incident, plan_version=plan.version, approved_by=actor,
         plan_wording={name: getattr(plan, name) for name in NotificationPlan.REQUIRED},
         templates={key: letter.pk for key, letter in current.items()})
-    approval._history_user = actor  # type: ignore[attr-defined]
+    attribute_to(approval, actor)
     approval.save()
     used = sorted({str(template_for(key, current)).lower() for key in present})
     incident_event_record(incident=incident, actor=actor, kind="approval",

@@ -40,7 +40,8 @@ from incidents.models import DataCategory, DataSubject, Organisation
 from incidents.register.services import incident_create
 from incidents.vocab import roles_to_mask
 
-from . import delivery, services, tasks
+from . import delivery, tasks
+from .cache import LetterCache
 from .letters import letter_context, render_letter_html
 from .models import Batch, Notification, PrintPack, audience_for
 
@@ -125,7 +126,7 @@ def _make_people(n: int) -> Any:
 
 
 def _html_for(batch: Any) -> list[str]:
-    cache = services.LetterCache()
+    cache = LetterCache()
     html = []
     for n in batch.notifications.select_related("subject", "incident").order_by("pk"):
         letter = cache.templates[audience_for(n.subject)]

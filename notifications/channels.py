@@ -7,11 +7,13 @@ from typing import Any
 
 from django.db import transaction
 
+from breachtracker.records import attribute_to
 from incidents.roles import DECIDE, can
 from incidents.vocab import Channel
 
 from .models import Notification
-from .services import NotAllowed, _locked, withhold_reason
+from .services import NotAllowed, _locked
+from .withholding import withhold_reason
 
 Status = Notification.Status
 GENERATED_CHANNELS = (Channel.LETTER, Channel.EMAIL)
@@ -39,7 +41,6 @@ def notification_set_channel(*, notification: Notification, actor: Any, channel:
     row.channel, row.status, row.batch = channel, Status.PENDING, None
     row.withheld_code = row.withheld_reason = row.last_error = ""
     row.version += 1
-    row._history_user = actor  # type: ignore[attr-defined]
-    row._change_reason = f"The DPO chose to tell them by {label}"  # type: ignore[attr-defined]
+    attribute_to(row, actor, f"The DPO chose to tell them by {label}")
     row.save()
     return row

@@ -24,13 +24,15 @@ from django.utils import timezone
 
 from breachtracker.csvsafe import neutralise
 from breachtracker.pdf import StreamingPdfMerger
-from incidents.models import DataCategory, Organisation
+from breachtracker.records import attribute_to, attribute_to_system
+from incidents.models import DataCategory, Organisation, Restriction
 from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
 from .letters import addressee, compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
-from .services import Status, _claim, _finish, withhold_reason
+from .generation import Status, _claim, _finish
+from .withholding import withhold_reason
 
 def csv_line(values: list[Any]) -> str:
     buffer = io.StringIO()
@@ -122,22 +124,11 @@ def print_pack_build(*, pack_id: int) -> PrintPack:
     pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
     pack.notification_ids = included
     pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
-    pack._change_reason = "Print pack built"  # type: ignore[attr-defined]
+    attribute_to(pack, pack.created_by, "Print pack built by the worker")
     with transaction.atomic():
         pack.save()
         incident_event_record(incident=pack.batch.incident, actor=pack.created_by, kind="pack_built",
                               detail=f"Print pack {pack.pk} of batch {pack.batch_id}: {letters} letters, {pages} pages.")
-    return pack
-
-
-@transaction.atomic
-def print_pack_request(*, batch: Any, actor: Any) -> PrintPack:
-    pack = PrintPack(batch=batch, created_by=actor)
-    pack._history_user = actor  # type: ignore[attr-defined]
-    pack.save()
-    from .tasks import build_print_pack
-
-    build_print_pack.delay_on_commit(pack.pk)
     return pack
 
 
@@ -209,14 +200,14 @@ def notification_email_give_up(*, notification_id: int, error: str) -> None:
         row.status = Status.FAILED
         row.last_error = f"Gave up after retries: {error}"[:500]
         row.version += 1
-        row._change_reason = "Email: gave up after retries"  # type: ignore[attr-defined]
+        attribute_to_system(row, "Email: gave up after retries")
         row.save()
 
 
 def print_pack_fail(*, pack_id: int, error: str) -> None:
     pack = PrintPack.objects.get(pk=pack_id)
     pack.status, pack.last_error = PrintPack.Status.FAILED, error[:500]
-    pack._change_reason = "Print pack failed"  # type: ignore[attr-defined]
+    attribute_to(pack, pack.created_by, "Print pack could not be built (worker)")
     pack.save()
 
 
@@ -226,8 +217,6 @@ def print_pack_fail(*, pack_id: int, error: str) -> None:
 # due for review", from the assessment work). Empty lists are left out.
 def _restrictions_due(user: Any, today: date) -> list[str]:
     """Restrictions on telling people, in the handler's incidents, whose review date has come."""
-    from incidents.models import Restriction
-
     due = (Restriction.objects.due_for_review(today).filter(incident__handler=user)
            .select_related("incident").order_by("review_date", "pk"))
     return [f"{r.incident.reference}: restriction {r.pk}, review due {r.review_date:%d %b %Y}" for r in due]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from breachtracker.records import attribute_to
 from incidents.models import Incident
 from incidents.register.services import incident_event_record
 
@@ -52,8 +53,7 @@ def print_pack_mark_posted(*, pack: PrintPack, actor: Any) -> dict[str, int]:
     bulk_update_with_history(rows, Notification, TICKED_FIELDS, batch_size=500, default_user=actor,
                              default_change_reason=f"Posted in print pack {pack.pk}")
     pack.posted_at, pack.posted_by = now, actor
-    pack._history_user = actor  # type: ignore[attr-defined]
-    pack._change_reason = "Marked as posted"  # type: ignore[attr-defined]
+    attribute_to(pack, actor, "Marked as posted")
     pack.save()
     left = len(pack.notification_ids) - len(rows)
     detail = f"Print pack {pack.pk}: {_count(len(rows), 'letter', 'letters')} marked sent"

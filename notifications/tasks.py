@@ -8,11 +8,11 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import delivery, services
+from . import delivery, generation
 from .models import Batch, Notification
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def chunk_size() -> int:
 def generate_batch(batch_id: int) -> int:
     """Fan a batch out into chunk tasks. Safe to run again: chunks skip rows already taken."""
     batch = Batch.objects.get(pk=batch_id)
-    ids = services.batch_work(batch)
+    ids = generation.batch_work(batch)
     size = chunk_size()
     for start in range(0, len(ids), size):
         generate_chunk.delay(ids[start:start + size])
@@ -36,7 +36,7 @@ def generate_batch(batch_id: int) -> int:
 def outage_countdown(retries: int) -> int:
     """Seconds before a chunk cut short by a database outage runs again: long enough for the
     claims it held to go stale (so the retry takes its own rows back), growing with retries."""
-    return int(services.claim_stale_after().total_seconds()) + 1 + 2 ** retries
+    return int(generation.claim_stale_after().total_seconds()) + 1 + 2 ** retries
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
@@ -56,9 +56,13 @@ def _generate_chunk(notification_ids: list[int]) -> dict[str, int]:
         if isinstance(exc, (SoftTimeLimitExceeded, OperationalError)):
             raise exc
         log.error("letter %s failed: %s", pk, exc, exc_info=exc)
-        services.notification_fail(notification_id=pk, error=f"{type(exc).__name__}: {exc}")
+        generation.notification_fail(notification_id=pk, error=f"{type(exc).__name__}: {exc}")
 
-    return services.notifications_generate(notification_ids=notification_ids, on_error=record)
+    def send_after_commit(pk: int) -> None:
+        transaction.on_commit(lambda: send_email.delay(pk))
+
+    return generation.notifications_generate(notification_ids=notification_ids, on_error=record,
+                                             on_email=send_after_commit)
 
 
 def email_backoff(retries: int) -> int:
@@ -89,7 +93,7 @@ def build_print_pack(pack_id: int) -> int:
 @shared_task
 def sweep() -> dict[str, int]:
     """Hourly: restart batches a dead worker left behind, and send the daily digests."""
-    stale = timezone.now() - services.claim_stale_after()
+    stale = timezone.now() - generation.claim_stale_after()
     stuck = (Batch.objects.filter(
         Q(notifications__status=Notification.Status.GENERATING, notifications__claimed_at__lt=stale)
         | Q(notifications__status=Notification.Status.PENDING, created_at__lt=stale))

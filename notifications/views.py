@@ -315,7 +315,7 @@ def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("print_packs", incident.reference)
     if request.method == "POST":
         batch = get_object_or_404(Batch, incident=incident, pk=_int(request.POST.get("batch")))
-        delivery.print_pack_request(batch=batch, actor=request.user)
+        services.print_pack_request(batch=batch, actor=request.user)
         messages.success(request, "Building the print pack: this page shows it when it is ready.")
         return redirect("print_packs", incident.reference)
     packs = list(PrintPack.objects.filter(batch__incident=incident).select_related("batch", "created_by"))

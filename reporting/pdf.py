@@ -27,7 +27,7 @@ def render_report_pdf(report: dict[str, Any]) -> bytes:
     return render_pdf(render_to_string("pdf/ico_report.html", {"report": report}))
 
 
-def store_pdf(pdf: ReportPdf, report: dict[str, Any], actor: Any) -> None:
+def store_pdf(pdf: ReportPdf, report: dict[str, Any], actor: Any, reason: str = "") -> None:
     data = render_report_pdf(report)
     if pdf.pdf:
         pdf.pdf.delete(save=False)
@@ -35,7 +35,7 @@ def store_pdf(pdf: ReportPdf, report: dict[str, Any], actor: Any) -> None:
     pdf.pdf_sha256 = sha256(data)
     pdf.content_sha256 = content_sha256(report)
     pdf.status, pdf.finished_at = ReportPdf.Status.READY, timezone.now()
-    attribute_to(pdf, actor)
+    attribute_to(pdf, actor, reason)
     pdf.save()
 
 
@@ -45,7 +45,7 @@ def report_pdf_generate(*, report_pdf_id: int) -> ReportPdf | None:
     pdf = ReportPdf.objects.select_for_update().select_related("incident").filter(pk=report_pdf_id).first()
     if pdf is None or pdf.status == ReportPdf.Status.READY:
         return pdf
-    store_pdf(pdf, build_report(pdf.incident), pdf.requested_by)
+    store_pdf(pdf, build_report(pdf.incident), pdf.requested_by, "Report PDF made by the worker")
     return pdf
 
 
@@ -53,5 +53,5 @@ def report_pdf_failed(*, report_pdf_id: int, error: str) -> None:
     pdf = ReportPdf.objects.filter(pk=report_pdf_id).first()
     if pdf is not None:
         pdf.status, pdf.last_error = ReportPdf.Status.FAILED, error[:500]
-        attribute_to(pdf, pdf.requested_by)
+        attribute_to(pdf, pdf.requested_by, "Report PDF could not be made (worker)")
         pdf.save()

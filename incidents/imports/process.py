@@ -30,7 +30,7 @@ from django.db.utils import DatabaseError
 from django.utils import timezone
 
 from breachtracker.crypto import EncryptedMixin, blind_index
-from breachtracker.records import attribute_to
+from breachtracker.records import attribute_to, attribute_to_system
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
 from .reader import (
@@ -507,9 +507,11 @@ def subject_import_sweep(*, older_than_hours: int = 24) -> int:
             if locked.is_finished:
                 delete_tmp(locked)
                 locked.tmp_name = ""
-                save_import(locked, None)
+                attribute_to_system(locked, "Upload file deleted by the hourly sweep")
+                locked.save()
             else:
                 end_import(locked, status=Status.CANCELLED, actor=None,
+                           reason="Cancelled by the hourly sweep: never confirmed (system)",
                            message=f"Not imported within {older_than_hours} hours: the uploaded file was deleted.")
     known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
     for path in tmp_dir().glob("*.upload"):

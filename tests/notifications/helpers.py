@@ -12,7 +12,8 @@ from django.test import override_settings
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents.register import services as incident_services
 from incidents.assessment import services as assessment_services
-from notifications import approvals, delivery, readiness, services
+from notifications.cache import LetterCache
+from notifications import approvals, delivery, generation, readiness, services
 from notifications.models import Batch, Notification, PrintPack
 
 
@@ -91,9 +92,9 @@ def start_batch(incident: Incident, actor: Any = None) -> Batch:
 
 
 def generate_all(batch: Batch) -> None:
-    cache = services.LetterCache()
-    for pk in services.batch_work(batch):
-        services.notification_generate(notification_id=pk, cache=cache)
+    cache = LetterCache()
+    for pk in generation.batch_work(batch):
+        generation.notification_generate(notification_id=pk, cache=cache)
 
 
 def make_generated_letter(incident: Incident, subject: DataSubject, actor: Any = None

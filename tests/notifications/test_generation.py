@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from incidents.assessment import services as assessment_services
 from incidents.vocab import roles_to_mask
-from notifications import services, tasks
+from notifications import generation, services, tasks
 from notifications.models import Batch, Notification, PrintPack
 from tests.base import BaseTestCase, category, make_incident, make_subject
 from tests.notifications.helpers import generate_all, isolated_media, make_organisation, start_batch
@@ -154,7 +154,7 @@ class GenerateTests(BaseTestCase):
 
     def test_generating_twice_makes_one_pdf(self) -> None:
         n = self.generate_one()
-        self.assertEqual(services.notification_generate(notification_id=n.pk), "skipped: not pending or claimed by another worker")
+        self.assertEqual(generation.notification_generate(notification_id=n.pk), "skipped: not pending or claimed by another worker")
         self.assertEqual(len(letter_files()), 1)
         self.assertEqual(Notification.objects.filter(subject=n.subject).count(), 1)
 
@@ -180,7 +180,7 @@ class GenerateTests(BaseTestCase):
         n = Notification.objects.get(subject=subject)
         Notification.objects.filter(pk=n.pk).update(status=Status.GENERATING, claim_token=services.Notification.new_token(),
                                                      claimed_at=timezone.now() - timedelta(hours=1))
-        self.assertEqual(services.notification_generate(notification_id=n.pk), "generated")
+        self.assertEqual(generation.notification_generate(notification_id=n.pk), "generated")
         self.assertEqual(len(letter_files()), 1)
 
     def test_a_fresh_claim_is_left_to_its_worker(self) -> None:
@@ -188,20 +188,20 @@ class GenerateTests(BaseTestCase):
         start_batch(self.incident, self.dpo)
         n = Notification.objects.get(subject=subject)
         Notification.objects.filter(pk=n.pk).update(status=Status.GENERATING, claimed_at=timezone.now())
-        self.assertTrue(services.notification_generate(notification_id=n.pk).startswith("skipped"))
+        self.assertTrue(generation.notification_generate(notification_id=n.pk).startswith("skipped"))
 
     def test_a_worker_that_lost_its_claim_cannot_finish(self) -> None:
         subject = make_subject(self.incident)
         start_batch(self.incident, self.dpo)
         n = Notification.objects.get(subject=subject)
-        token = services._claim(n.pk, from_status=Status.PENDING, to_status=Status.GENERATING)
+        token = generation._claim(n.pk, from_status=Status.PENDING, to_status=Status.GENERATING)
         Notification.objects.filter(pk=n.pk).update(claim_token=services.Notification.new_token())
-        self.assertFalse(services._finish(n.pk, token, "late", status=Status.GENERATED))
+        self.assertFalse(generation._finish(n.pk, token, "late", status=Status.GENERATED))
 
     def test_the_chunk_task_generates_its_rows(self) -> None:
         subjects = [make_subject(self.incident, full_name=f"P{i}") for i in range(3)]
         batch = start_batch(self.incident, self.dpo)
-        result = tasks.generate_chunk(services.batch_work(batch))
+        result = tasks.generate_chunk(generation.batch_work(batch))
         self.assertEqual(result, {"generated": 3})
         self.assertEqual(Notification.objects.filter(subject__in=subjects, status=Status.GENERATED).count(), 3)
 

@@ -8,7 +8,7 @@ import io
 from django.urls import reverse
 
 from incidents.models import IncidentEvent
-from notifications import delivery, services
+from notifications import delivery, generation, services
 from notifications.models import Batch, Notification, PrintPack
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.notifications.helpers import generate_all, isolated_media, make_organisation, start_batch
@@ -29,7 +29,7 @@ class IncidentHistoryTests(BaseTestCase):
         event = IncidentEvent.objects.get(kind="batch_finished")
         self.assertEqual(event.detail, f"Batch {self.batch.pk}: 2 letters or emails made, 0 withheld, 0 failed, of 2.")
         self.assertIsNotNone(Batch.objects.get().finished_at)
-        self.assertFalse(services.batch_finish_if_done(batch_id=self.batch.pk))
+        self.assertFalse(generation.batch_finish_if_done(batch_id=self.batch.pk))
 
     def test_a_built_pack_is_recorded(self) -> None:
         pack = PrintPack.objects.create(batch=self.batch, created_by=self.handler)
