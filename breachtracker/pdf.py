@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -139,8 +141,6 @@ class StreamingPdfMerger:
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
     def append(self, source: Any) -> int:
-        from pypdf import PdfReader, PdfWriter
-
         reader = PdfReader(source)
         scratch = PdfWriter()
         for page in reader.pages:
@@ -185,8 +185,6 @@ class StreamingPdfMerger:
 
 def _renumber(obj: Any, mapping: dict[int, int]) -> Any:
     """Point every indirect reference inside `obj` at its new object number (in place)."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
     if isinstance(obj, IndirectObject):
         return IndirectObject(mapping[obj.idnum], 0, None)  # type: ignore[arg-type]
     if isinstance(obj, DictionaryObject):

@@ -9,6 +9,8 @@ or anyone else's data. Autoescaping is on: a person's name with markup prints as
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -297,9 +299,6 @@ def render_email(*, letter: LetterTemplate, context: dict[str, Any], compiled: T
 
 
 def _html_to_text(html: str) -> str:
-    import html as html_lib
-    import re
-
     text = re.sub(r"(?i)<br\s*/?>", "\n", html)
     text = re.sub(r"(?i)</(p|h[1-6]|div)>", "\n\n", text)
     text = re.sub(r"(?i)<li[^>]*>", "\n- ", text)

@@ -11,6 +11,7 @@ only the application. Text that starts like a formula is stored as text, never a
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,12 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
 
+from breachtracker.csvsafe import neutralise
 from incidents.models import Decision, Incident, RegulatorSubmission
 from incidents.templatetags.breach import london
 from incidents.vocab import REGULATOR_STATES
@@ -119,11 +125,6 @@ def register_rows(incidents: Any = None) -> Iterator[list[Any]]:
 
 
 def build_xlsx(rows: Iterator[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-
     book = Workbook(write_only=True)
     props = book.properties
     # No author or last-saved-by: the file names no person or account.
@@ -154,10 +155,6 @@ def build_xlsx(rows: Iterator[list[Any]]) -> bytes:
 
 
 def build_csv(rows: Iterator[list[Any]]) -> bytes:
-    import csv
-
-    from breachtracker.csvsafe import neutralise
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)

@@ -7,6 +7,7 @@ through defusedxml (no entities, no external references).
 
 from __future__ import annotations
 
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -201,8 +202,6 @@ def _iterparse(handle: IO[bytes], name: str, deadline: Deadline,
 
 
 def _natural(name: str) -> tuple[Any, ...]:
-    import re
-
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 

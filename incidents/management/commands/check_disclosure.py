@@ -67,6 +67,8 @@ class Command(BaseCommand):
             raise CommandError("FAIL: the file carries hidden or personal data.", returncode=EXIT_FOUND)
 
     def _write_pdf(self, report: Any, out: Path) -> None:
+        # Loaded only for --pdf: WeasyPrint takes a second to import, and a check without a
+        # PDF should answer at once (not to dodge an import cycle: there is none).
         from incidents.disclosure.pdf import findings_pdf
 
         if not out.parent.is_dir():
