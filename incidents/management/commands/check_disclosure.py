@@ -1,26 +1,33 @@
-"""Check a file for hidden and personal data before release: `check_disclosure FILE [--json]`.
+"""Check a file for hidden and personal data before release: `check_disclosure FILE [--json]`,
+and make a release-safe copy of it: `check_disclosure FILE --clean OUT`.
 
-Exit codes: 0 clean (pass), 1 hidden or personal data found (fail), 2 the file was refused
-(corrupt, encrypted, too large, a zip bomb, too slow, unsupported), 3 usage error.
+Exit codes, each meaning one thing: 0 clean (pass; with --clean, the copy was written and
+passes), 1 hidden or personal data found (fail; with --clean, the copy still fails and was not
+written), 2 the file was refused (corrupt, encrypted, too large, a zip bomb, too slow,
+unsupported), 3 usage error, 4 internal error (the traceback goes to stderr, the log; it is
+never a verdict).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents.disclosure import Limits, Refused, check_file
+from incidents.disclosure.clean import CleanOptions, clean_file, parse_column
 
-EXIT_CLEAN, EXIT_FOUND, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 3
+EXIT_CLEAN, EXIT_FOUND, EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 class Command(BaseCommand):
-    help = ("Check an Excel, Word or CSV file for hidden and personal data. Exit codes: 0 clean, "
-            "1 hidden or personal data found, 2 file refused, 3 usage error.")
+    help = ("Check an Excel, Word or CSV file for hidden and personal data, and make a release-safe "
+            "copy with --clean. Exit codes: 0 clean, 1 hidden or personal data found, 2 file refused, "
+            "3 usage error, 4 internal error.")
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
@@ -43,6 +50,26 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the findings as JSON.")
         parser.add_argument("--max-mb", type=int, default=200, help="Refuse files larger than this (default 200).")
         parser.add_argument("--pdf", metavar="OUT", help="Also write the findings as a PDF report to OUT.")
+        parser.add_argument("--clean", metavar="OUT", help="Write a release-safe copy to OUT (.xlsx, .docx or .csv): "
+                            "only what a reader sees. It is checked again and written only if it passes.")
+        parser.add_argument("--drop-sheet", action="append", default=[], metavar="NAME",
+                            help="With --clean: leave this sheet out (repeat for more).")
+        parser.add_argument("--drop-column", action="append", default=[], metavar="COLUMN",
+                            help="With --clean: leave this column out, written like Sheet1!C (a workbook) or C "
+                            "or 3 (a CSV); repeat for more.")
+        parser.add_argument("--reject-changes", action="store_true",
+                            help="With --clean: reject a Word document's tracked changes (default: accept them).")
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except (CommandError, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception:
+            # A crash is not a verdict: say so, exit 4, and leave the traceback in the log.
+            sys.stderr.write(traceback.format_exc())
+            raise CommandError("Internal error: the file could not be checked (this is not a verdict on the "
+                               "file). The details are above.", returncode=EXIT_INTERNAL) from None
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -63,8 +90,36 @@ class Command(BaseCommand):
             self._print(report)
         if options.get("pdf"):
             self._write_pdf(report, Path(options["pdf"]))
+        if options.get("clean"):
+            self._clean(path, Path(options["clean"]), options, limits)
+            return
         if not report.passed:
             raise CommandError("FAIL: the file carries hidden or personal data.", returncode=EXIT_FOUND)
+
+    def _clean(self, path: Path, out: Path, options: dict[str, Any], limits: Limits) -> None:
+        if not out.parent.is_dir():
+            raise CommandError(f"Cannot write the copy: no folder {out.parent}", returncode=EXIT_USAGE)
+        if out.resolve() == path.resolve():
+            raise CommandError("The copy must not overwrite the original: give another name.", returncode=EXIT_USAGE)
+        try:
+            columns = frozenset(parse_column(text) for text in options["drop_column"])
+        except ValueError as error:
+            raise CommandError(str(error), returncode=EXIT_USAGE) from None
+        choice = CleanOptions(drop_sheets=frozenset(options["drop_sheet"]), drop_columns=columns,
+                              tracked="reject" if options["reject_changes"] else "accept")
+        try:
+            result = clean_file(path, out, options=choice, limits=limits)
+        except Refused as refusal:
+            raise CommandError(f"Refused: {refusal.message}", returncode=EXIT_REFUSED) from None
+        except ValueError as error:  # a wrong name for the copy, or nothing left to copy
+            raise CommandError(str(error), returncode=EXIT_USAGE) from None
+        if result.written:
+            self.stdout.write(f"Release-safe copy written to {out}: checked again, it PASSES.")
+            return
+        self.stdout.write("The copy was NOT written: checked again, it still fails.")
+        self._print(result.report)
+        raise CommandError("FAIL: the copy still carries personal data. Drop those columns or sheets "
+                           "(--drop-column, --drop-sheet) and try again.", returncode=EXIT_FOUND)
 
     def _write_pdf(self, report: Any, out: Path) -> None:
         # Loaded only for --pdf: WeasyPrint takes a second to import, and a check without a
