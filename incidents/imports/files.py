@@ -307,10 +307,16 @@ def _open_csv(path: Path, encoding: str, score: Scorer | None = None, header_row
         raise ImportFileError("The file is empty: there is no header row.")
     headers = found[1]
 
+    max_rows = settings.BREACHTRACKER_IMPORT_MAX_ROWS
+
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             yield from ahead
             for number, cells in source:
+                if number > max_rows:
+                    # The same limit as a workbook's, met while reading: the file is never counted first.
+                    raise ImportFileError(f"The file has more than {max_rows:,} rows, the most one import reads. "
+                                          "Split the file, or remove the empty rows below the list.")
                 if any(c.strip() for c in cells):
                     yield number, cells
         except csv.Error as exc:

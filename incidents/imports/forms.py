@@ -93,10 +93,11 @@ class SubjectImportTableForm(forms.Form):
     """Which sheet of a workbook to read, and which of its rows holds the column names."""
 
     sheet = forms.ChoiceField(label="Sheet to read", required=False)
-    header_row = forms.TypedChoiceField(label="The column names are in row", coerce=int, empty_value=0)
+    header_row = forms.TypedChoiceField(label="The column names are in row", coerce=int)
 
     def __init__(self, *args: Any, previews: list[SheetPreview], sheet: str, header_row: int, **kwargs: Any) -> None:
-        super().__init__(*args, initial={"sheet": sheet, "header_row": header_row}, **kwargs)
+        kwargs["initial"] = {"sheet": sheet, "header_row": header_row}
+        super().__init__(*args, **kwargs)
         names = [p.name for p in previews if p.name]
         if names:
             self.fields["sheet"].choices = [(name, name) for name in names]  # type: ignore[attr-defined]
