@@ -21,7 +21,8 @@ from typing import Any, BinaryIO
 from django.conf import settings
 
 from ..disclosure.package import Limits
-from .xlsx import SheetError, open_sheet
+from ..disclosure.xlsx import SheetInfo
+from .xlsx import Book, SheetError
 
 CSV_FIELD_LIMIT = 32_768  # characters in one cell; a longer one is hostile or broken input
 
@@ -35,6 +36,10 @@ class ImportFileError(Exception):
 
 XLSX_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: encrypted OOXML or a legacy .xls
+# Stream names in an OLE2 directory (UTF-16): an encrypted .xlsx holds "EncryptionInfo"; a
+# legacy .xls holds its sheets in "Workbook" (Excel 97 and later) or "Book" (Excel 5).
+CFB_STREAMS = {"encrypted": "EncryptionInfo".encode("utf-16-le"), "xls": "Workbook".encode("utf-16-le"),
+               "xls5": "Book\x00".encode("utf-16-le")}
 
 
 @dataclass
@@ -55,7 +60,9 @@ def inspect_upload(chunks: Iterable[bytes], out: BinaryIO) -> UploadInfo:
     digest = hashlib.sha256()
     size = 0
     head = b""
-    newlines = 0
+    newlines = returns = 0
+    cfb_markers: set[str] = set()
+    tail = b""
     utf8 = codecs.getincrementaldecoder("utf-8")()
     cp1252 = codecs.getincrementaldecoder("cp1252")()
     utf8_ok = cp1252_ok = True
@@ -69,6 +76,15 @@ def inspect_upload(chunks: Iterable[bytes], out: BinaryIO) -> UploadInfo:
         if len(head) < 8:
             head = (head + chunk)[:8]
         newlines += chunk.count(b"\n")
+        returns += chunk.count(b"\r")
+        if head.startswith(CFB_MAGIC):
+            # The compound file's directory names its streams in UTF-16: look for the ones that
+            # say what it is (across chunk boundaries too).
+            window = tail + chunk
+            for name, marker in CFB_STREAMS.items():
+                if marker in window:
+                    cfb_markers.add(name)
+            tail = window[-64:]
         has_nul = has_nul or b"\x00" in chunk
         if utf8_ok:
             try:
@@ -92,6 +108,11 @@ def inspect_upload(chunks: Iterable[bytes], out: BinaryIO) -> UploadInfo:
         info.kind = "xlsx"
         return info
     if head.startswith(CFB_MAGIC):
+        if "encrypted" not in cfb_markers and cfb_markers & {"xls", "xls5"}:
+            raise ImportFileError(
+                "This is an old Excel .xls file (Excel 97–2003), even if its name ends in .xlsx or .csv. "
+                "Open it in Excel, save it as .xlsx or CSV (File › Save As), then upload it again."
+            )
         raise ImportFileError(
             "This workbook is password-protected (or is an old .xls file). Remove the password "
             "and save it as .xlsx or CSV, then upload it again."
@@ -113,7 +134,8 @@ def inspect_upload(chunks: Iterable[bytes], out: BinaryIO) -> UploadInfo:
         raise ImportFileError(
             "The file is in neither UTF-8 nor Windows-1252 encoding. Save it as “CSV UTF-8” and upload it again."
         )
-    info.rows_estimate = max(newlines, 1)
+    # A file saved with old Mac line endings (CR only) has no \n at all.
+    info.rows_estimate = max(newlines or returns, 1)
     return info
 
 
@@ -131,6 +153,34 @@ def sniff_delimiter(first_line: str) -> str:
     return ";" if _count_outside_quotes(first_line, ";") > _count_outside_quotes(first_line, ",") else ","
 
 
+# How far down a sheet the header row is looked for (title rows, instructions, merged group
+# headers and blank rows may come first), and how much of it the mapping screen shows.
+HEADER_SEARCH_ROWS = 20
+PREVIEW_ROWS = 12
+PREVIEW_COLUMNS = 12
+PREVIEW_CELL = 40
+PREVIEW_SHEETS = 10
+# A header row names at least this many of our columns; fewer, and the user is asked.
+HEADER_SURE_SCORE = 2
+Scorer = Callable[[list[str]], int]
+
+
+@dataclass
+class SheetPreview:
+    """The first rows of a sheet (or of a CSV file), and where its header row seems to be."""
+
+    name: str
+    rows: list[tuple[int, list[str]]]
+    header_row: int = 0  # the spreadsheet row number of the likeliest header; 0 when none
+    score: int = 0  # how many of that row's cells are column names we know
+    unsure: bool = True  # no row scores well, or two score alike: the user should say
+    problem: str = ""  # why the sheet cannot be read, when it cannot
+
+    def shown(self, width: int = PREVIEW_COLUMNS) -> list[tuple[int, list[str]]]:
+        """The rows as the mapping screen shows them: a few columns, cells cut short."""
+        return [(number, [c[:PREVIEW_CELL] for c in cells[:width]]) for number, cells in self.rows[:PREVIEW_ROWS]]
+
+
 @dataclass
 class Table:
     headers: list[str]
@@ -139,6 +189,10 @@ class Table:
     sheet: str = ""
     other_sheets: list[str] = field(default_factory=list)
     rows_estimate: int = 0
+    header_row: int = 0
+    header_unsure: bool = False
+    date1904: bool = False  # XLSX: the workbook counts dates from 1904 (old Excel for Mac)
+    previews: list[SheetPreview] = field(default_factory=list)  # XLSX at upload: every visible sheet
     _close: Any = None
 
     def close(self) -> None:
@@ -146,10 +200,6 @@ class Table:
             self._close()
 
 
-# How far down a sheet the header row is looked for (title rows, instructions, merged group
-# headers and blank rows may come first).
-HEADER_SEARCH_ROWS = 20
-Scorer = Callable[[list[str]], int]
 
 
 def import_limits() -> Limits:
@@ -160,37 +210,76 @@ def import_limits() -> Limits:
 
 
 def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "",
-               score: Scorer | None = None, seconds: float = 60.0) -> Table:
+               score: Scorer | None = None, seconds: float = 60.0, header_row: int = 0) -> Table:
     """The header row and a streaming iterator over the data rows. Fully blank rows are skipped.
 
-    The header is the first non-blank row, or, given `score` (how many of a row's cells are
-    column names we know), the best-scoring of the first HEADER_SEARCH_ROWS non-blank rows:
-    rows above it (a title, a date, merged group headers) are not data.
+    The header is row `header_row` when given (the user chose it); otherwise the first
+    non-blank row, or, given `score` (how many of a row's cells are column names we know),
+    the best-scoring of the first HEADER_SEARCH_ROWS non-blank rows: rows above it (a title,
+    a date, merged group headers) are not data. A workbook read with no `sheet` named is read
+    from its visible sheet whose header scores best (an instructions sheet first does not win).
     """
     if kind == "xlsx":
-        return _open_xlsx(path, sheet, score, seconds)
-    return _open_csv(path, encoding, score)
+        return _open_xlsx(path, sheet, score, seconds, header_row)
+    return _open_csv(path, encoding, score, header_row)
 
 
-def _find_header(rows: Iterator[tuple[int, list[str]]], score: Scorer | None,
-                 ) -> tuple[tuple[int, list[str]] | None, list[tuple[int, list[str]]]]:
-    """(the header row, the non-blank rows read after it) from the first rows of a sheet."""
+def _preview(name: str, seen: list[tuple[int, list[str]]], score: Scorer | None) -> SheetPreview:
+    if not seen:
+        return SheetPreview(name, [], problem="This sheet is empty.")
+    if score is None:
+        return SheetPreview(name, seen, seen[0][0], 0, False)
+    scores = [score(cells) for _number, cells in seen]
+    best = max(range(len(seen)), key=lambda i: (scores[i], -i))
+    top = scores[best]
+    unsure = top < HEADER_SURE_SCORE or scores.count(top) > 1
+    return SheetPreview(name, seen, seen[best][0] if top > 0 else seen[0][0], top, unsure)
+
+
+def _first_rows(rows: Iterator[tuple[int, list[str]]], *, until: int = 0) -> list[tuple[int, list[str]]]:
+    """The first HEADER_SEARCH_ROWS non-blank rows (or, with `until`, the non-blank rows up to
+    and including row number `until`)."""
     seen: list[tuple[int, list[str]]] = []
     for number, cells in rows:
-        if any(str(c).strip() for c in cells):
+        blank = not any(str(c).strip() for c in cells)
+        if until and number > until:
+            if not blank:
+                seen.append((number, cells))
+            break
+        if not blank:
             seen.append((number, cells))
-            if score is None or len(seen) >= HEADER_SEARCH_ROWS:
+            if until and number == until:
                 break
+            if not until and len(seen) >= HEADER_SEARCH_ROWS:
+                break
+    return seen
+
+
+def _find_header(rows: Iterator[tuple[int, list[str]]], score: Scorer | None, header_row: int = 0,
+                 ) -> tuple[tuple[int, list[str]] | None, list[tuple[int, list[str]]], SheetPreview]:
+    """(the header row, the non-blank rows read after it, the preview) from a sheet's first rows."""
+    if header_row:
+        seen = _first_rows(rows, until=header_row)
+        found = next(((n, c) for n, c in seen if n == header_row), None)
+        if found is None:
+            raise ImportFileError(f"Row {header_row} is blank or missing: it cannot hold the column names. "
+                                  "Choose another row.")
+        index = seen.index(found)
+        return found, seen[index + 1:], SheetPreview("", seen, header_row, score(found[1]) if score else 0, False)
+    seen = _first_rows(rows)
+    preview = _preview("", seen, score)
     if not seen:
-        return None, []
-    best = 0
-    if score is not None:
-        scores = [score(cells) for _number, cells in seen]
-        best = max(range(len(seen)), key=lambda i: (scores[i], -i)) if max(scores) > 0 else 0
-    return seen[best], seen[best + 1:]
+        return None, [], preview
+    index = next(i for i, (n, _c) in enumerate(seen) if n == preview.header_row)
+    return seen[index], seen[index + 1:], preview
 
 
-def _open_csv(path: Path, encoding: str, score: Scorer | None = None) -> Table:
+def _csv_error(position: dict[str, int], exc: csv.Error) -> ImportFileError:
+    return ImportFileError(
+        f"Row {position['row'] + 1} cannot be read ({exc}). Cells are limited to {CSV_FIELD_LIMIT:,} characters.")
+
+
+def _open_csv(path: Path, encoding: str, score: Scorer | None = None, header_row: int = 0) -> Table:
     handle = open(path, encoding=encoding, newline="")
     first = handle.readline()
     handle.seek(0)
@@ -206,51 +295,112 @@ def _open_csv(path: Path, encoding: str, score: Scorer | None = None) -> Table:
 
     source = numbered()
     try:
-        found, ahead = _find_header(source, score)
+        found, ahead, preview = _find_header(source, score, header_row)
     except csv.Error as exc:
         handle.close()
-        raise ImportFileError(
-            f"Row {position['row'] + 1} cannot be read ({exc}). Cells are limited to {CSV_FIELD_LIMIT:,} characters."
-        ) from None
+        raise _csv_error(position, exc) from None
+    except BaseException:
+        handle.close()
+        raise
     if found is None:
         handle.close()
         raise ImportFileError("The file is empty: there is no header row.")
     headers = found[1]
 
+    max_rows = settings.BREACHTRACKER_IMPORT_MAX_ROWS
+
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             yield from ahead
             for number, cells in source:
+                if number > max_rows:
+                    # The same limit as a workbook's, met while reading: the file is never counted first.
+                    raise ImportFileError(f"The file has more than {max_rows:,} rows, the most one import reads. "
+                                          "Split the file, or remove the empty rows below the list.")
                 if any(c.strip() for c in cells):
                     yield number, cells
         except csv.Error as exc:
-            raise ImportFileError(
-                f"Row {position['row'] + 1} cannot be read ({exc}). Cells are limited to {CSV_FIELD_LIMIT:,} characters."
-            ) from None
+            raise _csv_error(position, exc) from None
         finally:
             handle.close()
 
-    return Table([h.strip() for h in headers], rows(), delimiter=delimiter, _close=handle.close)
+    return Table([h.strip() for h in headers], rows(), delimiter=delimiter, header_row=found[0],
+                 header_unsure=preview.unsure, previews=[preview], _close=handle.close)
 
 
-def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None, seconds: float = 60.0) -> Table:
+def _book(path: Path, seconds: float) -> Book:
+    return Book(path, max_rows=settings.BREACHTRACKER_IMPORT_MAX_ROWS, seconds=seconds, limits=import_limits())
+
+
+def _sheet_previews(book: Book, score: Scorer | None, extra: SheetInfo | None = None) -> list[SheetPreview]:
+    """The first rows of each visible sheet (and of `extra`, a hidden sheet asked for by name)."""
+    previews = []
+    sheets = book.visible[:PREVIEW_SHEETS]
+    if extra is not None and extra not in sheets:
+        sheets.append(extra)
+    for info in sheets:
+        try:
+            rows = book.rows(info) if info.part and book.package.has(info.part) else iter(())
+            seen = _first_rows(rows)
+            rows.close()  # type: ignore[attr-defined]
+        except SheetError as error:
+            previews.append(SheetPreview(info.name, [], problem=str(error)))
+            continue
+        preview = _preview(info.name, seen, score)
+        previews.append(preview)
+    return previews
+
+
+def preview_sheets(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "",
+                   score: Scorer | None = None, seconds: float = 60.0) -> list[SheetPreview]:
+    """The mapping screen's previews: every visible sheet of a workbook, or the CSV file."""
+    if kind != "xlsx":
+        table = _open_csv(path, encoding, score)
+        table.close()
+        return table.previews
     try:
-        book = open_sheet(path, sheet, max_rows=settings.BREACHTRACKER_IMPORT_MAX_ROWS, seconds=seconds,
-                          limits=import_limits())
+        book = _book(path, seconds)
     except SheetError as error:
         raise ImportFileError(str(error)) from None
-    iterator = book.rows
     try:
-        found, ahead = _find_header(iterator, score)
+        extra = next((s for s in book.sheets if s.name == sheet), None)
+        return _sheet_previews(book, score, extra)
+    except SheetError as error:
+        raise ImportFileError(str(error)) from None
+    finally:
+        book.close()
+
+
+def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None, seconds: float = 60.0,
+               header_row: int = 0) -> Table:
+    try:
+        book = _book(path, seconds)
+    except SheetError as error:
+        raise ImportFileError(str(error)) from None
+    try:
+        previews: list[SheetPreview] = []
+        if not sheet and len(book.visible) > 1:
+            # Several sheets: read the one that looks most like a list of people (ties: the first).
+            previews = _sheet_previews(book, score)
+            readable = [p for p in previews if not p.problem]
+            if readable:
+                sheet = max(readable, key=lambda p: (p.score, -previews.index(p))).name
+        chosen = book.sheet(sheet)
+        estimate = book.dimension_rows(chosen)
+        iterator = book.rows(chosen)
+        found, ahead, preview = _find_header(iterator, score, header_row)
     except SheetError as error:
         book.close()
         raise ImportFileError(str(error)) from None
+    except BaseException:
+        book.close()
+        raise
     headers = [cell.strip() for cell in (found[1] if found else [])]
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
         book.close()
-        raise ImportFileError(f"The sheet “{book.title}” is empty: there is no header row.")
+        raise ImportFileError(f"The sheet “{chosen.name}” is empty: there is no header row.")
     width = len(headers)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -268,5 +418,8 @@ def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None, seconds: flo
         finally:
             book.close()
 
-    return Table(headers, rows(), sheet=book.title, other_sheets=book.other_sheets, rows_estimate=book.estimate,
-                 _close=book.close)
+    assert found is not None
+    preview.name = chosen.name
+    return Table(headers, rows(), sheet=chosen.name, other_sheets=book.others(chosen), rows_estimate=estimate,
+                 header_row=found[0], header_unsure=preview.unsure, date1904=book.date1904,
+                 previews=previews or [preview], _close=book.close)

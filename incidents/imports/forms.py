@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 
 from ..models import DataCategory
+from .files import SheetPreview
+from .models import DateOrder, DateSystem
 from ..vocab import ROLE_CHOICES, roles_to_mask
 from .reader import CATEGORY_PREFIX, FIELDS, IGNORE, mapping_problems
 
@@ -48,7 +50,8 @@ class SubjectImportUploadForm(WholeFileForm):
     )
     sheet = forms.CharField(
         label="Sheet (workbooks only)", required=False, max_length=100,
-        help_text="Leave blank to read the first visible sheet. Hidden sheets are never read unless named here.",
+        help_text="Leave blank to read the visible sheet that looks most like a list of people (you can choose "
+                  "another on the next page). Hidden sheets are never read unless named here.",
     )
 
 
@@ -84,3 +87,48 @@ class SubjectImportConfirmForm(forms.Form):
     only_valid = forms.BooleanField(
         label="Import only the valid rows; leave out the rows with problems", required=False,
     )
+
+
+class SubjectImportTableForm(forms.Form):
+    """Which sheet of a workbook to read, and which of its rows holds the column names."""
+
+    sheet = forms.ChoiceField(label="Sheet to read", required=False)
+    header_row = forms.TypedChoiceField(label="The column names are in row", coerce=int)
+
+    def __init__(self, *args: Any, previews: list[SheetPreview], sheet: str, header_row: int, **kwargs: Any) -> None:
+        kwargs["initial"] = {"sheet": sheet, "header_row": header_row}
+        super().__init__(*args, **kwargs)
+        names = [p.name for p in previews if p.name]
+        if names:
+            self.fields["sheet"].choices = [(name, name) for name in names]  # type: ignore[attr-defined]
+        else:
+            del self.fields["sheet"]
+        current = next((p for p in previews if p.name == sheet), previews[0] if previews else None)
+        rows = [number for number, _cells in current.rows] if current is not None else []
+        if header_row and header_row not in rows:
+            rows.insert(0, header_row)
+        self.fields["header_row"].choices = [(n, f"Row {n}") for n in rows]  # type: ignore[attr-defined]
+        self.fields["header_row"].help_text = ("Rows above it (a title, notes, grouped headings) are not read. "
+                                               "Choosing another sheet finds its own header row first.")
+
+
+class SubjectImportDatesForm(forms.Form):
+    """How the file writes its dates: asked once per file, with no answer chosen for the user."""
+
+    date_order = forms.ChoiceField(
+        label="In this file, a date like 02/03/1980 is written", choices=DateOrder.choices,
+        widget=forms.RadioSelect,
+    )
+    date_system = forms.ChoiceField(
+        label="The dates written as numbers (like 29282) were made by Excel counting from",
+        choices=DateSystem.choices, widget=forms.RadioSelect,
+        help_text="Open the original workbook in Excel: File › Options › Advanced › “Use 1904 date system” "
+                  "ticked means 1904. Not sure? Ask whoever sent the file.",
+    )
+
+    def __init__(self, *args: Any, ask_order: bool, ask_system: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_order:
+            del self.fields["date_order"]
+        if not ask_system:
+            del self.fields["date_system"]

@@ -9,7 +9,24 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from breachtracker.crypto import EncryptedTextField
+
 from ..register.models import Incident
+
+
+class DateOrder(models.TextChoices):
+    DAY_FIRST = "dmy", "Day first: 02/03/1980 is 2 March 1980 (the UK way)"
+    MONTH_FIRST = "mdy", "Month first: 02/03/1980 is 3 February 1980 (the US way)"
+
+
+class DateSystem(models.TextChoices):
+    S1900 = "1900", "1900: Excel for Windows, and for Mac since 2011 (29282 is 2 March 1980)"
+    S1904 = "1904", "1904: old Excel for Mac (29282 is 3 March 1984)"
+
+
+class AnswerSource(models.TextChoices):
+    USER = "user", "Chosen by the user"
+    FILE = "file", "Shown by the file itself"
 
 
 class SubjectImport(models.Model):
@@ -49,12 +66,24 @@ class SubjectImport(models.Model):
     other_sheets = models.JSONField(default=list, blank=True)
     # Where the upload waits for the worker: a generated name, never the user's file name.
     tmp_name = models.CharField(max_length=100, blank=True, editable=False)
+    # The spreadsheet row holding the column names: found by the check, or chosen by the user
+    # when it was unsure (0: an import from before issue 15, found again on each read).
+    header_row = models.PositiveIntegerField(default=0)
     headers = models.JSONField(default=list, blank=True)
     mapping = models.JSONField(default=list, blank=True)
     # Set for every row of the file (issues 13 and 15): "all victims; basic identifiers and
     # criminal offence data". OR-ed with what each row says.
     file_roles = models.PositiveIntegerField("role of everyone in the file", default=0)
     file_categories = models.PositiveBigIntegerField("data exposed for everyone in the file", default=0)
+    # How the file writes dates (issue 15): asked once per file when it cannot tell, and never
+    # assumed. The order matters when day and month could be swapped (02/03/1980); the system
+    # when dates are Excel serial numbers (29282): an .xlsx says which, a CSV cannot.
+    date_order = models.CharField("order of day and month", max_length=3, blank=True, choices=DateOrder.choices)
+    date_order_source = models.CharField(max_length=4, blank=True, choices=AnswerSource.choices)
+    date_system = models.CharField("date numbers count from", max_length=4, blank=True, choices=DateSystem.choices)
+    date_system_source = models.CharField(max_length=4, blank=True, choices=AnswerSource.choices)
+    dates_ambiguous = models.PositiveIntegerField("dates that read either way", default=0)
+    date_serials = models.PositiveIntegerField("dates written as numbers", default=0)
     only_valid = models.BooleanField("import only the valid rows", default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     message = models.TextField(blank=True)
@@ -66,6 +95,8 @@ class SubjectImport(models.Model):
     rows_valid = models.PositiveIntegerField(default=0)
     rows_invalid = models.PositiveIntegerField(default=0)
     rows_merged = models.PositiveIntegerField("rows merged into another", default=0)
+    rows_merged_existing = models.PositiveIntegerField("rows merged into people already recorded", default=0)
+    rows_to_check = models.PositiveIntegerField("rows kept with a field to check", default=0)
     subjects_created = models.PositiveIntegerField(default=0)
     subjects_updated = models.PositiveIntegerField(default=0)
     subjects_unchanged = models.PositiveIntegerField(default=0)
@@ -97,6 +128,24 @@ class SubjectImport(models.Model):
             return 0
         return min(99, self.rows_read * 100 // self.rows_estimate)
 
+    @property
+    def rows_added(self) -> int:
+        """Rows that become new people: rows read = added + merged + left out."""
+        return self.rows_valid - self.rows_merged
+
+    @property
+    def asks_date_order(self) -> bool:
+        return bool(self.dates_ambiguous) and not self.date_order
+
+    @property
+    def asks_date_system(self) -> bool:
+        return bool(self.date_serials) and not self.date_system
+
+    @property
+    def asks_about_dates(self) -> bool:
+        """A question about the file's dates is unanswered: the import waits for it."""
+        return self.asks_date_order or self.asks_date_system
+
     def tmp_path(self) -> Path | None:
         return Path(settings.MEDIA_ROOT) / "imports-tmp" / self.tmp_name if self.tmp_name else None
 
@@ -119,7 +168,8 @@ class SubjectImportIssue(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     row = models.PositiveIntegerField(null=True)
     column = models.CharField(max_length=200, blank=True)
-    value = models.TextField(blank=True)
+    # The raw cell as the file had it: personal data (a date of birth, an address), so encrypted.
+    value = EncryptedTextField(blank=True)
     message = models.TextField()
 
     class Meta:

@@ -33,8 +33,15 @@ from breachtracker.crypto import EncryptedMixin, blind_index
 from breachtracker.records import attribute_to, attribute_to_system
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
+from .models import AnswerSource
 from .reader import (
+    AMBIGUOUS,
+    DAY_FIRST,
     KEY_REASONS,
+    SAYS_DAY_FIRST,
+    SAYS_MONTH_FIRST,
+    SERIAL,
+    DateStats,
     Deduplicator,
     Group,
     ImportFileError,
@@ -151,17 +158,18 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
     path = subject_import.tmp_path()
     if path is None or not path.exists():
         return _fail(subject_import, "The uploaded file is no longer here; upload it again.")
-    subject_import.issues.all().delete()
-    report = _Report(subject_import)
+    if subject_import.date_order_source == AnswerSource.FILE:
+        subject_import.date_order = subject_import.date_order_source = ""  # the file says it again, or not
     try:
-        dedup, counts = _check(subject_import, path, report)
+        dedup, counts, report = _check_settling_dates(subject_import, path)
     except ImportFileError as exc:
-        report.pending = []
         return _fail(subject_import, str(exc))
     except Cancelled:
-        report.pending = []
         subject_import.refresh_from_db()
         return subject_import
+    if commit and subject_import.asks_about_dates:
+        report.flush()
+        return _fail(subject_import, "How this file writes its dates was not answered, so nothing was imported.")
     if commit and counts["rows_invalid"] and not subject_import.only_valid:
         report.flush()
         return _fail(subject_import, "Some rows have problems and the import of only the valid rows was not chosen.")
@@ -169,6 +177,7 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
     subject_import.rows_valid = counts["rows_valid"]
     subject_import.rows_invalid = counts["rows_invalid"]
     subject_import.rows_merged = dedup.merged_rows
+    subject_import.rows_to_check = counts["rows_to_check"]
     try:
         if commit:
             _write(subject_import, dedup, report)
@@ -184,6 +193,7 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
                                      f"({type(exc).__name__}: {first_line}).")
     report.flush()
     subject_import.rows_merged += result["merged_existing"]
+    subject_import.rows_merged_existing = result["merged_existing"]
     subject_import.subjects_created = result["created"]
     subject_import.subjects_updated = result["updated"]
     subject_import.subjects_unchanged = result["unchanged"]
@@ -192,23 +202,91 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
     return subject_import
 
 
-def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[Deduplicator, dict[str, int]]:
+def _check_settling_dates(subject_import: SubjectImport, path: Path,
+                          ) -> tuple[Deduplicator, dict[str, int], _Report]:
+    """The check, with the file's day/month order settled by its own dates when they can: a
+    file whose unambiguous dates are month first (03/25/1980) is read again month first."""
+    subject_import.issues.all().delete()
+    report = _Report(subject_import)
+    try:
+        dedup, counts, dates = _check(subject_import, path, report)
+        settled = dates.settled_order()
+        if not subject_import.date_order and settled:
+            subject_import.date_order, subject_import.date_order_source = settled, AnswerSource.FILE
+            if settled != DAY_FIRST:  # the first reading was day first
+                report.pending = []
+                subject_import.issues.all().delete()
+                report = _Report(subject_import)
+                dedup, counts, dates = _check(subject_import, path, report)
+    except BaseException:
+        report.pending = []
+        raise
+    subject_import.dates_ambiguous = dates.ambiguous
+    subject_import.date_serials = dates.serials
+    for message in _date_notes(subject_import, dates):
+        report.add(SubjectImportIssue.Kind.NOTE, None, "Date of birth", "", message)
+    return dedup, counts, report
+
+
+def _date_notes(subject_import: SubjectImport, dates: DateStats) -> list[str]:
+    """What the report says about the file's dates: how they were read, or what to answer."""
+    def example(form: str) -> str:
+        row, value = dates.examples[form]
+        return f"“{value}” (row {row})"
+
+    notes = []
+    order = subject_import.date_order
+    way = "day first" if order == DAY_FIRST else "month first"
+    if dates.day_first and dates.month_first:
+        notes.append(f"Some dates can only be day first, like {example(SAYS_DAY_FIRST)}, and others only month "
+                     f"first, like {example(SAYS_MONTH_FIRST)}: check the file's dates.")
+    if dates.ambiguous:
+        either = (f"{dates.ambiguous:,} date{'s' if dates.ambiguous != 1 else ''} of birth could be read either "
+                  f"way, like {example(AMBIGUOUS)}")
+        if not order:
+            notes.append(f"{either}. Say whether this file writes the day or the month first: nothing is "
+                         "imported until you do.")
+        elif subject_import.date_order_source == AnswerSource.USER:
+            notes.append(f"{either}: read {way}, as you said the file writes them.")
+        else:
+            shown = example(SAYS_DAY_FIRST if order == DAY_FIRST else SAYS_MONTH_FIRST)
+            notes.append(f"{either}: read {way}, because the file writes dates {way}: {shown} can only be "
+                         "read that way.")
+    elif order == "mdy" and subject_import.date_order_source == AnswerSource.FILE:
+        notes.append(f"The file writes dates month first: {example(SAYS_MONTH_FIRST)} can only be read that way.")
+    if dates.serials:
+        numbers = (f"{dates.serials:,} date{'s' if dates.serials != 1 else ''} of birth {'are' if dates.serials != 1 else 'is'} "
+                   f"written as spreadsheet day numbers, like {example(SERIAL)}")
+        system = subject_import.date_system
+        if not system:
+            notes.append(f"{numbers}. A CSV file does not say which of Excel's two date systems made them "
+                         "(1900 or 1904, four years apart): say which before importing.")
+        elif subject_import.date_system_source == AnswerSource.FILE:
+            notes.append(f"{numbers}: read in the workbook's own {system} date system.")
+        else:
+            notes.append(f"{numbers}: read in the {system} date system, as you said.")
+    return notes
+
+
+def _check(subject_import: SubjectImport, path: Path, report: _Report,
+           ) -> tuple[Deduplicator, dict[str, int], DateStats]:
     categories = list(DataCategory.objects.all())  # once per file: no per-row query
     table = open_table(path, kind=subject_import.file_kind, encoding=subject_import.encoding,
                        sheet=subject_import.sheet, score=header_scorer(categories),
-                       seconds=settings.BREACHTRACKER_IMPORT_SECONDS)
+                       seconds=settings.BREACHTRACKER_IMPORT_SECONDS, header_row=subject_import.header_row)
     try:
         if [h for h in table.headers] != list(subject_import.headers):
             raise ImportFileError("The file's header row is not the one that was uploaded.")
         validator = RowValidator(subject_import.mapping, table.headers, categories, today=timezone.localdate(),
                                  width=len(table.headers), delimiter=table.delimiter,
-                                 file_roles=subject_import.file_roles, file_categories=subject_import.file_categories)
+                                 file_roles=subject_import.file_roles, file_categories=subject_import.file_categories,
+                                 date_order=subject_import.date_order, date_system=subject_import.date_system)
         for header, target in zip(table.headers, subject_import.mapping, strict=False):
             if not target:
                 report.add(SubjectImportIssue.Kind.NOTE, None, header, "",
                            "This column was not imported: its header matches none of our fields.")
         dedup = Deduplicator()
-        read = valid = invalid = 0
+        read = valid = invalid = to_check = 0
         for number, cells in table.rows:
             read += 1
             row, problems = validator.validate(number, cells)
@@ -218,6 +296,7 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[
                     report.problem(p)
             else:
                 valid += 1
+                to_check += 1 if problems else 0
                 dedup.add(row)
                 # The person is kept; what could not be read is left empty and said here.
                 for p in problems:
@@ -236,7 +315,8 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report) -> tuple[
             if conflicts:
                 message += " " + "; ".join(conflicts) + "."
             report.add(SubjectImportIssue.Kind.MERGED, merged_row, "", "", message)
-    return dedup, {"rows_read": read, "rows_valid": valid, "rows_invalid": invalid}
+    return dedup, {"rows_read": read, "rows_valid": valid, "rows_invalid": invalid,
+                   "rows_to_check": to_check}, validator.dates
 
 
 def _existing_index(incident: Incident) -> dict[str, int]:
@@ -402,6 +482,7 @@ def _finish(subject_import: SubjectImport, report: _Report, result: dict[str, in
     subject_import.subjects_updated = result["updated"]
     subject_import.subjects_unchanged = result["unchanged"]
     subject_import.rows_merged += result["merged_existing"]
+    subject_import.rows_merged_existing = result["merged_existing"]
     subject_import.message = ""
     tmp = subject_import.tmp_path()
     subject_import.tmp_name = ""

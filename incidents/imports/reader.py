@@ -208,31 +208,62 @@ LANGUAGE_WORDS = {"": "en", "en": "en", "english": "en", "saesneg": "en",
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x", "✓", "✔"})
 FALSE_WORDS = frozenset({"", "no", "n", "false", "0", "-"})
 LIST_SPLIT = re.compile(r"[;|\n]+")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y",
-                "%d-%b-%Y", "%d-%B-%Y", "%d %b %y", "%d-%b-%y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y",
-                "%d/%m/%y", "%d-%m-%y", "%d.%m.%y")
+# Dates with month names, and year first: never ambiguous. Dates written with numbers only
+# (02/03/1980) are read by NUMERIC_DATE, in the order the file uses.
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%B-%Y", "%d %b %y", "%d-%b-%y",
+                "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y")
+NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
+DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
 # A spreadsheet's date-time with no time worth keeping: "03/02/1980 00:00", "1980-03-02 00:00:00".
 TRAILING_MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")
-# Excel's 1900 date system counts days from 30 December 1899 (its phantom 29 Feb 1900 included).
-EXCEL_EPOCH = date(1899, 12, 30)
+# Excel's 1900 date system counts days from 30 December 1899 (its phantom 29 Feb 1900 included);
+# its 1904 system (Excel for Mac before 2011) from 1 January 1904: 1,462 days later.
+EXCEL_EPOCHS = {"1900": date(1899, 12, 30), "1904": date(1904, 1, 1)}
+EXCEL_EPOCH = EXCEL_EPOCHS["1900"]
 # Five digits only: 10000 is May 1927; "1980" alone is a year someone typed, not a serial.
 EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
 # Two-digit years: 00–29 are this century, 30–99 the last (a date of birth is in the past).
 TWO_DIGIT_PIVOT = 30
-PHONE_RE = re.compile(r"^[0-9+() .\-]{3,40}$")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_email_validator = EmailValidator()
+
+# What a date's form says about the file (`date_form`).
+AMBIGUOUS = "ambiguous"  # 02/03/1980: day and month could be swapped
+SAYS_DAY_FIRST = "day_first"  # 25/03/1980: only day first makes sense
+SAYS_MONTH_FIRST = "month_first"  # 03/25/1980
+SERIAL = "serial"  # 29282: a spreadsheet's day count, in the 1900 or 1904 system
 
 
-def parse_date(text: str) -> date | None:
-    """A date in one of the formats people type or spreadsheets write, or None when it is none
-    of them: ISO; day first with / - or . (day-first is the UK order); month names ("2 March
-    1980", "02-Mar-1980", "March 2, 1980"); two-digit years (00–29 → 2000s, 30–99 → 1900s);
-    a date-time at midnight; an Excel serial number (1900 system, e.g. 29282 = 1980-03-02)."""
+def _clean_date_text(text: str) -> str:
     text = " ".join(text.split())
     if "T" in text and len(text) > 10 and text[4] == "-":  # an ISO date-time from a spreadsheet cell
         text = text.split("T", 1)[0]
-    text = TRAILING_MIDNIGHT.sub("", text)
+    return TRAILING_MIDNIGHT.sub("", text)
+
+
+def date_form(text: str) -> str:
+    """What a date written this way says about the file's date order or system ("" for nothing)."""
+    text = _clean_date_text(text)
+    if EXCEL_SERIAL.match(text):
+        return SERIAL
+    match = NUMERIC_DATE.match(text)
+    if match is None:
+        return ""
+    first, second = int(match.group(1)), int(match.group(3))
+    if first == second or not (1 <= first <= 31 and 1 <= second <= 31):
+        return ""  # 05/05/1980 reads the same either way
+    if first <= 12 and second <= 12:
+        return AMBIGUOUS
+    if second <= 12:
+        return SAYS_DAY_FIRST
+    return SAYS_MONTH_FIRST if first <= 12 else ""
+
+
+def parse_date(text: str, *, order: str = DAY_FIRST, system: str = "1900") -> date | None:
+    """A date in one of the formats people type or spreadsheets write, or None when it is none
+    of them: ISO; numbers with / - or . in the file's `order` (day first, the UK order, unless
+    the file says otherwise); month names ("2 March 1980", "02-Mar-1980", "March 2, 1980");
+    two-digit years (00–29 → 2000s, 30–99 → 1900s); a date-time at midnight; an Excel serial
+    number in the file's date `system` (1900: 29282 = 1980-03-02; 1904: 29282 = 1984-03-03)."""
+    text = _clean_date_text(text)
     if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual case, without strptime
         try:
             return date.fromisoformat(text)
@@ -240,7 +271,17 @@ def parse_date(text: str) -> date | None:
             return None
     if EXCEL_SERIAL.match(text):
         days = int(float(text))
-        return EXCEL_EPOCH + timedelta(days=days) if 1 <= days <= 80_000 else None
+        return EXCEL_EPOCHS[system] + timedelta(days=days) if 1 <= days <= 80_000 else None
+    match = NUMERIC_DATE.match(text)
+    if match is not None:
+        first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+        day, month = (second, first) if order == MONTH_FIRST else (first, second)
+        if len(match.group(4)) == 2:
+            year += 2000 if year < TWO_DIGIT_PIVOT else 1900
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
     for fmt in DATE_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt).date()
@@ -254,13 +295,57 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+@dataclass
+class DateStats:
+    """What a file's dates of birth say about how it writes dates: counted by the validator,
+    read by the check to settle (or ask) the day/month order and the serial-number system."""
+
+    ambiguous: int = 0
+    day_first: int = 0
+    month_first: int = 0
+    serials: int = 0
+    # The first row of each kind, with its value: (row, value).
+    examples: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def add(self, form: str, row: int, value: str) -> None:
+        if form == AMBIGUOUS:
+            self.ambiguous += 1
+        elif form == SAYS_DAY_FIRST:
+            self.day_first += 1
+        elif form == SAYS_MONTH_FIRST:
+            self.month_first += 1
+        elif form == SERIAL:
+            self.serials += 1
+        else:
+            return
+        self.examples.setdefault(form, (row, value[:40]))
+
+    def settled_order(self) -> str:
+        """The order the file's own unambiguous dates show ("" when they show none, or both)."""
+        if self.day_first and not self.month_first:
+            return DAY_FIRST
+        if self.month_first and not self.day_first:
+            return MONTH_FIRST
+        return ""
+
+
+PHONE_RE = re.compile(r"^[0-9+() .\-]{3,40}$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_email_validator = EmailValidator()
+
+
 class RowValidator:
     """Validates rows against a column mapping; built once per file, so no per-row lookups."""
 
     def __init__(self, mapping: list[str], headers: list[str], categories: Iterable[DataCategoryLike],
                  *, today: date, width: int, delimiter: str = ",", file_roles: int = 0,
-                 file_categories: int = 0) -> None:
+                 file_categories: int = 0, date_order: str = DAY_FIRST, date_system: str = "1900") -> None:
         self.mapping = mapping
+        # Until the file's order is known, 02/03/1980 is read day first for the counts only:
+        # the check asks, and the import waits for the answer (process.py).
+        self.date_order = date_order or DAY_FIRST
+        self.date_system = date_system or "1900"
+        self.dates = DateStats()
         self.file_roles = file_roles
         self.file_categories = file_categories
         self.headers = headers
@@ -337,10 +422,12 @@ class RowValidator:
         dob_text = get("date_of_birth").strip()
         dob = None
         if dob_text:
-            dob = parse_date(dob_text)
+            self.dates.add(date_form(dob_text), number, dob_text)
+            dob = parse_date(dob_text, order=self.date_order, system=self.date_system)
             if dob is None:
+                written = "MM/DD/YYYY" if self.date_order == MONTH_FIRST else "DD/MM/YYYY"
                 problems.append(Problem(number, self.label("date_of_birth"), dob_text[:200],
-                                        "Not a date we can read (write it as YYYY-MM-DD or DD/MM/YYYY): "
+                                        f"Not a date we can read (write it as YYYY-MM-DD or {written}): "
                                         "left empty."))
             elif dob > self.today:
                 problems.append(Problem(number, self.label("date_of_birth"), dob_text[:200],

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from ..models import DataCategory, Incident, SubjectImport
 from ..tasks import subject_import_run
+from .files import Table
+from .models import AnswerSource, DateOrder, DateSystem
 from .process import MAX_COLUMNS, Status, end_import, save_import, tmp_dir
 from .reader import ImportFileError, auto_mapping, header_scorer, inspect_upload, mapping_problems, open_table
 
@@ -48,38 +50,117 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
                 f"(import {already.pk}). Importing it again would change nothing."
             )
         categories = list(DataCategory.objects.all())
-        # Only the header is read here: a hostile file is refused within seconds, in the request.
-        table = open_table(path, kind=info.kind, encoding=info.encoding, sheet=sheet,
-                           score=header_scorer(categories), seconds=UPLOAD_SECONDS)
-        table.close()
-        if len(table.headers) > MAX_COLUMNS:
-            raise ImportFileError(f"The file has {len(table.headers):,} columns; at most {MAX_COLUMNS} are read. "
-                                  "Is the first row really the column names?")
+        # Only the first rows are read here: a hostile file is refused within seconds, in the request.
+        table = _read_header(path, kind=info.kind, encoding=info.encoding, sheet=sheet, header_row=0)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    mapping = auto_mapping(table.headers, categories)
     subject_import = SubjectImport(
         incident=incident, created_by=actor, file_name=Path((upload.name or "upload").replace("\\", "/")).name[:255] or "upload",
         file_sha256=info.sha256, file_size=info.size, file_kind=info.kind, encoding=info.encoding,
-        sheet=table.sheet, other_sheets=table.other_sheets, tmp_name=tmp_name, headers=table.headers,
-        mapping=mapping, rows_estimate=table.rows_estimate or info.rows_estimate,
+        tmp_name=tmp_name, rows_estimate=table.rows_estimate or info.rows_estimate,
     )
     subject_import.file_roles, subject_import.file_categories = file_roles, file_categories
-    problems = mapping_problems(mapping, file_role=bool(file_roles))
-    if not any(mapping):
-        subject_import.status = Status.MAPPING
-        subject_import.message = (
-            "None of the column headers were recognised. The first row must hold the column names "
-            "(download the template to see them), or match the columns to our fields below."
-        )
-    elif problems:
-        subject_import.status = Status.MAPPING
-        subject_import.message = " ".join(problems)
+    _take_table(subject_import, table, categories)
     save_import(subject_import, actor)
     if subject_import.status == Status.QUEUED:
         _enqueue(subject_import, commit=False)
     return subject_import
+
+
+def _read_header(path: Path, *, kind: str, encoding: str, sheet: str, header_row: int) -> Table:
+    categories = list(DataCategory.objects.all())
+    table = open_table(path, kind=kind, encoding=encoding, sheet=sheet, score=header_scorer(categories),
+                       seconds=UPLOAD_SECONDS, header_row=header_row)
+    table.close()
+    if len(table.headers) > MAX_COLUMNS:
+        raise ImportFileError(f"The file has {len(table.headers):,} columns; at most {MAX_COLUMNS} are read. "
+                              f"Is row {table.header_row} really the column names?")
+    return table
+
+
+def _take_table(subject_import: SubjectImport, table: Table, categories: list[DataCategory], *,
+                chosen: bool = False) -> None:
+    """Take the sheet and header row read from the file, match its columns, and say whether
+    the user must look at the columns first (status MAPPING, with why) or the check can start."""
+    subject_import.sheet, subject_import.other_sheets = table.sheet, table.other_sheets
+    subject_import.header_row, subject_import.headers = table.header_row, table.headers
+    subject_import.mapping = auto_mapping(table.headers, categories)
+    if subject_import.file_kind == "xlsx":
+        # The workbook says which date system its day numbers count in.
+        subject_import.date_system = DateSystem.S1904 if table.date1904 else DateSystem.S1900
+        subject_import.date_system_source = AnswerSource.FILE
+    problems = mapping_problems(subject_import.mapping, file_role=bool(subject_import.file_roles))
+    subject_import.status, subject_import.message = Status.QUEUED, ""
+    if not any(subject_import.mapping):
+        subject_import.status = Status.MAPPING
+        subject_import.message = (
+            "None of the column headers were recognised. Say which row holds the column names "
+            "(download the template to see ours), or match the columns to our fields below."
+        )
+    elif problems:
+        subject_import.status = Status.MAPPING
+        subject_import.message = " ".join(problems)
+    elif table.header_unsure and not chosen:
+        subject_import.status = Status.MAPPING
+        subject_import.message = (
+            f"We are not sure which row holds the column names: we took row {table.header_row}. "
+            "Check it below (or choose another), then check the column matching."
+        )
+    if chosen and subject_import.status == Status.QUEUED:
+        # The user changed what is read: they see the new columns before the check.
+        subject_import.status = Status.MAPPING
+
+
+@transaction.atomic
+def subject_import_choose_table(*, subject_import: SubjectImport, actor: Any, sheet: str,
+                                header_row: int) -> SubjectImport:
+    """Read the file again from another sheet, or with another row as the column names (0: the
+    likeliest); the columns are matched afresh and shown to the user before any check."""
+    locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
+    if locked.is_running or locked.is_finished:
+        raise ImportFileError("This import is being processed or is finished: what it reads can no longer be changed.")
+    path = locked.tmp_path()
+    if path is None or not path.exists():
+        raise ImportFileError("The uploaded file is no longer here; upload it again.")
+    if sheet != locked.sheet:
+        header_row = 0  # another sheet: its own header row is found first
+    table = _read_header(path, kind=locked.file_kind, encoding=locked.encoding, sheet=sheet, header_row=header_row)
+    _take_table(locked, table, list(DataCategory.objects.all()), chosen=True)
+    locked.issues.all().delete()  # the report was of what was read before
+    for counter in ("rows_read", "rows_valid", "rows_invalid", "rows_merged", "rows_merged_existing",
+                    "rows_to_check", "subjects_created", "subjects_updated", "subjects_unchanged",
+                    "dates_ambiguous", "date_serials"):
+        setattr(locked, counter, 0)
+    if locked.date_order_source == AnswerSource.FILE:
+        locked.date_order = locked.date_order_source = ""
+    save_import(locked, actor)
+    return locked
+
+
+@transaction.atomic
+def subject_import_answer_dates(*, subject_import: SubjectImport, actor: Any, date_order: str = "",
+                                date_system: str = "") -> SubjectImport:
+    """The user says how the file writes its dates (the day/month order, the serial-number
+    system); the check runs again with the answer. Blank leaves a question as it was."""
+    locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
+    if locked.is_running or locked.is_finished:
+        raise ImportFileError("This import is being processed or is finished: its dates can no longer be changed.")
+    if date_order:
+        locked.date_order = DateOrder(date_order)
+        locked.date_order_source = AnswerSource.USER
+    if date_system:
+        if locked.date_system_source == AnswerSource.FILE:
+            raise ImportFileError("The workbook itself says which date system it uses.")
+        locked.date_system = DateSystem(date_system)
+        locked.date_system_source = AnswerSource.USER
+    if locked.status != Status.MAPPING:
+        locked.status = Status.QUEUED
+        locked.message = ""
+    save_import(locked, actor)
+    if locked.status == Status.QUEUED:
+        _enqueue(locked, commit=False)
+    return locked
 
 
 @transaction.atomic
@@ -109,6 +190,8 @@ def subject_import_confirm(*, subject_import: SubjectImport, actor: Any, only_va
         raise ImportFileError("Some rows have problems: fix the file, or choose to import only the valid rows.")
     if not locked.rows_valid:
         raise ImportFileError("No row is valid: there is nothing to import.")
+    if locked.asks_about_dates:
+        raise ImportFileError("Say how this file writes its dates first (the question above the report).")
     locked.only_valid = only_valid
     locked.confirmed_by = actor
     locked.status = Status.IMPORTING

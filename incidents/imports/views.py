@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,8 +23,16 @@ from ..models import DataCategory, Incident, SubjectImport, SubjectImportIssue
 from ..roles import EDIT_CASE, READ, can, require
 from ..vocab import mask_to_roles
 from . import services
-from .forms import SubjectImportConfirmForm, SubjectImportMappingForm, SubjectImportUploadForm
-from .reader import FIELDS, NAME_PARTS, ImportFileError, neutralise, template_headers
+from .files import SheetPreview, preview_sheets
+from .forms import (
+    SubjectImportConfirmForm,
+    SubjectImportDatesForm,
+    SubjectImportMappingForm,
+    SubjectImportTableForm,
+    SubjectImportUploadForm,
+)
+from .models import AnswerSource
+from .reader import FIELDS, NAME_PARTS, ImportFileError, header_scorer, neutralise, template_headers
 
 ISSUES_PER_PAGE = 100
 
@@ -114,6 +123,19 @@ def _upload_page(request: HttpRequest, incident: Incident, form: SubjectImportUp
     )
 
 
+def _previews(subject_import: SubjectImport, categories: list[DataCategory]) -> tuple[list[SheetPreview], str]:
+    """The first rows of each sheet of the uploaded file (read again: never stored), or why not."""
+    path = subject_import.tmp_path()
+    if path is None or not path.exists():
+        return [], "The uploaded file is no longer here; upload it again."
+    try:
+        return preview_sheets(path, kind=subject_import.file_kind, encoding=subject_import.encoding,
+                              sheet=subject_import.sheet, score=header_scorer(categories),
+                              seconds=services.UPLOAD_SECONDS), ""
+    except ImportFileError as exc:
+        return [], str(exc)
+
+
 @require(EDIT_CASE)
 def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     incident = incident_or_404(reference)
@@ -121,19 +143,53 @@ def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> Htt
     if subject_import.is_running or subject_import.is_finished:
         return redirect(subject_import)
     categories = list(DataCategory.objects.all())
+    previews, preview_error = _previews(subject_import, categories)
+    table_form = SubjectImportTableForm(
+        request.POST if request.method == "POST" and request.POST.get("action") == "table" else None,
+        previews=previews, sheet=subject_import.sheet, header_row=subject_import.header_row)
+    if request.method == "POST" and request.POST.get("action") == "table":
+        if table_form.is_valid():
+            try:
+                services.subject_import_choose_table(
+                    subject_import=subject_import, actor=request.user,
+                    sheet=table_form.cleaned_data.get("sheet") or subject_import.sheet,
+                    header_row=table_form.cleaned_data["header_row"])
+                messages.info(request, "The file was read again: check the column matching below.")
+            except ImportFileError as exc:
+                messages.error(request, str(exc))
+            return redirect("subject_import_mapping", incident.reference, subject_import.pk)
     form = SubjectImportMappingForm(
-        request.POST if request.method == "POST" else None, headers=subject_import.headers,
+        request.POST if request.method == "POST" and request.POST.get("action") != "table" else None,
+        headers=subject_import.headers,
         mapping=subject_import.mapping, categories=categories,
         initial={"file_roles": [r.code for r in mask_to_roles(subject_import.file_roles)],
                  "file_categories": [c.code for c in categories if subject_import.file_categories & c.mask]},
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and request.POST.get("action") != "table" and form.is_valid():
         services.subject_import_set_mapping(subject_import=subject_import, actor=request.user, mapping=form.mapping(),
                                             file_roles=form.roles_mask(), file_categories=form.categories_mask())
         return redirect(subject_import)
+    shown = [(p, p.shown(), p.name == subject_import.sheet or not p.name) for p in previews]
     return render(request, "incidents/import_mapping.html",
-                  {"incident": incident, "import": subject_import, "form": form, "tab": "subjects",
-                   "now": timezone.now()})
+                  {"incident": incident, "import": subject_import, "form": form, "table_form": table_form,
+                   "previews": shown, "preview_error": preview_error, "tab": "subjects", "now": timezone.now()})
+
+
+def _dates_form(subject_import: SubjectImport, data: Any = None) -> SubjectImportDatesForm | None:
+    ask_order = bool(subject_import.dates_ambiguous)
+    ask_system = bool(subject_import.date_serials) and subject_import.date_system_source != AnswerSource.FILE
+    if not (ask_order or ask_system):
+        return None
+    return SubjectImportDatesForm(data, ask_order=ask_order, ask_system=ask_system,
+                                  initial={"date_order": subject_import.date_order,
+                                           "date_system": subject_import.date_system})
+
+
+def _left_out_reasons(subject_import: SubjectImport) -> list[tuple[str, int]]:
+    """Why rows were left out, most common first, each with the number of rows it applies to."""
+    reasons = (subject_import.issues.filter(kind=SubjectImportIssue.Kind.ERROR).values("message")
+               .annotate(rows=Count("row", distinct=True)).order_by("-rows", "message"))
+    return [(r["message"], r["rows"]) for r in reasons[:20]]
 
 
 @require(READ)
@@ -145,7 +201,17 @@ def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> Http
         if not can(request.user, EDIT_CASE):
             raise PermissionDenied("Your role does not allow this (edit_case).")
         try:
-            if request.POST.get("action") == "cancel":
+            dates_form = _dates_form(subject_import, request.POST)
+            if request.POST.get("action") == "dates" and dates_form is not None:
+                if not dates_form.is_valid():
+                    messages.error(request, "Choose an answer for each question about the file's dates.")
+                    return redirect(subject_import)
+                services.subject_import_answer_dates(
+                    subject_import=subject_import, actor=request.user,
+                    date_order=dates_form.cleaned_data.get("date_order") or "",
+                    date_system=dates_form.cleaned_data.get("date_system") or "")
+                messages.info(request, "Thank you. The rows are being checked again with your answer.")
+            elif request.POST.get("action") == "cancel":
                 services.subject_import_cancel(subject_import=subject_import, actor=request.user)
                 messages.info(request, "Import cancelled. Nothing was imported and the file was deleted.")
             elif confirm_form.is_valid():
@@ -157,8 +223,11 @@ def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> Http
         return redirect(subject_import)
     issues = subject_import.issues.all()
     page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    reasons = _left_out_reasons(subject_import) if subject_import.rows_invalid else []
     return render(request, "incidents/import_detail.html",
                   {"incident": incident, "import": subject_import, "page": page, "confirm_form": confirm_form,
+                   "dates_form": _dates_form(subject_import), "left_out_reasons": reasons,
+                   "merged_in_file": subject_import.rows_merged - subject_import.rows_merged_existing,
                    "tab": "subjects", "now": timezone.now()})
 
 

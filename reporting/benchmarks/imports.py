@@ -1,6 +1,12 @@
 """`python manage.py benchmark import`: a synthetic file of N people, imported as a user
 imports it (ours) versus a bare `bulk_create` of the same rows (baseline), each in its own
-process on the throwaway database."""
+process on the throwaway database.
+
+`--format xlsx` imports the same rows from a workbook (dates as real date cells); the baseline
+still reads the CSV, so the ratio is against the bare database write. `--existing N` puts N
+people in the incident first (one in ten of them also in the file, so de-duplication against
+existing people is measured); the baseline's incident holds the same N people.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,9 @@ from typing import Any
 
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from openpyxl import Workbook
+
+from breachtracker.crypto import blind_index
 
 from incidents.imports import services as import_services
 from incidents.models import DataCategory, DataSubject, SubjectImport
@@ -69,48 +78,91 @@ def write_file(path: Path, count: int) -> None:
         writer.writerows(synthetic_rows(count))
 
 
-def child_baseline(path: Path) -> dict[str, Any]:
-    """Bare bulk_create of the same rows: csv.reader → DataSubject(...) → bulk_create, no validation."""
+def write_xlsx(path: Path, count: int) -> None:
+    """The same rows as a workbook, streamed out (openpyxl's write-only mode), dates as dates."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("People")
+    sheet.append(IMPORT_HEADERS)
+    for row in synthetic_rows(count):
+        sheet.append([*row[:2], date.fromisoformat(row[2]), *row[3:]])
+    book.save(path)
+
+
+def _subjects(rows: Iterator[list[str]], incident_id: int) -> Iterator[DataSubject]:
     roles = {r.label: 1 << r.bit for r in ROLES.values()}
     cats = {c.name: c.mask for c in DataCategory.objects.all()}
+    for ref, name, dob, role, child, line1, town, postcode, email, channel, dnw, categories in rows:
+        mask = 0
+        for word in role.split("; "):
+            mask |= roles[word]
+        cmask = 0
+        for word in categories.split("; ") if categories else ():
+            cmask |= cats[word]
+        yield DataSubject(
+            incident_id=incident_id, reference=ref, full_name=name, date_of_birth=date.fromisoformat(dob),
+            roles=mask, categories_mask=cmask, is_child=child == "yes", address_line_1=line1, town=town,
+            postcode=postcode, email=email, preferred_channel=channel.replace(" ", "_"), do_not_write=dnw == "yes")
+
+
+def _bulk_create(subjects: Iterator[DataSubject], *, index: bool = False) -> int:
+    batch: list[DataSubject] = []
+    count = 0
+    for subject in subjects:
+        if index:
+            subject.name_index = blind_index(subject.full_name)
+        batch.append(subject)
+        count += 1
+        if len(batch) >= 2000:
+            DataSubject.objects.bulk_create(batch, batch_size=2000)
+            batch = []
+    DataSubject.objects.bulk_create(batch, batch_size=2000)
+    return count
+
+
+def existing_rows(count: int, file_rows: int) -> Iterator[list[str]]:
+    """The people already in the incident: one in ten of them also in the file (the same row),
+    the rest other people (another seed)."""
+    shared = min(count // 10, file_rows)
+    for n, row in enumerate(synthetic_rows(shared)):
+        row[0] = f"EX{n:07d}"
+        yield row
+    for n, row in enumerate(synthetic_rows(count - shared, seed=7)):
+        row[0] = f"EY{n:07d}"
+        yield row
+
+
+def incident_with_people(existing: int, file_rows: int) -> Any:
+    """A fresh incident already holding `existing` people (not timed)."""
     incident = fresh_incident(benchmark_user())
+    if existing:
+        _bulk_create(_subjects(existing_rows(existing, file_rows), incident.pk), index=True)
+    return incident
+
+
+def child_baseline(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """Bare bulk_create of the same rows: csv.reader → DataSubject(...) → bulk_create, no validation."""
+    csv_path = path.with_suffix(".csv")
+    incident = incident_with_people(options.get("existing") or 0, options["rows"])
     started = time.perf_counter()
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(csv_path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         next(reader)
-        batch: list[DataSubject] = []
-        count = 0
-        for ref, name, dob, role, child, line1, town, postcode, email, channel, dnw, categories in reader:
-            mask = 0
-            for word in role.split("; "):
-                mask |= roles[word]
-            cmask = 0
-            for word in categories.split("; ") if categories else ():
-                cmask |= cats[word]
-            batch.append(DataSubject(
-                incident_id=incident.pk, reference=ref, full_name=name, date_of_birth=date.fromisoformat(dob),
-                roles=mask, categories_mask=cmask, is_child=child == "yes", address_line_1=line1, town=town,
-                postcode=postcode, email=email, preferred_channel=channel.replace(" ", "_"), do_not_write=dnw == "yes"))
-            count += 1
-            if len(batch) >= 2000:
-                DataSubject.objects.bulk_create(batch, batch_size=2000)
-                batch = []
-        DataSubject.objects.bulk_create(batch, batch_size=2000)
+        count = _bulk_create(_subjects(reader, incident.pk))
     seconds = time.perf_counter() - started
     return {"rows": count, "seconds": seconds, "peak_mb": peak_mb()}
 
 
-def child_ours(path: Path) -> dict[str, Any]:
+def child_ours(path: Path, options: dict[str, Any]) -> dict[str, Any]:
     """Our import as a user runs it: upload (scan + SHA-256), check pass, confirm, import pass.
 
     Tasks run eagerly here (CELERY_TASK_ALWAYS_EAGER=true), right after each commit.
     """
     actor = benchmark_user()
-    incident = fresh_incident(actor)
+    incident = incident_with_people(options.get("existing") or 0, options["rows"])
     started = time.perf_counter()
     with open(path, "rb") as handle:
         subject_import = import_services.subject_import_create(incident=incident, actor=actor,
-                                                        upload=File(handle, name="synthetic.csv"))  # type: ignore[arg-type]
+                                                        upload=File(handle, name=f"synthetic{path.suffix}"))  # type: ignore[arg-type]
     checked = time.perf_counter()
     subject_import.refresh_from_db()
     if subject_import.status != SubjectImport.Status.VALIDATED:
@@ -123,29 +175,38 @@ def child_ours(path: Path) -> dict[str, Any]:
     history = DataSubject.history.filter(incident_id=incident.pk).count()
     return {"rows": subject_import.rows_read, "seconds": finished - started, "check_seconds": checked - started,
             "import_seconds": finished - checked, "created": subject_import.subjects_created,
-            "merged": subject_import.rows_merged, "history": history, "peak_mb": peak_mb()}
+            "merged": subject_import.rows_merged, "merged_existing": subject_import.rows_merged_existing,
+            "history": history, "peak_mb": peak_mb()}
 
 
 def run_import(command: BaseCommand, options: dict[str, Any]) -> str:
     rows = options["rows"]
+    kind = options.get("format") or "csv"
+    existing = options.get("existing") or 0
     sizes = sorted({max(rows // 10, 1), max(rows // 2, 1), rows}) if options["scaling"] else [rows]
     with throwaway_database() as env, tempfile.TemporaryDirectory(prefix="bt-bench-") as folder:
         engine = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
-        command.stdout.write(f"import benchmark on a throwaway {engine} database; sizes: {', '.join(map(str, sizes))}")
+        command.stdout.write(f"import benchmark on a throwaway {engine} database: {kind.upper()} into an incident "
+                             f"holding {existing:,} people; sizes: {', '.join(map(str, sizes))}")
         line = ""
         for size in sizes:
             path = Path(folder) / f"people-{size}.csv"
             write_file(path, size)
-            base = run_child(env, "import", "--child", "baseline", "--file", str(path))
-            ours = run_child(env, "import", "--child", "ours", "--file", str(path))
+            if kind == "xlsx":
+                path = path.with_suffix(".xlsx")
+                write_xlsx(path, size)
+            flags = ["--rows", str(size), "--existing", str(existing)]
+            base = run_child(env, "import", "--child", "baseline", "--file", str(path), *flags)
+            ours = run_child(env, "import", "--child", "ours", "--file", str(path), *flags)
             ours_rate = ours["rows"] / ours["seconds"]
             base_rate = base["rows"] / base["seconds"]
             command.stdout.write(
                 f"  {size:>7,} rows: ours {ours_rate:,.0f} rows/s ({ours['seconds']:.1f} s: check "
                 f"{ours['check_seconds']:.1f} s + import {ours['import_seconds']:.1f} s; {ours['created']:,} people, "
-                f"{ours['merged']:,} merged, {ours['history']:,} history rows), peak {ours['peak_mb']:.0f} MB | "
+                f"{ours['merged']:,} merged of which {ours['merged_existing']:,} into existing people, "
+                f"{ours['history']:,} history rows), peak {ours['peak_mb']:.0f} MB | "
                 f"baseline bulk_create {base_rate:,.0f} rows/s ({base['seconds']:.1f} s) | "
                 f"ratio {ours_rate / base_rate:.2f}")
-            line = (f"import: ratio={ours_rate / base_rate:.2f} ours={ours_rate:.0f} baseline={base_rate:.0f} "
-                    f"peak_mb={ours['peak_mb']:.0f} rows={size}")
+            line = (f"import: format={kind} existing={existing} ratio={ours_rate / base_rate:.2f} ours={ours_rate:.0f} "
+                    f"baseline={base_rate:.0f} peak_mb={ours['peak_mb']:.0f} rows={size}")
         return line

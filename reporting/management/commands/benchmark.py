@@ -46,7 +46,8 @@ BENCHMARKS: dict[str, Callable[[BaseCommand, dict[str, Any]], str]] = {
     "letters": run_letters,
     "pages": run_pages,
 }
-CHILDREN: dict[str, Callable[[Path], dict[str, Any]]] = {"baseline": child_baseline, "ours": child_ours}
+CHILDREN: dict[str, Callable[[Path, dict[str, Any]], dict[str, Any]]] = {"baseline": child_baseline,
+                                                                          "ours": child_ours}
 
 
 class Command(BaseCommand):
@@ -57,6 +58,9 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=100_000, help="rows in the synthetic file (import)")
         parser.add_argument("--no-scaling", dest="scaling", action="store_false",
                             help="only the given size, not also a tenth and a half of it")
+        parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file to import (import)")
+        parser.add_argument("--existing", type=int, default=0,
+                            help="people already in the incident, to measure de-duplication against them (import)")
         parser.add_argument("--letters", type=int, default=1000, help="letters to generate (letters)")
         parser.add_argument("--workers", type=int, default=1, help="worker processes (letters)")
         parser.add_argument("--chunk-experiment", action="store_true",
@@ -76,10 +80,12 @@ class Command(BaseCommand):
             if options["child"] == "pages":
                 self.stdout.write(json.dumps(child_pages(int(options["file"]), options["repeat"])))
                 return
-            self.stdout.write(json.dumps(CHILDREN[options["child"]](Path(options["file"]))))
+            self.stdout.write(json.dumps(CHILDREN[options["child"]](Path(options["file"]), options)))
             return
         if options["rows"] < 1:
             raise CommandError("--rows must be at least 1")
+        if options["existing"] < 0:
+            raise CommandError("--existing must be 0 or more")
         names = list(BENCHMARKS) if options["name"] == "all" else [options["name"]]
         lines = [BENCHMARKS[name](self, options) for name in names]
         for line in lines:
