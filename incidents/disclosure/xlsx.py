@@ -194,7 +194,7 @@ class Workbook:
         table = self._table(sheet, scan, hidden_sheet)
         matches = detect_table(table.headers, table.rows) if table else []
         rows_hidden = sorted(set(scan.hidden_rows))
-        if rows_hidden or scan.all_rows_hidden:
+        if rows_hidden:
             data_rows = [r for r in rows_hidden if r in scan.cells]
             categories = self._categories_of(scan, rows=set(data_rows))
             self.report.add(Finding(
@@ -275,7 +275,9 @@ class Workbook:
                 last_row, col_number = row_number, 0
                 if node.get("hidden") in ("1", "true") or node.get("ht") in ("0", "0.0"):
                     scan.hidden_rows.append(row_number)
-                elif scan.all_rows_hidden and node.get("customHeight") not in ("1", "true"):
+                elif scan.all_rows_hidden and not _explicit_height(node):
+                    # Rows are hidden by default on this sheet; Excel shows a row that sets
+                    # its own height.
                     scan.hidden_rows.append(row_number)
                 node.clear()  # drops its cells; the empty row element itself is small
             elif tag == "sheetFormatPr" and node.get("zeroHeight") in ("1", "true"):
@@ -563,6 +565,15 @@ class Workbook:
                 "external_link", "A link to another workbook", Severity.MEDIUM, Location(part),
                 detail=f"Linked file: {targets[0][:160]}" if targets else "",
             ))
+
+
+def _explicit_height(row: Element) -> bool:
+    if row.get("customHeight") in ("1", "true"):
+        return True
+    try:
+        return float(row.get("ht", "0")) > 0
+    except ValueError:
+        return False
 
 
 def _inside_phonetic(si: Element, t: Element) -> bool:
