@@ -421,8 +421,8 @@ class Workbook:
             text = shape_text(shape)
             if text:
                 props = next(descendants(shape, "cNvPr"), None)
-                hidden = props is not None and props.get("hidden") in ("1", "true")
-                shapes.append((props.get("name", "") if props is not None else "", text, hidden))
+                shapes.append((props.get("name", "") if props is not None else "", text,
+                               props is not None and props.get("hidden") in ("1", "true")))
         if not shapes:
             return
         found = find_in_text("\n".join(t for _, t, _ in shapes))
