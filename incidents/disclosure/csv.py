@@ -15,15 +15,41 @@ FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?\d[\d,.]*$")
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def _decode(raw: bytes) -> str:
+    """The text of a CSV in the encodings Excel saves: UTF-8 (with or without its marker),
+    UTF-16 with its marker ("Unicode text"), Windows-1252."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                raise Refused(
+                    "not_text", "The file starts with a Unicode marker but its text is damaged. Save it as "
+                    "“CSV UTF-8” and check it again.",
+                ) from None
     if b"\x00" in raw[:4096]:
         raise Refused("not_text", "The file is not a text CSV (it contains binary data).")
-    for encoding in ("utf-8-sig", "cp1252"):
+    for encoding in ("utf-8", "cp1252"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
     return raw.decode("latin-1")
+
+
+def _why(exc: _csv.Error) -> str:
+    """Python's csv message in plain words."""
+    message = str(exc)
+    if "field larger than field limit" in message:
+        return "one cell is longer than the 131,072 characters a CSV cell may hold"
+    if "NUL" in message or "null byte" in message:
+        return "it contains binary data"
+    if "EOF" in message or "quote" in message:
+        return "a quoted value is never closed"
+    return "its rows are not in a CSV layout"
 
 
 def analyse_csv(path: Path, report: Report, deadline: Deadline, max_kept_cells: int) -> None:
@@ -32,7 +58,8 @@ def analyse_csv(path: Path, report: Report, deadline: Deadline, max_kept_cells: 
         dialect: type[_csv.Dialect] | _csv.Dialect = _csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except _csv.Error:
         dialect = _csv.excel
-    reader = _csv.reader(io.StringIO(text), dialect)
+    # newline="": rows may end in CR LF, LF or a lone CR (old Mac files), as with open(newline="").
+    reader = _csv.reader(io.StringIO(text, newline=""), dialect)
     headers: list[str] = []
     rows: list[list[str]] = []
     formulas: list[str] = []
@@ -55,7 +82,7 @@ def analyse_csv(path: Path, report: Report, deadline: Deadline, max_kept_cells: 
             kept += len(row)
             rows.append([cell.strip()[:500] for cell in row])
     except _csv.Error as exc:
-        raise Refused("corrupt", f"The CSV cannot be read ({exc}).") from None
+        raise Refused("corrupt", f"The CSV cannot be read: {_why(exc)}.") from None
     if not headers:
         return
     location = Location(path.name if report.filename == "" else report.filename)

@@ -54,6 +54,18 @@ OFFENCE_WORDS = re.compile(
     r"injur(?:y|ies|ed)|violence|indecent|exposure|coercive|breach of)\b",
     re.I,
 )
+# Headers that say what a column is when it is not about a person: its dates and numbers are
+# not dates of birth or crime references, whatever their shape.
+NOT_PERSONAL_HEADER = re.compile(
+    r"\b(?:date|dated|time|year|month|week|period|quarter|document|doc|invoice|order|version|file|page|"
+    r"item|product|account|budget|cost|total|count|amount|batch|policy|contract|purchase|ticket)s?\b",
+    re.I,
+)
+# What a form puts where a value is not known: not evidence for or against a column's kind.
+PLACEHOLDER = re.compile(r"^(?:n/?a|none|unknown|not known|nk|tbc|tba|nil|null|withheld|redacted|-+|\?+|x+|0)$", re.I)
+# Kinds whose values have a precise shape: a column headed as one of these whose values have
+# some other shape is not that kind (a US "Zip" of 5-digit numbers is not UK postcodes).
+SHAPED_KINDS = frozenset({"postcode", "email", "nino", "phone", "dob", "crime_ref"})
 FIRST_NAMES = frozenset(n.lower() for n in (*_NamesGB.first_names_male, *_NamesGB.first_names_female))
 
 
@@ -119,6 +131,24 @@ def normalise_header(header: str) -> str:
     return re.sub(r"[\s_.:#]+", " ", header).strip()
 
 
+def _is_date(value: str) -> bool:
+    """A calendar date as spreadsheets write it: 2021-03-12 (with or without a time), 12/03/21."""
+    if m := ISO_DATE.match(value):
+        year, month, day = (int(g) for g in m.groups())
+    elif m := UK_DATE.match(value):
+        day, month, year = (int(g) for g in m.groups())
+        if month > 12 and day <= 12:
+            day, month = month, day  # US order
+    else:
+        return False
+    return 1 <= month <= 12 and 1 <= day <= 31 and year >= 0
+
+
+def _is_prose(value: str) -> bool:
+    """Running text (a paragraph of a notice), not a value in a column about a person."""
+    return len(value) > 200 or len(re.findall(r"[.!?](?:\s+[A-Z]|$)", value.strip())) >= 2
+
+
 def _is_dob_like(value: str, today: date) -> bool:
     year = None
     if m := ISO_DATE.match(value):
@@ -154,8 +184,12 @@ def _looks_like(kind: str, value: str, today: date, *, strict: bool = False) -> 
     if kind == "nino":
         return bool(NINO.match(v.upper()))
     if kind == "crime_ref":
-        return bool(CRIME_REF.match(v))
+        return bool(CRIME_REF.match(v)) and not _is_date(v)
     if kind == "offence":
+        if strict:
+            # Without an offence header, only short descriptions count: a notice that mentions
+            # "domestic violence" in a paragraph is not a record about a person.
+            return len(v) >= 12 and " " in v and bool(OFFENCE_WORDS.search(v)) and not _is_prose(v)
         return len(v) >= 12 and " " in v and bool(OFFENCE_WORDS.search(v))
     return bool(v)  # special categories: judged by header only
 
@@ -180,19 +214,28 @@ def detect_column(
     if header_kind is not None:
         hits = [v for v in looked if _looks_like(header_kind.code, v, today)]
         share = len(hits) / len(looked) if looked else 0.0
-        if looked or header_kind.code not in ("name",):
+        substantive = [v for v in looked if not PLACEHOLDER.match(v.strip())]
+        wrong_shape = (header_kind.code in SHAPED_KINDS and len(substantive) >= 2
+                       and len(hits) < 0.2 * len(substantive))
+        if wrong_shape:
+            header_kind = None  # the header says so, the values say otherwise
+        elif looked or header_kind.code not in ("name",):
             confidence = 0.6 + 0.4 * share if looked else 0.5
             if looked and share < 0.2 and header_kind.code in CONTENT_KINDS:
                 confidence = 0.3  # the header says so but the values do not look like it
+            elif looked and share < 0.5 and header_kind.code in SHAPED_KINDS:
+                confidence = 0.4  # only some values have the shape: worth a look, not a failure
             best = _match(index, header, header_kind, confidence, hits or looked, len(looked), hits_count=len(hits))
     if len(looked) >= 1:
         for code in CONTENT_KINDS:
             if header_kind is not None and code == header_kind.code:
                 continue
+            if code in ("dob", "crime_ref") and head and NOT_PERSONAL_HEADER.search(head):
+                continue
             hits = [v for v in looked if _looks_like(code, v, today, strict=True)]
             share = len(hits) / len(looked)
             threshold = 0.6 if code in ("name", "dob", "crime_ref") else 0.4
-            if share < threshold or (code in ("name", "crime_ref") and len(looked) < 2):
+            if share < threshold or (code in ("name", "crime_ref", "offence") and len(hits) < 2):
                 continue
             confidence = _CONTENT_ALONE_CONFIDENCE[code] * share
             if best is None or confidence > best.confidence:
@@ -229,19 +272,24 @@ def detect_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, today
 IDENTIFYING = frozenset({"name", "dob", "address", "postcode", "email", "phone", "nino", "crime_ref"})
 
 
-def find_in_text(text: str) -> list[tuple[Kind, str]]:
-    """Personal data recognisable inside free text (a comment, a paragraph): kind and masked value."""
+def find_in_text(text: str, *, offences: bool = True) -> list[tuple[Kind, str]]:
+    """Personal data recognisable inside free text (a comment, a paragraph): kind and masked value.
+
+    Offence words count only next to something that identifies a person in the same text, and
+    not at all with `offences=False` (running prose such as a Word notice: an offence is data
+    about a person only in a record about that person).
+    """
     found: list[tuple[Kind, str]] = []
     for kind, pattern in (("email", EMAIL_IN_TEXT), ("postcode", POSTCODE_IN_TEXT), ("nino", NINO_IN_TEXT),
                           ("phone", PHONE_IN_TEXT)):
         for hit in pattern.findall(text if kind != "postcode" else text.upper()):
             found.append((KINDS[kind], mask(kind, hit)))
-    if OFFENCE_WORDS.search(text) and len(text) >= 12:
-        found.append((KINDS["offence"], mask("offence", text)))
     # Overlapping pairs of capitalised words ("Ring John Smith" holds "John Smith").
     for hit in re.findall(rf"(?=\b((?:{NAME_WORD}) (?:{NAME_WORD}))\b)", text):
         if hit.split()[0].lower() in FIRST_NAMES:
             found.append((KINDS["name"], mask("name", hit)))
+    if offences and found and OFFENCE_WORDS.search(text) and len(text) >= 12:
+        found.append((KINDS["offence"], mask("offence", text)))
     return found
 
 

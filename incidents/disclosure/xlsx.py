@@ -15,12 +15,25 @@ from xml.etree.ElementTree import Element
 from .cells import col_letters, parse_range, parse_ref, spans
 from .cells import describe as _describe
 from .detect import KINDS, ColumnMatch, detect_column, detect_table, find_in_text, mask_text
+from .ooxml import custom_xml_parts
 from .package import Limits, Package, attr, children, descendants, local, rels, text_of
 from .report import CategoryMatch, Finding, Location, Refused, Report, SheetSummary, Severity, Table, merge_categories, plural
 
 WORKBOOK = "xl/workbook.xml"
 BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57})
 MAX_TABLE_COLUMNS = 500
+HEADER_FOOTER_TAGS = {"oddHeader": "header", "oddFooter": "footer", "evenHeader": "even-page header",
+                      "evenFooter": "even-page footer", "firstHeader": "first-page header",
+                      "firstFooter": "first-page footer"}
+# Header and footer codes: &L &C &R (sections), &P &N &D &T &F &A &Z &G (fields), &B &I &U &S &E
+# &X &Y &O &H (formatting), &"font,style", &12 (size), &KFF0000 or &K01+000 (colour).
+_HF_CODE = re.compile(r'&(?:"[^"]*"|K[0-9A-Fa-f]{6}|K\d{2}[+-]\d{3}|\d+|[LCRPNDTFAZGBIUESXYOH])')
+_HF_BOILERPLATE = re.compile(r"^(?:\W|\d|page|of|sheet|printed|on|at|date|time|file|name)*$", re.I)
+# Sheet!A1:B2 or 'My sheet'!$A$1:$A$9 inside a chart series formula.
+_SHEET_REF = re.compile(
+    r"(?:'((?:[^']|'')+)'|([^'!(),\s]+))!(\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?|"
+    r"\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|\$?\d+:\$?\d+)"
+)
 @dataclass
 class SheetInfo:
     name: str
@@ -28,6 +41,15 @@ class SheetInfo:
     part: str
     index: int
     print_area: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Hidden:
+    """What of a sheet a reader does not see: for charts that plot from there."""
+
+    state: str
+    rows: set[int]
+    cols: set[int]
 
 
 @dataclass
@@ -41,6 +63,7 @@ class SheetScan:
     outside_dimension: list[str] = field(default_factory=list)
     outside_print: list[str] = field(default_factory=list)
     invisible: list[tuple[str, str]] = field(default_factory=list)  # (ref, value) of cells that show nothing
+    headers_footers: list[tuple[str, str]] = field(default_factory=list)  # (oddHeader…, text with & codes)
     truncated: bool = False
 
 
@@ -60,6 +83,7 @@ class Workbook:
         self.sheets = self._sheets()
         self.strings = self._shared_strings()
         self.date_styles, self.blank_styles = self._styles()
+        self.hidden: dict[str, Hidden] = {}
 
     # --- workbook-level parts -------------------------------------------------------------
 
@@ -140,6 +164,7 @@ class Workbook:
         self._pivot_caches()
         self._charts()
         self._connections()
+        custom_xml_parts(self.p, self.report)
 
     def _defined_names(self) -> None:
         for node in descendants(self.root, "definedName"):
@@ -189,12 +214,13 @@ class Workbook:
             sheet.name, sheet.state, sheet.part, scan.cell_count, len(set(scan.hidden_rows)),
             len(scan.hidden_cols & used_cols) if len(scan.hidden_cols) > 1000 else len(scan.hidden_cols),
         ))
+        self.hidden[sheet.name] = Hidden(sheet.state, set(scan.hidden_rows), scan.hidden_cols)
         if not readable:
             return
         table = self._table(sheet, scan, hidden_sheet)
         matches = detect_table(table.headers, table.rows) if table else []
         rows_hidden = sorted(set(scan.hidden_rows))
-        if rows_hidden or scan.all_rows_hidden:
+        if rows_hidden:
             data_rows = [r for r in rows_hidden if r in scan.cells]
             categories = self._categories_of(scan, rows=set(data_rows))
             self.report.add(Finding(
@@ -250,6 +276,7 @@ class Workbook:
             self.report.add(_column_finding(m, Location(sheet.part, sheet.name, _column_range(m, table)), where))
         if table is not None:
             self.report.tables.append(table)
+        self._headers_footers(sheet, scan)
         self._comments(sheet)
         self._sheet_objects(sheet)
 
@@ -275,13 +302,17 @@ class Workbook:
                 last_row, col_number = row_number, 0
                 if node.get("hidden") in ("1", "true") or node.get("ht") in ("0", "0.0"):
                     scan.hidden_rows.append(row_number)
-                elif scan.all_rows_hidden and node.get("customHeight") not in ("1", "true"):
+                elif scan.all_rows_hidden and not _explicit_height(node):
+                    # Rows are hidden by default on this sheet; Excel shows a row that sets
+                    # its own height.
                     scan.hidden_rows.append(row_number)
                 node.clear()  # drops its cells; the empty row element itself is small
             elif tag == "sheetFormatPr" and node.get("zeroHeight") in ("1", "true"):
                 scan.all_rows_hidden = True
             elif tag == "dimension":
                 scan.dimension = parse_range(node.get("ref", ""))
+            elif tag in HEADER_FOOTER_TAGS and (node.text or "").strip():
+                scan.headers_footers.append((tag, node.text or ""))
             elif tag == "col":
                 if node.get("hidden") in ("1", "true") or node.get("width") in ("0", "0.0"):
                     low, high = int(node.get("min", "1")), int(node.get("max", "1"))
@@ -360,7 +391,53 @@ class Workbook:
                 found[m.kind.category] = max(found.get(m.kind.category, 0), m.confidence)
         return tuple(CategoryMatch(code, conf) for code, conf in found.items())
 
-    # --- comments, objects, pivots, connections -------------------------------------------
+    # --- headers, footers, comments, objects, pivots, connections ---------------------------
+
+    def _headers_footers(self, sheet: SheetInfo, scan: SheetScan) -> None:
+        """Headers and footers show only in print and page layout view, not on the sheet."""
+        texts = [(HEADER_FOOTER_TAGS[tag], header_footer_text(raw)) for tag, raw in scan.headers_footers]
+        texts = [(where, text) for where, text in texts if not _HF_BOILERPLATE.match(text)]
+        if not texts:
+            return
+        found = find_in_text("\n".join(t for _, t in texts))
+        self.report.add(Finding(
+            "header_footer", "Text in the " + " and ".join(dict.fromkeys(w for w, _ in texts))
+            + (" with personal data" if found else ""),
+            Severity.HIGH if found else Severity.MEDIUM, Location(sheet.part, sheet.name, ", ".join(w for w, _ in texts)),
+            detail="Page headers and footers do not show on the sheet, only in print, PDF and page layout "
+            "view: check what they say before release.",
+            evidence=tuple(dict.fromkeys(m for _, m in found))[:3] or tuple(mask_text(t) for _, t in texts[:3]),
+            categories=tuple(CategoryMatch(c, 0.6) for c in sorted({k.category for k, _ in found})),
+            count=len(texts),
+        ))
+
+    def _drawing(self, part: str, sheet: SheetInfo) -> None:
+        """Text boxes and shapes: text that sits over the cells, outside any cell."""
+        root = self.p.xml(part)
+        if root is None:
+            return
+        shapes = []
+        for shape in descendants(root, "sp"):
+            text = shape_text(shape)
+            if text:
+                props = next(descendants(shape, "cNvPr"), None)
+                shapes.append((props.get("name", "") if props is not None else "", text,
+                               props is not None and props.get("hidden") in ("1", "true")))
+        if not shapes:
+            return
+        found = find_in_text("\n".join(t for _, t, _ in shapes))
+        hidden = sum(1 for *_, h in shapes if h)
+        self.report.add(Finding(
+            "shape_text", plural(len(shapes), "text box or shape", "text boxes or shapes") + " with text"
+            + (f", {hidden:,} hidden" if hidden else "") + (" with personal data" if found else ""),
+            Severity.HIGH if hidden or found else Severity.MEDIUM,
+            Location(part, sheet.name, ", ".join(n for n, _, _ in shapes[:5] if n)),
+            detail="Text in shapes is not in any cell: searching, filtering or copying the cells misses it, and "
+            "a shape can be hidden (Selection Pane) or placed over other content.",
+            evidence=tuple(dict.fromkeys(m for _, m in found))[:3] or tuple(mask_text(t) for _, t, _ in shapes[:3]),
+            categories=tuple(CategoryMatch(c, 0.6) for c in sorted({k.category for k, _ in found})),
+            count=len(shapes),
+        ))
 
     def _comments(self, sheet: SheetInfo) -> None:
         for kind, target, _ in rels(self.p, sheet.part).values():
@@ -426,6 +503,8 @@ class Workbook:
                     "embedded_object", "An embedded object on the sheet", Severity.MEDIUM,
                     Location(target, sheet.name), detail="Linked to another file." if mode == "External" else "",
                 ))
+            elif kind == "drawing" and self.p.has(target):
+                self._drawing(target, sheet)
             elif kind == "hyperlink" and mode == "External":
                 continue
             elif kind == "queryTable":
@@ -517,27 +596,52 @@ class Workbook:
         return rows, truncated
 
     def _charts(self) -> None:
-        """Charts keep a copy of the values they plot, even from a hidden or deleted sheet."""
-        hidden = [s.name for s in self.sheets if s.state != "visible"]
+        """Charts keep a copy of the values they plot, even from hidden cells or a hidden or
+        deleted sheet."""
         for part in self.p.matching("xl/charts/chart"):
             root = self.p.xml(part)
             if root is None:
                 continue
             formulas = [f.text or "" for f in descendants(root, "f")]
             texts = [v.text or "" for cache in descendants(root, "strCache") for v in descendants(cache, "v")]
+            numbers = sum(1 for cache in descendants(root, "numCache") for _ in descendants(cache, "v"))
             found = find_in_text("\n".join(texts))
-            from_hidden = sorted({name for name in hidden for f in formulas if name in f})
-            if not found and not from_hidden:
+            hidden_refs = {}
+            for formula in formulas:
+                for quoted, plain, ref in _SHEET_REF.findall(formula):
+                    name = quoted.replace("''", "'") if quoted else plain
+                    if why := self._hidden_part_of(name, ref):
+                        hidden_refs[f"{name}!{ref.replace('$', '')}"] = (name, why)
+            if not found and not hidden_refs:
                 continue
+            sheets = sorted({name for name, _ in hidden_refs.values()})
             self.report.add(Finding(
-                "chart_cache", "A chart keeps a copy of its data" + (" from a hidden sheet" if from_hidden else ""),
-                Severity.MEDIUM, Location(part, sheet=", ".join(from_hidden)),
-                detail=f"{len(texts):,} cached labels. The copy stays in the file even if the source is "
-                "hidden or deleted.",
+                "chart_cache", "A chart keeps a copy of its data" + (" from hidden cells" if hidden_refs else ""),
+                Severity.HIGH if hidden_refs else Severity.MEDIUM,
+                Location(part, sheet=", ".join(sheets), range=", ".join(list(hidden_refs)[:5])),
+                detail=(f"Its series read {'; '.join(f'{r} ({why})' for r, (_, why) in list(hidden_refs.items())[:3])}. "
+                        if hidden_refs else "")
+                + f"{len(texts):,} cached labels and {numbers:,} cached values stay in the file even if the "
+                "source is hidden or deleted.",
                 evidence=tuple(dict.fromkeys(masked for _, masked in found))[:3],
                 categories=tuple(CategoryMatch(c, 0.6) for c in sorted({k.category for k, _ in found})),
-                count=len(texts),
+                count=len(texts) + numbers,
             ))
+
+    def _hidden_part_of(self, sheet_name: str, ref: str) -> str:
+        """Why a range is out of sight ("hidden sheet", "hidden rows 3–4"), or ""."""
+        hidden = self.hidden.get(sheet_name)
+        box = parse_range(ref)
+        if hidden is None or box is None:
+            return ""
+        if hidden.state != "visible":
+            return "very hidden sheet" if hidden.state == "veryHidden" else "hidden sheet"
+        low_col, low_row, high_col, high_row = box
+        rows = sorted(r for r in hidden.rows if low_row <= r <= high_row)
+        cols = sorted(c for c in hidden.cols if low_col <= c <= high_col)
+        reasons = ([f"hidden rows {_describe(spans(rows))}"] if rows else []) + (
+            [f"hidden columns {_describe(spans(cols), letters=True)}"] if cols else [])
+        return ", ".join(reasons)
 
     def _connections(self) -> None:
         root = self.p.xml("xl/connections.xml")
@@ -563,6 +667,27 @@ class Workbook:
                 "external_link", "A link to another workbook", Severity.MEDIUM, Location(part),
                 detail=f"Linked file: {targets[0][:160]}" if targets else "",
             ))
+
+
+def header_footer_text(raw: str) -> str:
+    """A header or footer as printed, without its & codes (&& is a literal ampersand)."""
+    parts = raw.split("&&")
+    return " & ".join(" ".join(_HF_CODE.sub(" ", p).split()) for p in parts).strip(" &")
+
+
+def shape_text(shape: Element) -> str:
+    """The text of a DrawingML shape, paragraph by paragraph."""
+    lines = ["".join(t.text or "" for t in descendants(p, "t")) for p in descendants(shape, "p")]
+    return "\n".join(line for line in lines if line.strip())
+
+
+def _explicit_height(row: Element) -> bool:
+    if row.get("customHeight") in ("1", "true"):
+        return True
+    try:
+        return float(row.get("ht", "0")) > 0
+    except ValueError:
+        return False
 
 
 def _inside_phonetic(si: Element, t: Element) -> bool:

@@ -137,8 +137,10 @@ class CommentsAndMetadataTests(SimpleTestCase):
         ranges = {f.location.range: f.evidence for f in report.of_kind("author")}
         self.assertEqual(ranges, {"creator": ("J*** D***",), "lastModifiedBy": ("J*******",)})
 
-    def test_author_metadata_alone_does_not_fail_the_file(self) -> None:
-        self.assertEqual(check(files.author_xlsx()).verdict, "pass")
+    def test_author_metadata_naming_a_person_fails_the_file(self) -> None:
+        # Issue 16: a person's name in the metadata fails unless the user accepts it
+        # (tests/incidents/test_disclosure_hidden_metadata.py covers accepting it).
+        self.assertEqual(check(files.author_xlsx()).verdict, "fail")
 
     def test_it_finds_a_hidden_defined_name_pointing_at_a_hidden_sheet(self) -> None:
         [finding] = check(files.hidden_name_xlsx()).of_kind("hidden_name")
