@@ -24,8 +24,10 @@ TEXT_TYPES = {".csv", ".txt", ".tsv"}
 ACCEPTED = ", ".join(sorted(WORKBOOK_TYPES | DOCUMENT_TYPES | TEXT_TYPES))
 
 
-def check_file(path: Path | str, *, filename: str | None = None, limits: Limits | None = None) -> Report:
-    """Check one file. `filename` is the name the user gave it (an upload lives at a temp path)."""
+def check_file(path: Path | str, *, filename: str | None = None, limits: Limits | None = None,
+               accept_metadata: bool = False) -> Report:
+    """Check one file. `filename` is the name the user gave it (an upload lives at a temp path).
+    `accept_metadata`: the user accepts author metadata that names a person (it no longer fails)."""
     path = Path(path)
     limits = limits or Limits()
     name = filename or path.name
@@ -55,5 +57,5 @@ def check_file(path: Path | str, *, filename: str | None = None, limits: Limits 
             report.file_type = "docx" if suffix not in (".docm", ".dotm") else "docm"
             macros_and_embeddings(package, report, "word/")
             analyse_document(package, report)
-        properties(package, report)
+        properties(package, report, accept_metadata=accept_metadata)
     return report

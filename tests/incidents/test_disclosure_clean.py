@@ -219,3 +219,14 @@ class CleanCommandTests(SimpleTestCase):
         self.assertIn("ending in .xlsx", out)
         code, _ = self.run_command(str(original), "--clean", str(original))
         self.assertEqual(code, 3)
+
+    def test_author_metadata_naming_a_person_fails_unless_accepted(self) -> None:
+        book = Workbook()
+        book.active.append(["Year", "Count"])
+        book.active.append([2024, 3])
+        book.properties.creator = "Jane Smith"
+        book.save(self.tmp / "counts.xlsx")
+        code, _ = self.run_command(str(self.tmp / "counts.xlsx"))
+        self.assertEqual(code, 1)
+        code, out = self.run_command(str(self.tmp / "counts.xlsx"), "--accept-metadata")
+        self.assertEqual(code, 0, out)

@@ -50,6 +50,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the findings as JSON.")
         parser.add_argument("--max-mb", type=int, default=200, help="Refuse files larger than this (default 200).")
         parser.add_argument("--pdf", metavar="OUT", help="Also write the findings as a PDF report to OUT.")
+        parser.add_argument("--accept-metadata", action="store_true",
+                            help="Accept author metadata that names a person (reported, but no longer a failure).")
         parser.add_argument("--clean", metavar="OUT", help="Write a release-safe copy to OUT (.xlsx, .docx or .csv): "
                             "only what a reader sees. It is checked again and written only if it passes.")
         parser.add_argument("--drop-sheet", action="append", default=[], metavar="NAME",
@@ -78,7 +80,7 @@ class Command(BaseCommand):
         limits = Limits(max_file_bytes=options["max_mb"] * 1024 * 1024, max_seconds=600,
                         max_uncompressed_bytes=max(options["max_mb"] * 6, 300) * 1024 * 1024)
         try:
-            report = check_file(path, limits=limits)
+            report = check_file(path, limits=limits, accept_metadata=options["accept_metadata"])
         except Refused as refusal:
             if options["json"]:
                 self.stdout.write(json.dumps({"filename": path.name, "verdict": "refused",
