@@ -18,7 +18,6 @@ refused original and a crash all leave no output file. Pure Python over files, l
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import io
@@ -37,13 +36,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import DOCUMENT_TYPES, TEXT_TYPES, WORKBOOK_TYPES, check_file
 from .cells import col_index, parse_ref
+from .csv import decode_csv
+from .docx import Styles
 from .package import ZIP_MAGIC, Deadline, Limits, Package, attr, children, local, open_zip, sniff
 from .report import Refused, Report
-from .xlsx import Workbook
+from .xlsx import Workbook, hidden_columns, row_hidden
 
 OUTPUT_SUFFIX = {**{s: ".xlsx" for s in WORKBOOK_TYPES}, **{s: ".docx" for s in DOCUMENT_TYPES},
                  **{s: ".csv" for s in TEXT_TYPES}}
-CSV_SAMPLE_BYTES = 64 * 1024
+CSV_SAMPLE_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -177,16 +178,13 @@ def _visible_rows(source: Workbook, package: Package, part: str, dropped: set[in
         tag = local(node.tag)
         if tag == "sheetFormatPr":
             rows_hidden_by_default = node.get("zeroHeight") in ("1", "true")
-        elif tag == "col" and (node.get("hidden") in ("1", "true") or node.get("width") in ("0", "0.0")):
-            low, high = int(node.get("min", "1")), int(node.get("max", "1"))
-            hidden_cols.update(range(low, min(high, 16_384) + 1))
+        elif tag == "col":
+            hidden_cols.update(hidden_columns(node))
         elif tag == "row":
             number = int(node.get("r") or last_row + 1)
             last_row = number
-            hidden = (node.get("hidden") in ("1", "true") or node.get("ht") in ("0", "0.0")
-                      or (rows_hidden_by_default and node.get("customHeight") not in ("1", "true")))
             values: dict[int, object] = {}
-            if not hidden:
+            if not row_hidden(node, hidden_by_default=rows_hidden_by_default):
                 column = 0
                 for c in children(node, "c"):
                     ref = parse_ref(c.get("r", ""))
@@ -230,55 +228,9 @@ _SKIP_IN_PARAGRAPH = {"pPr", "rPr", "bookmarkStart", "bookmarkEnd", "commentRang
                       "commentReference", "proofErr", "permStart", "permEnd", "lastRenderedPageBreak"}
 
 
-class _Styles:
-    """Whether a style hides its text (w:vanish), through its basedOn chain; and the default."""
-
-    def __init__(self, package: Package) -> None:
-        self.vanish: dict[str, bool | None] = {}
-        self.based_on: dict[str, str] = {}
-        self.default = False
-        root = package.xml("word/styles.xml")
-        if root is None:
-            return
-        for node in root.iter():
-            if local(node.tag) == "rPrDefault":
-                self.default = _vanish_in(node) is True
-        for style in (n for n in root if local(n.tag) == "style"):
-            sid = attr(style, "styleId")
-            rpr = next((c for c in style if local(c.tag) == "rPr"), None)
-            self.vanish[sid] = _vanish_in(rpr) if rpr is not None else None
-            base = next((c for c in style if local(c.tag) == "basedOn"), None)
-            if base is not None:
-                self.based_on[sid] = attr(base, "val")
-
-    def hides(self, style_id: str) -> bool | None:
-        seen: set[str] = set()
-        while style_id and style_id not in seen:
-            seen.add(style_id)
-            value = self.vanish.get(style_id)
-            if value is not None:
-                return value
-            style_id = self.based_on.get(style_id, "")
-        return None
-
-
-def _vanish_in(props: Element) -> bool | None:
-    for prop in props.iter():
-        if local(prop.tag) in ("vanish", "specVanish"):
-            return attr(prop, "val", "true") not in ("0", "false", "off")
-    return None
-
-
-def _style_of(props: Element | None, tag: str) -> str:
-    if props is None:
-        return ""
-    node = next((c for c in props if local(c.tag) == tag), None)
-    return attr(node, "val") if node is not None else ""
-
-
 class _Paragraph:
-    def __init__(self, styles: _Styles, tracked: str, hidden_by_paragraph: bool) -> None:
-        self.styles, self.tracked, self.hidden_by_paragraph = styles, tracked, hidden_by_paragraph
+    def __init__(self, styles: Styles, tracked: str, paragraph_style: str) -> None:
+        self.styles, self.tracked, self.paragraph_style = styles, tracked, paragraph_style
         self.text: list[str] = []
         self.field_depth = 0
         self.in_code: list[bool] = []
@@ -299,18 +251,8 @@ class _Paragraph:
             elif tag in ("hyperlink", "smartTag", "sdt", "sdtContent", "fldSimple", "customXml", "dir", "bdo"):
                 self.walk(child)
 
-    def _hidden(self, run: Element) -> bool:
-        props = next((c for c in run if local(c.tag) == "rPr"), None)
-        direct = _vanish_in(props) if props is not None else None
-        if direct is not None:
-            return direct
-        by_style = self.styles.hides(_style_of(props, "rStyle"))
-        if by_style is not None:
-            return by_style
-        return self.hidden_by_paragraph
-
     def run(self, run: Element) -> None:
-        hidden = self._hidden(run)
+        hidden = self.styles.hides(run, self.paragraph_style)  # the checker's rule, to the letter
         for child in run:
             tag = local(child.tag)
             if tag == "fldChar":
@@ -334,15 +276,15 @@ class _Paragraph:
                 self.text.append("-")
 
 
-def _paragraph_text(p: Element, styles: _Styles, tracked: str) -> str:
+def _paragraph_text(p: Element, styles: Styles, tracked: str) -> str:
     props = next((c for c in p if local(c.tag) == "pPr"), None)
-    by_style = styles.hides(_style_of(props, "pStyle"))
-    paragraph = _Paragraph(styles, tracked, by_style if by_style is not None else styles.default)
+    style = next((c for c in props if local(c.tag) == "pStyle"), None) if props is not None else None
+    paragraph = _Paragraph(styles, tracked, attr(style, "val") if style is not None else "")
     paragraph.walk(p)
     return "".join(paragraph.text)
 
 
-def _blocks(container: Element, styles: _Styles, tracked: str) -> Iterator[str]:
+def _blocks(container: Element, styles: Styles, tracked: str) -> Iterator[str]:
     """The body as WordprocessingML of plain paragraphs and tables, in order."""
     for child in container:
         tag = local(child.tag)
@@ -356,7 +298,7 @@ def _blocks(container: Element, styles: _Styles, tracked: str) -> Iterator[str]:
             yield from _blocks(child, styles, tracked)
 
 
-def _table_xml(table: Element, styles: _Styles, tracked: str) -> str:
+def _table_xml(table: Element, styles: Styles, tracked: str) -> str:
     rows = []
     width = 1
     for tr in (n for n in table if local(n.tag) == "tr"):
@@ -411,7 +353,7 @@ def _copy_document(package: Package, handle: io.BufferedWriter, options: CleanOp
     body = next((c for c in root if local(c.tag) == "body"), None) if root is not None else None
     if body is None:
         raise Refused("corrupt", "The document has no body: it is not a readable Word document.")
-    styles = _Styles(package)
+    styles = Styles(package.xml("word/styles.xml"))
     blocks = list(_blocks(body, styles, options.tracked))
     document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W}"><w:body>'
                 + "".join(blocks) + "<w:sectPr/></w:body></w:document>")
@@ -424,27 +366,12 @@ def _copy_document(package: Package, handle: io.BufferedWriter, options: CleanOp
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-def _csv_encoding(sample: bytes) -> str:
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(sample) - 4:  # a character cut by the end of the sample
-            return "utf-8"
-        return "cp1252"
-
-
 def _copy_csv(path: Path, handle: io.BufferedWriter, options: CleanOptions, deadline: Deadline) -> int:
-    with open(path, "rb") as raw:
-        sample = raw.read(CSV_SAMPLE_BYTES)
-    encoding = _csv_encoding(sample)
-    text_sample = sample.decode(encoding, errors="ignore")
+    # Read as the check reads it (sniff() has already bounded the size): the same encodings
+    # accepted, the same refusals.
+    text = decode_csv(path.read_bytes())
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text_sample, delimiters=",;\t|")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:CSV_SAMPLE_CHARS], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
     dropped = {column - 1 for sheet, column in options.drop_columns if sheet == ""}
@@ -452,15 +379,12 @@ def _copy_csv(path: Path, handle: io.BufferedWriter, options: CleanOptions, dead
     out = io.TextIOWrapper(handle, encoding="utf-8", newline="")
     writer = csv.writer(out, delimiter=dialect.delimiter, lineterminator="\r\n")
     try:
-        with open(path, encoding=encoding, errors="strict", newline="") as source:
-            for n, row in enumerate(csv.reader(source, dialect)):
-                if n % 1000 == 0:
-                    deadline.check()
-                kept = [value for i, value in enumerate(row) if i not in dropped]
-                cells += sum(1 for v in kept if v)
-                writer.writerow(kept)
-    except UnicodeDecodeError:
-        raise Refused("encoding", f"The file is not readable text in {encoding}: save it as UTF-8 CSV.") from None
+        for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect)):
+            if n % 1000 == 0:
+                deadline.check()
+            kept = [value for i, value in enumerate(row) if i not in dropped]
+            cells += sum(1 for v in kept if v)
+            writer.writerow(kept)
     except csv.Error as exc:
         raise Refused("corrupt", f"The CSV could not be read: {exc}.") from None
     finally:

@@ -18,7 +18,7 @@ _NUMBER = re.compile(r"^[+-]?\d[\d,.]*$")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
-def _decode(raw: bytes) -> str:
+def decode_csv(raw: bytes) -> str:
     """The text of a CSV in the encodings Excel saves: UTF-8 (with or without its marker),
     UTF-16 with its marker ("Unicode text"), Windows-1252."""
     for bom, encoding in _BOMS:
@@ -53,7 +53,7 @@ def _why(exc: _csv.Error) -> str:
 
 
 def analyse_csv(path: Path, report: Report, deadline: Deadline, max_kept_cells: int) -> None:
-    text = _decode(path.read_bytes())
+    text = decode_csv(path.read_bytes())
     try:
         dialect: type[_csv.Dialect] | _csv.Dialect = _csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except _csv.Error:

@@ -300,11 +300,7 @@ class Workbook:
             elif tag == "row":
                 row_number = int(node.get("r") or last_row + 1)
                 last_row, col_number = row_number, 0
-                if node.get("hidden") in ("1", "true") or node.get("ht") in ("0", "0.0"):
-                    scan.hidden_rows.append(row_number)
-                elif scan.all_rows_hidden and not _explicit_height(node):
-                    # Rows are hidden by default on this sheet; Excel shows a row that sets
-                    # its own height.
+                if row_hidden(node, hidden_by_default=scan.all_rows_hidden):
                     scan.hidden_rows.append(row_number)
                 node.clear()  # drops its cells; the empty row element itself is small
             elif tag == "sheetFormatPr" and node.get("zeroHeight") in ("1", "true"):
@@ -314,9 +310,7 @@ class Workbook:
             elif tag in HEADER_FOOTER_TAGS and (node.text or "").strip():
                 scan.headers_footers.append((tag, node.text or ""))
             elif tag == "col":
-                if node.get("hidden") in ("1", "true") or node.get("width") in ("0", "0.0"):
-                    low, high = int(node.get("min", "1")), int(node.get("max", "1"))
-                    scan.hidden_cols.update(range(low, min(high, 16_384) + 1))
+                scan.hidden_cols.update(hidden_columns(node))
         return scan
 
     def _keep(self, scan: SheetScan, sheet: SheetInfo, row: int, col: int, value: str) -> None:
@@ -679,6 +673,22 @@ def shape_text(shape: Element) -> str:
     """The text of a DrawingML shape, paragraph by paragraph."""
     lines = ["".join(t.text or "" for t in descendants(p, "t")) for p in descendants(shape, "p")]
     return "\n".join(line for line in lines if line.strip())
+
+
+def row_hidden(row: Element, *, hidden_by_default: bool) -> bool:
+    """Whether Excel hides this row: hidden, zero height, or hidden by the sheet's default
+    (`sheetFormatPr zeroHeight`) without a height of its own (Excel shows a row that sets one)."""
+    if row.get("hidden") in ("1", "true") or row.get("ht") in ("0", "0.0"):
+        return True
+    return hidden_by_default and not _explicit_height(row)
+
+
+def hidden_columns(col: Element) -> range:
+    """The columns (1-based) a `<col>` element hides: hidden or zero width; empty otherwise."""
+    if col.get("hidden") in ("1", "true") or col.get("width") in ("0", "0.0"):
+        low, high = int(col.get("min", "1")), int(col.get("max", "1"))
+        return range(low, min(high, 16_384) + 1)
+    return range(0)
 
 
 def _explicit_height(row: Element) -> bool:
