@@ -18,6 +18,16 @@ from tests.disclosure import files
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def run_check_disclosure(*args: str) -> tuple[int, str]:
+    """The command's exit code and what it printed on standard output."""
+    out = io.StringIO()
+    try:
+        call_command("check_disclosure", *args, stdout=out)
+    except CommandError as error:
+        return error.returncode, out.getvalue()
+    return 0, out.getvalue()
+
+
 class CheckDisclosureCommandTests(SimpleTestCase):
     def setUp(self) -> None:
         self.folder = tempfile.TemporaryDirectory()
@@ -27,12 +37,7 @@ class CheckDisclosureCommandTests(SimpleTestCase):
         self.folder.cleanup()
 
     def run_command(self, *args: str) -> tuple[int, str]:
-        out = io.StringIO()
-        try:
-            call_command("check_disclosure", *args, stdout=out)
-        except CommandError as error:
-            return error.returncode, out.getvalue()
-        return 0, out.getvalue()
+        return run_check_disclosure(*args)
 
     def test_a_clean_file_exits_0(self) -> None:
         code, out = self.run_command(str(files.write(self.tmp, "counts.xlsx", files.clean_xlsx())))

@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from incidents.disclosure import check_file
 from incidents.disclosure.clean import CleanOptions, clean_file, parse_column
+from tests.incidents.test_check_disclosure_command import run_check_disclosure
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 CT = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -184,12 +185,7 @@ class CleanCommandTests(SimpleTestCase):
         self.folder.cleanup()
 
     def run_command(self, *args: str) -> tuple[int, str]:
-        out = io.StringIO()
-        try:
-            call_command("check_disclosure", *args, stdout=out)
-        except CommandError as error:
-            return error.returncode, out.getvalue() + str(error)
-        return 0, out.getvalue()
+        return run_check_disclosure(*args)
 
     def test_clean_writes_a_passing_copy_and_exits_0(self) -> None:
         original = leaky_workbook(self.tmp / "response.xlsx")
@@ -214,9 +210,10 @@ class CleanCommandTests(SimpleTestCase):
 
     def test_a_copy_named_for_another_type_is_a_usage_error(self) -> None:
         original = leaky_workbook(self.tmp / "response.xlsx")
-        code, out = self.run_command(str(original), "--clean", str(self.tmp / "release.docx"))
-        self.assertEqual(code, 3)
-        self.assertIn("ending in .xlsx", out)
+        with self.assertRaisesMessage(CommandError, "ending in .xlsx") as raised:
+            call_command("check_disclosure", str(original), "--clean", str(self.tmp / "release.docx"),
+                         stdout=io.StringIO())
+        self.assertEqual(raised.exception.returncode, 3)
         code, _ = self.run_command(str(original), "--clean", str(original))
         self.assertEqual(code, 3)
 
