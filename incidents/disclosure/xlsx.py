@@ -337,6 +337,10 @@ class Workbook:
         if kind == "inlineStr":
             return text_of(c).strip()
         v = next((ch.text or "" for ch in c if local(ch.tag) == "v"), "")
+        return self.typed_value(v, kind, c.get("s"))
+
+    def typed_value(self, v: str, kind: str, style: str | None) -> str:
+        """The text of a cell's <v> as a reader sees it, by the cell's type and style."""
         if not v:
             return ""
         if kind == "s":
@@ -346,7 +350,6 @@ class Workbook:
                 return ""
         if kind in ("str", "e", "b", "d"):
             return v.strip()
-        style = c.get("s")
         if style and style.isdigit() and int(style) in self.date_styles:
             try:
                 serial = float(v)
