@@ -83,6 +83,11 @@ def blind_index(text: str) -> str:
     return hmac.new(_index_key(settings.FIELD_KEYS[0]), text.encode(), hashlib.sha256).hexdigest()
 
 
+def blind_key(text: str) -> str:
+    """HMAC of `text` exactly as given (a matching key built by the caller): 32 hex characters."""
+    return hmac.new(_index_key(settings.FIELD_KEYS[0]), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 class EncryptedMixin:
     """Stores `str(value)` encrypted; the column is text whatever the field's max_length."""
 

@@ -16,7 +16,8 @@ from .models import Assessment, Decision, Incident, RegulatorSubmission, Restric
 from .templatetags.breach import london
 from .vocab import mask_to_roles
 
-HIDDEN_FIELDS = {"id", "updated_at", "created_at"}
+# Derived blind indexes (keyed hashes) say nothing to a reader: their source fields are shown.
+HIDDEN_FIELDS = {"id", "updated_at", "created_at", "name_index", "match_keys"}
 
 
 @dataclass

@@ -12,7 +12,7 @@ from breachtracker.records import attribute_to
 from .models import DataCategory, DataSubject, Evidence, Incident, SubjectImportIssue
 
 PURGED_NAME = "[removed under retention]"
-PERSONAL = {"reference": "", "full_name": PURGED_NAME, "name_index": "", "date_of_birth": None,
+PERSONAL = {"reference": "", "full_name": PURGED_NAME, "name_index": "", "match_keys": "", "date_of_birth": None,
             "address_line_1": "", "address_line_2": "", "town": "", "postcode": "", "email": "", "phone": "",
             "notes": "", "to_check": ""}
 

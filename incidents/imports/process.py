@@ -33,6 +33,7 @@ from breachtracker.crypto import EncryptedMixin, blind_index
 from breachtracker.records import attribute_to, attribute_to_system
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
+from ..people.models import match_keys
 from .models import AnswerSource
 from .reader import (
     AMBIGUOUS,
@@ -50,7 +51,6 @@ from .reader import (
     header_scorer,
     merge_into,
     open_table,
-    person_keys,
 )
 
 log = logging.getLogger(__name__)
@@ -321,9 +321,10 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report,
 
 def _existing_index(incident: Incident) -> dict[str, int]:
     index: dict[str, int] = {}
-    rows = incident.subjects.order_by("pk").values_list("pk", "full_name", "date_of_birth", "postcode", "email")
-    for pk, name, dob, postcode, email in rows.iterator(chunk_size=5000):
-        for key in person_keys(name, dob, postcode, email):
+    # The keys are stored as blind indexes (DataSubject.match_keys): no one is decrypted here.
+    rows = incident.subjects.order_by("pk").values_list("pk", "match_keys")
+    for pk, keys in rows.iterator(chunk_size=5000):
+        for key in keys.split():
             index.setdefault(key, pk)
     return index
 
@@ -408,7 +409,7 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
             constants = {**fixed, **extra, "history_type": history_type} if history_type else fixed
             # Personal data is encrypted here (COPY bypasses the fields), and the name's blind
             # index computed, as DataSubject.save() would.
-            from_record = [c for c in columns if c not in ("id", "name_index") and c not in constants]
+            from_record = [c for c in columns if c not in ("id", "name_index", "match_keys") and c not in constants]
             from_constants = [c for c in columns if c in constants]
             get = attrgetter(*from_record)
             prep = [encrypted.get(c) for c in from_record]
@@ -424,11 +425,13 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
                 tokens = sealed.pop(pk, None)
                 if tokens is None:
                     tokens = sealed[pk] = (*(p(v) if p else v for p, v in zip(prep, get(record), strict=True)),
-                                           blind_index(record.full_name))
+                                           blind_index(record.full_name),
+                                           " ".join(match_keys(record.full_name, record.date_of_birth, record.postcode,
+                                                               record.email)))
                 return (pk, *tokens, *tail)
 
             rows = (row(pk, group.record) for pk, group in zip(chunk_ids, chunk, strict=True))
-            return ["id", *from_record, "name_index", *from_constants], rows
+            return ["id", *from_record, "name_index", "match_keys", *from_constants], rows
 
         encrypted = _encrypted_columns(DataSubject)
         sealed: dict[int, tuple[Any, ...]] = {}
@@ -460,8 +463,9 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
                 unchanged += 1
         if changed:
             for subject in changed:
-                subject.name_index = blind_index(subject.full_name)
-            DataSubject.objects.bulk_update(changed, [*SUBJECT_FIELDS, "name_index", "updated_at"], batch_size=1000)
+                subject.refresh_indexes()
+            DataSubject.objects.bulk_update(changed, [*SUBJECT_FIELDS, "name_index", "match_keys", "updated_at"],
+                                            batch_size=1000)
             _insert(history_model, history_columns,
                     ([{**{f.column: prep_constant(f.column, getattr(s, f.attname))
                           for f in DataSubject._meta.concrete_fields},

@@ -14,7 +14,6 @@ The pipeline, each step usable on its own:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,6 +25,7 @@ from django.core.validators import EmailValidator
 from breachtracker.csvsafe import neutralise  # noqa: F401 - the importer's public API
 
 from ..models import UK_POSTCODE_RE, normalise_postcode
+from ..people.models import KEY_REASONS, match_keys, normalise_name, person_keys  # noqa: F401 - re-exported
 from ..vocab import ROLES, Channel
 from .files import (  # noqa: F401 - re-exported: the importer's public API
     ImportFileError,
@@ -568,34 +568,6 @@ class RowValidator:
 # ---------------------------------------------------------------------------------------
 # De-duplication
 
-_PUNCT_RE = re.compile(r"[^\w\s]|_")
-
-
-def normalise_name(name: str) -> str:
-    """Casefolded, accents and punctuation stripped, whitespace collapsed: “O'Brien, Siân” → “o brien sian”."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_PUNCT_RE.sub(" ", stripped.casefold()).split())
-
-
-KEY_REASONS = {"d": "same name and date of birth", "p": "same name and postcode", "e": "same name and email"}
-
-
-def person_keys(full_name: str, date_of_birth: date | None, postcode: str, email: str) -> list[str]:
-    """The keys under which two records are the same person, strongest first."""
-    name = normalise_name(full_name)
-    if not name:
-        return []
-    keys = []
-    if date_of_birth:
-        keys.append(f"d\x1f{name}\x1f{date_of_birth.isoformat()}")
-    if postcode:
-        keys.append(f"p\x1f{name}\x1f{normalise_postcode(postcode).replace(' ', '')}")
-    if email:
-        keys.append(f"e\x1f{name}\x1f{email.strip().casefold()}")
-    return keys
-
-
 MERGED_SCALARS = ("reference", "date_of_birth", "address_line_1", "address_line_2", "town", "postcode",
                   "email", "phone")
 
@@ -652,7 +624,7 @@ class Deduplicator:
         self.merged_rows = 0
 
     def add(self, row: CleanRow) -> None:
-        keys = person_keys(row.full_name, row.date_of_birth, row.postcode, row.email)
+        keys = match_keys(row.full_name, row.date_of_birth, row.postcode, row.email)
         hits: list[tuple[int, str]] = []
         for key in keys:
             gid = self.by_key.get(key)

@@ -8,6 +8,7 @@ exposed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,7 @@ from breachtracker.crypto import (
     EncryptedEmailField,
     EncryptedTextField,
     blind_index,
+    blind_key,
 )
 
 from ..register.models import DataCategory, Incident
@@ -106,6 +108,45 @@ class PersonMixin:
         return [line.strip() for line in self.representative_address.splitlines() if line.strip()]
 
 
+# ---------------------------------------------------------------------------------------
+# Who is the same person: the keys the import de-duplicates and matches people by
+
+_PUNCT_RE = re.compile(r"[^\w\s]|_")
+
+KEY_REASONS = {"d": "same name and date of birth", "p": "same name and postcode", "e": "same name and email"}
+
+
+def normalise_name(name: str) -> str:
+    """Casefolded, accents and punctuation stripped, whitespace collapsed: “O'Brien, Siân” → “o brien sian”."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_PUNCT_RE.sub(" ", stripped.casefold()).split())
+
+
+def person_keys(full_name: str, date_of_birth: date | None, postcode: str, email: str) -> list[str]:
+    """The keys under which two records are the same person, strongest first."""
+    name = normalise_name(full_name)
+    if not name:
+        return []
+    keys = []
+    if date_of_birth:
+        # A date, or the ISO text a form or a fixture may still hold before it is saved.
+        day = date_of_birth.isoformat() if isinstance(date_of_birth, date) else str(date_of_birth)
+        keys.append(f"d\x1f{name}\x1f{day}")
+    if postcode:
+        keys.append(f"p\x1f{name}\x1f{normalise_postcode(postcode).replace(' ', '')}")
+    if email:
+        keys.append(f"e\x1f{name}\x1f{email.strip().casefold()}")
+    return keys
+
+
+def match_keys(full_name: str, date_of_birth: date | None, postcode: str, email: str) -> list[str]:
+    """`person_keys` as keyed HMACs, each after its kind's letter (KEY_REASONS): what a person
+    row stores (`DataSubject.match_keys`) and the import compares, so finding the people an
+    incident already has never decrypts them, and no key holds a name in plain."""
+    return [key[0] + blind_key(key) for key in person_keys(full_name, date_of_birth, postcode, email)]
+
+
 class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
     def with_role(self, code: str) -> DataSubjectQuerySet:
         bit = 1 << ROLES[code].bit
@@ -125,7 +166,7 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[DataSubject]:
         objs = list(objs)
         for subject in objs:
-            subject.name_index = blind_index(subject.full_name)
+            subject.refresh_indexes()
         return super().bulk_create(objs, *args, **kwargs)
 
     def children_and_vulnerable(self, on: date) -> tuple[int, int]:
@@ -174,6 +215,9 @@ class DataSubject(PersonMixin, models.Model):
     full_name = EncryptedCharField(max_length=300)
     # Keyed HMAC of the normalised name (breachtracker/crypto.py): exact-match search.
     name_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # The person's matching keys (`match_keys`), space-separated: the import finds the people
+    # an incident already has by these, without decrypting anyone.
+    match_keys = models.CharField(max_length=120, blank=True, editable=False, default="")
     date_of_birth = EncryptedDateField(null=True, blank=True)
     # Roles and categories are bitmasks: a person may be victim and witness at once, and the
     # per-role and per-category counts of 100,000 people stay one aggregate query.
@@ -224,11 +268,18 @@ class DataSubject(PersonMixin, models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    MATCHED_FIELDS = frozenset({"full_name", "date_of_birth", "postcode", "email"})
+
+    def refresh_indexes(self) -> None:
+        """The blind indexes from the person's current fields: the name's, and the matching keys."""
         self.name_index = blind_index(self.full_name)
+        self.match_keys = " ".join(match_keys(self.full_name, self.date_of_birth, self.postcode, self.email))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_indexes()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "full_name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_index"}
+        if update_fields is not None and self.MATCHED_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_index", "match_keys"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

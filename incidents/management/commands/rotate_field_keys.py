@@ -1,12 +1,14 @@
 """Re-encrypt people's personal data under the first key of BREACHTRACKER_FIELD_KEYS.
 
 Rotation: generate a key (`--new-key`), put it FIRST in BREACHTRACKER_FIELD_KEYS keeping the
-old one after it, restart, run this command, then remove the old key. Name blind indexes are
-recomputed too (their key derives from the first field key). History rows are re-encrypted in
-place: the values they hold do not change, so no history is recorded for this.
+old one after it, restart, run this command, then remove the old key. Name blind indexes and
+the import's matching keys are recomputed too (their key derives from the first field key).
+History rows are re-encrypted in place: the values they hold do not change, so no history is
+recorded for this.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from cryptography.fernet import Fernet
@@ -15,8 +17,20 @@ from django.db import connection, transaction
 
 from breachtracker.crypto import EncryptedMixin, blind_index, decrypt, rotate
 from incidents.models import DataSubject
+from incidents.people.models import match_keys
 
 BATCH = 2000
+
+
+def _match_keys(tokens: dict[str, str | None]) -> str:
+    """The import's matching keys from a row's encrypted columns (their key also derives from
+    the first field key)."""
+    def plain(column: str) -> str:
+        return decrypt(tokens.get(column) or "")
+
+    born = plain("date_of_birth")
+    return " ".join(match_keys(plain("full_name"), date.fromisoformat(born) if born else None, plain("postcode"),
+                               plain("email")))
 
 
 class Command(BaseCommand):
@@ -46,8 +60,9 @@ class Command(BaseCommand):
                 rows = cursor.fetchall()
                 if not rows:
                     return done
-                updates = [[*(rotate(v) if v else v for v in values), blind_index(decrypt(name or "")), pk]
+                updates = [[*(rotate(v) if v else v for v in values), blind_index(decrypt(name or "")),
+                            _match_keys(dict(zip(columns, values, strict=True))), pk]
                            for pk, name, *values in rows]
-                cursor.executemany(f"UPDATE {q(table)} SET {sets}, {q('name_index')} = %s "  # noqa: S608
+                cursor.executemany(f"UPDATE {q(table)} SET {sets}, {q('name_index')} = %s, {q('match_keys')} = %s "  # noqa: S608
                                    f"WHERE {q(key)} = %s", updates)
                 last, done = rows[-1][0], done + len(rows)
