@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 CELERY_BEAT_SCHEDULE["incidents.retention_purge"] = {"task": "incidents.retention_purge", "schedule": 86400.0}
 # Every five minutes: an import whose worker died is failed cleanly within minutes.
 CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep", "schedule": 300.0}
+# Every five minutes: checked files kept (encrypted) for a release-safe copy go after their hour.
+CELERY_BEAT_SCHEDULE["incidents.disclosure_held_sweep"] = {"task": "incidents.disclosure_held_sweep", "schedule": 300.0}
 # WeasyPrint's native memory grows ~0.2 MB per letter in a long-lived process: recycle the
 # worker child after this many tasks (a chunk of letters is one task).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 20)

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from .assessment.reminders import reminders_sweep
+from .disclosure.held import held_sweep
 from .imports.process import subject_import_process
 from .imports.process import subject_import_sweep as sweep
 
@@ -46,3 +47,9 @@ def subject_import_run(self, subject_import_id: int, commit: bool) -> str:  # ty
 def subject_import_sweep() -> int:
     """Hourly: delete uploads nobody confirmed within a day (the file is never kept for long)."""
     return sweep()
+
+
+@shared_task(name="incidents.disclosure_held_sweep")
+def disclosure_held_sweep() -> int:
+    """Every five minutes: delete checked files kept for a release-safe copy past their hour."""
+    return held_sweep()

@@ -1,17 +1,23 @@
-"""“Check a file”: upload a file, see what a reader could recover from it, keep nothing.
+"""“Check a file”: upload a file, see what a reader could recover from it, make a release-safe copy.
 
 Reachable on its own (before release: an FOI officer checks a response) and from an incident
 (after a leak: the DPO checks the file that went out). The upload is written to a private
 temporary directory, checked in the request within the limits of `disclosure.Limits`, and
-deleted before the page is returned; neither the file nor the findings are stored. Only when
-the DPO asks to add the people it exposes are those rows handed to the import, which keeps
-them under a generated name until the import is confirmed, cancelled or swept (a day).
+deleted before the page is returned; the findings are not stored. So that the findings page
+can offer a release-safe copy, the upload is kept encrypted for at most an hour, for that
+user only (`held.py`); the copy is made from it, checked again, and offered for download only
+if it passes. Only when the DPO asks to add the people it exposes are those rows handed to
+the import, which keeps them under a generated name until the import is confirmed, cancelled
+or swept (a day). A crash in the checker is never shown as a verdict: the page says the file
+could not be checked and the traceback goes to the log.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,21 +27,35 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
 from ..http import incident_or_404
 from ..imports import services as import_services
 from ..models import Evidence, Incident, Organisation, SubjectImport
+from ..register.services import incident_event_record
 from ..roles import CHECK_DISCLOSURE, require
-from . import ACCEPTED, Limits, Refused, Report, check_file
-from .evidence import evidence_attach, evidence_bytes
+from . import ACCEPTED, Limits, Refused, Report, check_file, held
+from .clean import CleanOptions, CleanResult, clean_file, output_suffix
+from .evidence import display_name, evidence_attach, evidence_bytes
+from .forms import CopyForm, copy_choices
 from .pdf import findings_pdf, summary
 from .report import CATEGORY_NAMES
 from .rows import exposed_people
 
+log = logging.getLogger(__name__)
+
 # Multipart overhead allowed on top of the file itself.
 _ENVELOPE_BYTES = 64 * 1024
+GONE = ("That file is no longer kept: it is kept for an hour after the check, and deleted once its "
+        "release-safe copy has been downloaded. Check it again to make a copy.")
+CONTENT_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".csv": "text/csv",
+}
 
 
 def max_upload_bytes() -> int:
@@ -45,9 +65,15 @@ def max_upload_bytes() -> int:
 class CheckFileForm(forms.Form):
     file = forms.FileField(
         label="File to check",
-        help_text=f"An Excel workbook, a Word document or a CSV ({ACCEPTED}). It is checked and "
-        "then deleted: it is not kept.",
+        help_text=f"An Excel workbook, a Word document or a CSV ({ACCEPTED}). It is kept encrypted for an "
+        "hour, for you only, so that you can make a release-safe copy; then it is deleted.",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED.replace(" ", "")}),
+    )
+    accept_metadata = forms.BooleanField(
+        label="Accept author metadata that names a person",
+        help_text="The author and “last modified by” names in the file's properties are still listed, but "
+        "no longer make the check fail.",
+        required=False,
     )
     as_pdf = forms.BooleanField(
         label="Download the findings as a PDF report instead of showing them",
@@ -111,17 +137,21 @@ def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpRespon
         return _form(request, incident, form)
     upload: UploadedFile = form.cleaned_data["file"]
     keep = incident is not None and form.cleaned_data.get("attach_evidence")
-    data = b"".join(upload.chunks()) if keep else b""
+    as_pdf = form.cleaned_data.get("as_pdf")
+    data = b"".join(upload.chunks()) if keep or not as_pdf else b""
     file_name = upload.name or "upload"
     try:
-        report = _analyse(upload)
+        report = _analyse(upload, accept_metadata=form.cleaned_data.get("accept_metadata", False))
     except Refused as refusal:
         return _form(request, incident, CheckFileForm(incident=incident), refusal.message)
+    except Exception:
+        log.exception("The disclosure check crashed on an uploaded file")
+        return _could_not_check(request, incident)
     evidence = None
     if keep and incident is not None:
         evidence = evidence_attach(incident=incident, actor=request.user, data=data, file_name=file_name,
                                    verdict=report.verdict)
-    if form.cleaned_data.get("as_pdf"):
+    if as_pdf:
         return findings_pdf_response(report, incident=incident, user=request.user)
     subject_import = None
     if incident is not None and form.cleaned_data.get("add_people"):
@@ -130,7 +160,20 @@ def _check_upload(request: HttpRequest, incident: Incident | None) -> HttpRespon
             subject_import = import_services.subject_import_create(
                 incident=incident, actor=request.user, upload=people_upload(people)
             )
-    return _report(request, incident, report, subject_import, evidence)
+    choices = copy_choices(report)
+    token = _hold(request, incident, choices, data, file_name)
+    return _report(request, incident, report, subject_import, evidence, token, choices)
+
+
+def _hold(request: HttpRequest, incident: Incident | None, choices: dict[str, Any], data: bytes,
+          file_name: str) -> str:
+    """Keep the upload for the copy; a storage fault costs the copy button, never the findings."""
+    try:
+        return held.hold(user=request.user, incident_id=incident.pk if incident else None, data=data,
+                         file_name=display_name(file_name), choices=choices)
+    except OSError:
+        log.exception("The checked file could not be kept for a release-safe copy")
+        return ""
 
 
 def people_upload(people: list[dict[str, Any]]) -> SimpleUploadedFile:
@@ -156,10 +199,14 @@ def people_upload(people: list[dict[str, Any]]) -> SimpleUploadedFile:
                               content_type="text/csv")
 
 
-def _analyse(upload: UploadedFile) -> Report:
-    """Copy the upload into a private temporary directory, check it, delete it."""
+def _limits() -> Limits:
     # Within a web worker's timeout (gunicorn's default is 30 s); the command allows longer.
-    limits = Limits(max_file_bytes=max_upload_bytes(), max_seconds=25)
+    return Limits(max_file_bytes=max_upload_bytes(), max_seconds=25)
+
+
+def _analyse(upload: UploadedFile, *, accept_metadata: bool = False) -> Report:
+    """Copy the upload into a private temporary directory, check it, delete it."""
+    limits = _limits()
     name = Path(upload.name or "upload").name[-120:]
     try:
         with tempfile.TemporaryDirectory(prefix="bt-check-") as folder:
@@ -167,18 +214,24 @@ def _analyse(upload: UploadedFile) -> Report:
             with path.open("wb") as handle:
                 for chunk in upload.chunks():
                     handle.write(chunk)
-            return check_file(path, filename=name, limits=limits)
+            return check_file(path, filename=name, limits=limits, accept_metadata=accept_metadata)
     finally:
         upload.close()  # Django's own temporary copy of a large upload goes with it
 
 
 def _form(request: HttpRequest, incident: Incident | None, form: CheckFileForm, refusal: str = "",
-          status: int = 200) -> HttpResponse:
+          status: int = 200, *, failure: bool = False, notice: str = "") -> HttpResponse:
     evidence = list(incident.evidence.select_related("attached_by")) if incident is not None else []
     return render(request, "incidents/disclosure_check.html", {
-        "form": form, "incident": incident, "refusal": refusal, "tab": "disclosure",
-        "max_mb": settings.BREACHTRACKER_MAX_UPLOAD_MB, "now": timezone.now(), "evidence_list": evidence,
+        "form": form, "incident": incident, "refusal": refusal, "tab": "disclosure", "failure": failure,
+        "notice": notice, "max_mb": settings.BREACHTRACKER_MAX_UPLOAD_MB, "now": timezone.now(),
+        "evidence_list": evidence,
     }, status=status)
+
+
+def _could_not_check(request: HttpRequest, incident: Incident | None) -> HttpResponse:
+    """A crash is not a verdict: no pass, no fail, the traceback in the log (not on the page)."""
+    return _form(request, incident, CheckFileForm(incident=incident), status=500, failure=True)
 
 
 def findings_pdf_response(report: Report, *, incident: Incident | None, user: Any) -> HttpResponse:
@@ -193,11 +246,14 @@ def findings_pdf_response(report: Report, *, incident: Incident | None, user: An
 
 
 def _report(request: HttpRequest, incident: Incident | None, report: Report,
-            subject_import: SubjectImport | None = None, evidence: Evidence | None = None) -> HttpResponse:
+            subject_import: SubjectImport | None = None, evidence: Evidence | None = None,
+            token: str = "", choices: dict[str, Any] | None = None) -> HttpResponse:
     context: dict[str, Any] = summary(report) | {
         "incident": incident, "tab": "disclosure", "now": timezone.now(), "subject_import": subject_import,
-        "evidence": evidence,
+        "evidence": evidence, "token": token,
     }
+    if token and choices is not None:
+        context |= _copy_context(incident, token, CopyForm(choices=choices))
     if incident is not None:
         people = exposed_people(report)
         context["people_count"] = len(people)
@@ -216,4 +272,114 @@ def evidence_download(request: HttpRequest, reference: str, pk: int) -> HttpResp
     suffix = Path(evidence.file_name).suffix.lower()[:8]
     suffix = suffix if suffix in (".xlsx", ".xlsm", ".docx", ".csv") else ".bin"
     response["Content-Disposition"] = f'attachment; filename="{incident.reference}-evidence-{evidence.pk}{suffix}"'
+    return response
+
+
+# --- the release-safe copy ---------------------------------------------------------------------
+
+@require(CHECK_DISCLOSURE)
+@require_POST
+def disclosure_copy(request: HttpRequest, token: str) -> HttpResponse:
+    return _copy(request, None, token)
+
+
+@require(CHECK_DISCLOSURE)
+@require_POST
+def incident_disclosure_copy(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    return _copy(request, incident_or_404(reference), token)
+
+
+def _copy(request: HttpRequest, incident: Incident | None, token: str) -> HttpResponse:
+    """Make the copy from the kept upload with the user's ticks, check it again, show the result."""
+    try:
+        original = held.held(token, user=request.user, incident_id=incident.pk if incident else None)
+    except held.Gone:
+        return _form(request, incident, CheckFileForm(incident=incident), GONE, status=404)
+    if "discard" in request.POST:
+        held.discard(token)
+        return _form(request, incident, CheckFileForm(incident=incident),
+                     notice="The file has been deleted. Nothing of it is kept.")
+    form = CopyForm(request.POST, choices=original.choices)
+    if not form.is_valid():
+        return _copy_page(request, incident, original, form)
+    try:
+        name = release_safe_name(original.file_name)
+        result, data = _make_copy(original, form.options(), name)
+    except Refused as refusal:
+        return _copy_page(request, incident, original, form, refusal=refusal.message)
+    except Exception:
+        log.exception("The release-safe copy of a checked file could not be made")
+        return _could_not_check(request, incident)
+    if result.written:
+        held.hold_copy(original, data=data, file_name=name)
+        if incident is not None:
+            incident_event_record(incident=incident, actor=request.user, kind="release_copy",
+                                  detail=_copy_event_detail(result, form.options()))
+    return _copy_page(request, incident, original, form, result=result)
+
+
+def release_safe_name(file_name: str) -> str:
+    """Our own name for the copy: the uploaded name's stem, reduced to safe characters."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(display_name(file_name)).stem).strip("-_")[:60] or "file"
+    return f"{stem}-release-safe{output_suffix(file_name)}"
+
+
+def _make_copy(original: held.Held, options: CleanOptions, name: str) -> tuple[CleanResult, bytes]:
+    """The copy, written and checked again in a private temporary directory deleted at once."""
+    suffix = Path(original.file_name).suffix.lower()[:8]
+    with tempfile.TemporaryDirectory(prefix="bt-copy-") as folder:
+        source = Path(folder) / f"upload{suffix}"
+        source.write_bytes(original.data)
+        out = Path(folder) / f"copy{Path(name).suffix}"
+        result = clean_file(source, out, filename=source.name, options=options, limits=_limits())
+        data = out.read_bytes() if result.written else b""
+    result.report.filename = name
+    return result, data
+
+
+def _copy_event_detail(result: CleanResult, options: CleanOptions) -> str:
+    """What the timeline says: counts only, no file or sheet names, no one's data."""
+    parts = [f"{result.report.file_type.upper()} file; it passed the check again"]
+    if result.kept_sheets:
+        parts.append(f"{len(result.kept_sheets)} sheet(s) kept")
+    if options.drop_sheets:
+        parts.append(f"{len(options.drop_sheets)} sheet(s) left out by choice")
+    if options.drop_columns:
+        parts.append(f"{len(options.drop_columns)} column(s) left out by choice")
+    if result.report.file_type == "docx":
+        parts.append(f"tracked changes {options.tracked}ed")
+    return "A release-safe copy of a checked file was made: " + ", ".join(parts) + "."
+
+
+def _copy_context(incident: Incident | None, token: str, form: CopyForm) -> dict[str, Any]:
+    url = (reverse("incident_disclosure_copy", args=[incident.reference, token]) if incident is not None
+           else reverse("disclosure_copy", args=[token]))
+    return {"copy_form": form, "copy_url": url}
+
+
+def _copy_page(request: HttpRequest, incident: Incident | None, original: held.Held, form: CopyForm, *,
+               result: CleanResult | None = None, refusal: str = "") -> HttpResponse:
+    context: dict[str, Any] = _copy_context(incident, original.token, form) | {
+        "incident": incident, "tab": "disclosure", "now": timezone.now(), "file_name": original.file_name,
+        "result": result, "refusal": refusal, "sheets": original.choices["sheets"],
+    }
+    if result is not None:
+        context |= summary(result.report)
+        if result.written:
+            context["download_url"] = reverse("disclosure_copy_download", args=[original.token])
+    return render(request, "incidents/disclosure_copy.html", context)
+
+
+@require(CHECK_DISCLOSURE)
+def disclosure_copy_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The copy, once, for the user who made it; then the copy and the upload are deleted."""
+    try:
+        copy = held.held_copy(token, user=request.user)
+    except held.Gone:
+        return _form(request, None, CheckFileForm(), GONE, status=404)
+    held.discard(token)
+    suffix = Path(copy.file_name).suffix
+    response = HttpResponse(copy.data, content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"))
+    response["Content-Disposition"] = f'attachment; filename="{copy.file_name}"'  # our own name, safe characters
+    response["Cache-Control"] = "no-store"
     return response

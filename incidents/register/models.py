@@ -299,6 +299,7 @@ class IncidentEvent(models.Model):
         PACK_POSTED = "pack_posted", "Letters: print pack posted"
         RETURNED = "returned", "Letters: returned mail recorded"
         BULK_TICK = "bulk_tick", "Letters: many people ticked at once"
+        RELEASE_COPY = "release_copy", "Disclosure check: release-safe copy made"
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

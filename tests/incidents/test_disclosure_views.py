@@ -26,7 +26,7 @@ class CheckFilePageTests(BaseTestCase):
     def test_it_shows_the_upload_form(self) -> None:
         response = self.client.get(self.url)
         self.assertContains(response, 'enctype="multipart/form-data"')
-        self.assertContains(response, "deleted as soon as it has been checked")
+        self.assertContains(response, "kept encrypted for at most an hour, for you only")
 
     def test_a_clean_file_passes(self) -> None:
         response = self.client.post(self.url, {"file": upload(files.clean_xlsx())})

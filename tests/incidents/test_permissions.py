@@ -75,6 +75,13 @@ MATRIX: dict[str, set[str]] = {
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
+# Pages about one user's kept upload (issue 16): the role rule is the same, but an allowed role's
+# GET is 405 (a copy is made by POST) or 404 (no such file of theirs), never 200.
+TOKEN_PAGES: dict[str, tuple[set[str], int]] = {
+    "disclosure_copy": (EDIT, 405),
+    "incident_disclosure_copy": (EDIT, 405),
+    "disclosure_copy_download": (EDIT, 404),
+}
 
 
 def _names(patterns: list[Any], namespace: str | None = None) -> set[str]:
@@ -125,7 +132,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         return reverse(name, args=args.get(name, []))
 
     def test_every_url_has_a_rule(self) -> None:
-        unlisted = _names(get_resolver().url_patterns) - set(MATRIX) - NOT_OURS
+        unlisted = _names(get_resolver().url_patterns) - set(MATRIX) - set(TOKEN_PAGES) - NOT_OURS
         self.assertEqual(unlisted, set(), "Add these views to the permission matrix")
 
     def test_anonymous_users_are_sent_to_login(self) -> None:
@@ -146,6 +153,20 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
                 self.assertEqual(response.status_code, expected, f"{persona} GET {name}")
                 checked += 1
         self.assertEqual(checked, len(MATRIX) * 4)
+
+    def test_each_role_gets_the_token_pages_or_403(self) -> None:
+        token = "0" * 32
+        args = {"disclosure_copy": [token], "incident_disclosure_copy": [self.incident.reference, token],
+                "disclosure_copy_download": [token]}
+        people = {"dpo": self.dpo, "handler": self.handler, "auditor": self.auditor, "outsider": self.outsider}
+        for name, (allowed, status) in TOKEN_PAGES.items():
+            url = reverse(name, args=args[name])
+            self.client.logout()
+            self.assertEqual(self.client.get(url).status_code, 302, name)
+            for persona, user in people.items():
+                self.client.force_login(user)
+                expected = status if persona in allowed else 403
+                self.assertEqual(self.client.get(url).status_code, expected, f"{persona} GET {name}")
 
     def test_a_refused_post_changes_nothing(self) -> None:
         self.client.force_login(self.auditor)
