@@ -85,7 +85,7 @@ class MatchKeyTests(BaseTestCase):
         self.assertEqual(DataSubject.history.filter(id=subject.pk).exclude(match_keys="").count(), 0)
 
     def test_the_migration_fills_the_keys_of_people_recorded_before_it(self) -> None:
-        migration = importlib.import_module("incidents.migrations.0018_subject_match_keys")
+        migration = importlib.import_module("incidents.migrations.0019_subject_match_keys")
         first = make_subject(self.incident, actor=self.dpo, full_name="Zebedee Quartermain", postcode="SW1A 1AA")
         second = make_subject(self.incident, actor=self.dpo, full_name="Ann Example", email="ann@example.org")
         with connection.cursor() as cursor:  # as the rows were before the migration

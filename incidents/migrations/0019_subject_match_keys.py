@@ -22,7 +22,7 @@ def fill_match_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0017_import_tables_and_dates'),
+        ('incidents', '0018_incident_event_release_copy'),
     ]
 
     operations = [
