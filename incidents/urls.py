@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .assessment import views as assessment_views
+from .disclosure import batch_views as disclosure_batch_views
 from .disclosure import views as disclosure_views
 from .imports import views as import_views
 from .people import views as people_views
@@ -31,6 +32,9 @@ urlpatterns = [
     path("disclosure/copy/<str:token>/", disclosure_views.disclosure_copy, name="disclosure_copy"),
     path("disclosure/copy/<str:token>/download/", disclosure_views.disclosure_copy_download,
          name="disclosure_copy_download"),
+    path("incidents/<str:reference>/disclosure/batch/", disclosure_batch_views.incident_disclosure_check_batch,
+         name="incident_disclosure_check_batch"),
+    path("disclosure/check-batch/", disclosure_batch_views.disclosure_check_batch, name="disclosure_check_batch"),
     path("incidents/<str:reference>/evidence/<int:pk>/", disclosure_views.evidence_download, name="evidence_download"),
     path("incidents/<str:reference>/subjects/import/", import_views.subject_import_upload, name="subject_import_upload"),
     path("incidents/<str:reference>/subjects/import/template.csv", import_views.subject_import_template,

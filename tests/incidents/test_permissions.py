@@ -47,6 +47,8 @@ MATRIX: dict[str, set[str]] = {
     "submission_create": DPO_ONLY,
     "disclosure_check": EDIT,
     "incident_disclosure_check": EDIT,
+    "disclosure_check_batch": EDIT,
+    "incident_disclosure_check_batch": EDIT,
     "evidence_download": EDIT,
     # notifications (issue 5)
     "notification_list": READ,
@@ -116,6 +118,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "restriction_review": [self.part3.reference, self.restriction.pk],
             "submission_create": [ref],
             "incident_disclosure_check": [ref], "evidence_download": [ref, self.evidence.pk],
+            "incident_disclosure_check_batch": [ref],
             "subject_import_upload": [ref], "subject_import_template": [ref],
             **{name: [ref, self.subject_import.pk] for name in (
                 "subject_import_mapping", "subject_import_detail", "subject_import_progress", "subject_import_report")},
