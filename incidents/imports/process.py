@@ -1,13 +1,15 @@
 """The worker side of importing affected people (`tasks.subject_import_run`), and the hourly
 sweep of waiting uploads. The user's side (upload, mapping, confirm, cancel) is `services.py`.
 
-Two passes over the uploaded file, each streaming:
+Two passes:
 
-- the check (`commit=False`): every row validated, duplicates grouped, matches with the
-  incident's existing people found; a report is written; nothing else changes;
-- the import (`commit=True`, after the user confirms): the same check again (the database
-  may have changed meanwhile), then, in ONE transaction with the incident locked, the new
-  people inserted and the matched ones merged, each with its history row.
+- the check (`commit=False`), streaming the file: every row validated, duplicates grouped,
+  matches with the incident's existing people found; a report is written, and the people
+  found are kept encrypted beside the upload (`staged.py`); nothing else changes;
+- the import (`commit=True`, after the user confirms): the check's kept result (or, when it
+  no longer fits the file and answers, the check again), then, in ONE transaction with the
+  incident locked, matching against existing people again (the database may have changed
+  meanwhile), the new people inserted and the matched ones merged, each with its history row.
 
 On PostgreSQL new rows go in with COPY (ids taken from the table's sequence first, so the
 history rows can name them); elsewhere with executemany. Either way history rows are
@@ -34,6 +36,7 @@ from breachtracker.records import attribute_to, attribute_to_system
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
 from ..people.models import match_keys
+from . import staged
 from .models import AnswerSource
 from .reader import (
     AMBIGUOUS,
@@ -72,6 +75,8 @@ def tmp_dir() -> Path:
 
 
 def delete_tmp(subject_import: SubjectImport) -> None:
+    """The upload, and the check's result kept beside it."""
+    staged.discard(subject_import)
     path = subject_import.tmp_path()
     if path is not None:
         path.unlink(missing_ok=True)
@@ -158,15 +163,24 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
     path = subject_import.tmp_path()
     if path is None or not path.exists():
         return _fail(subject_import, "The uploaded file is no longer here; upload it again.")
-    if subject_import.date_order_source == AnswerSource.FILE:
-        subject_import.date_order = subject_import.date_order_source = ""  # the file says it again, or not
-    try:
-        dedup, counts, report = _check_settling_dates(subject_import, path)
-    except ImportFileError as exc:
-        return _fail(subject_import, str(exc))
-    except Cancelled:
-        subject_import.refresh_from_db()
-        return subject_import
+    kept = staged.staged(subject_import) if commit else None
+    if kept is not None:
+        # The check's own result (staged.py): its report on the file's rows stays; what it said
+        # about the incident's existing people is said again below, under the incident's lock.
+        dedup, counts, issues_upto = kept
+        subject_import.issues.filter(pk__gt=issues_upto).delete()
+        report = _Report(subject_import)
+    else:
+        staged.discard(subject_import)
+        if subject_import.date_order_source == AnswerSource.FILE:
+            subject_import.date_order = subject_import.date_order_source = ""  # the file says it again, or not
+        try:
+            dedup, counts, report = _check_settling_dates(subject_import, path)
+        except ImportFileError as exc:
+            return _fail(subject_import, str(exc))
+        except Cancelled:
+            subject_import.refresh_from_db()
+            return subject_import
     if commit and subject_import.asks_about_dates:
         report.flush()
         return _fail(subject_import, "How this file writes its dates was not answered, so nothing was imported.")
@@ -182,6 +196,9 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
         if commit:
             _write(subject_import, dedup, report)
             return subject_import
+        report.flush()
+        issues_upto = subject_import.issues.aggregate(last=models.Max("pk"))["last"] or 0
+        staged.stage(subject_import, dedup, counts, issues_upto)
         result = _match_existing(subject_import.incident, dedup.groups.values(), report, lock=False)[1]
     except OperationalError:
         raise  # transient: the task retries; the status stays as it is
@@ -488,11 +505,15 @@ def _finish(subject_import: SubjectImport, report: _Report, result: dict[str, in
     subject_import.rows_merged += result["merged_existing"]
     subject_import.rows_merged_existing = result["merged_existing"]
     subject_import.message = ""
-    tmp = subject_import.tmp_path()
+    files = [p for p in (subject_import.tmp_path(), staged.stage_path(subject_import)) if p is not None]
     subject_import.tmp_name = ""
     save_import(subject_import, subject_import.confirmed_by or subject_import.created_by)
-    if tmp is not None:
-        transaction.on_commit(lambda: tmp.unlink(missing_ok=True))
+
+    def delete_files() -> None:
+        for path in files:
+            path.unlink(missing_ok=True)
+
+    transaction.on_commit(delete_files)
 
 
 def _add_exposed_categories(incident: Incident, mask: int, actor: Any) -> None:
@@ -599,8 +620,8 @@ def subject_import_sweep(*, older_than_hours: int = 24) -> int:
                            reason="Cancelled by the hourly sweep: never confirmed (system)",
                            message=f"Not imported within {older_than_hours} hours: the uploaded file was deleted.")
     known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
-    for path in tmp_dir().glob("*.upload"):
-        if path.name not in known and path.stat().st_mtime < cutoff.timestamp():
+    for path in [*tmp_dir().glob("*.upload"), *tmp_dir().glob(f"*{staged.SUFFIX}*")]:
+        if path.name.split(".checked")[0] not in known and path.stat().st_mtime < cutoff.timestamp():
             path.unlink(missing_ok=True)
             deleted += 1
     return deleted
