@@ -197,6 +197,7 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
             _write(subject_import, dedup, report)
             return subject_import
         report.flush()
+        dedup.by_key.clear()  # the file's rows are grouped: only each group's keys are needed now
         issues_upto = subject_import.issues.aggregate(last=models.Max("pk"))["last"] or 0
         staged.stage(subject_import, dedup, counts, issues_upto)
         result = _match_existing(subject_import.incident, dedup.groups.values(), report, lock=False)[1]

@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from notifications.benchmarks import letters
 from reporting.benchmarks.common import THROWAWAY
-from reporting.benchmarks.imports import child_baseline, child_ours, run_import
+from reporting.benchmarks.imports import child_baseline, child_ours, child_setup, run_import
 from reporting.benchmarks.pages import child_pages
 from reporting.benchmarks.pages import run_pages as pages
 
@@ -47,7 +47,8 @@ BENCHMARKS: dict[str, Callable[[BaseCommand, dict[str, Any]], str]] = {
     "pages": run_pages,
 }
 CHILDREN: dict[str, Callable[[Path, dict[str, Any]], dict[str, Any]]] = {"baseline": child_baseline,
-                                                                          "ours": child_ours}
+                                                                          "ours": child_ours,
+                                                                          "setup": child_setup}
 
 
 class Command(BaseCommand):
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=15, help="timed requests per page and size (pages)")
         parser.add_argument("--child", choices=[*CHILDREN, "pages"], help=argparse.SUPPRESS)
         parser.add_argument("--file", help=argparse.SUPPRESS)
+        parser.add_argument("--incident", type=int, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("child"):
