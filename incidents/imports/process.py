@@ -439,16 +439,19 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
                 raise RuntimeError("history columns differ from the subject's")
             sealed_columns[:] = from_record
 
-            def row(pk: int, record: Any) -> tuple[Any, ...]:
+            def row(pk: int, group: Group) -> tuple[Any, ...]:
                 tokens = sealed.pop(pk, None)
                 if tokens is None:
+                    record = group.record
+                    # A group of one row has that row's keys already; a merged row may have
+                    # filled the first one's blanks, so its keys are worked out again.
+                    keys = group.keys[0] if group.keys else " ".join(
+                        match_keys(record.full_name, record.date_of_birth, record.postcode, record.email))
                     tokens = sealed[pk] = (*(p(v) if p else v for p, v in zip(prep, get(record), strict=True)),
-                                           blind_index(record.full_name),
-                                           " ".join(match_keys(record.full_name, record.date_of_birth, record.postcode,
-                                                               record.email)))
+                                           blind_index(record.full_name), keys)
                 return (pk, *tokens, *tail)
 
-            rows = (row(pk, group.record) for pk, group in zip(chunk_ids, chunk, strict=True))
+            rows = (row(pk, group) for pk, group in zip(chunk_ids, chunk, strict=True))
             return ["id", *from_record, "name_index", "match_keys", *from_constants], rows
 
         encrypted = _encrypted_columns(DataSubject)
@@ -463,7 +466,7 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         dedup.groups.clear()
         for g in new:
             mask |= g.record.categories_mask
-            g.keys = []
+            g.keys = [" ".join(g.keys)] if not g.merged and g.keys else []  # one string, or worked out again
         # In chunks, each person's row then their history row: the encrypted tokens shared by
         # the two are held for one chunk at a time, not for every person in the file.
         for start in range(0, len(new), WRITE_CHUNK):
@@ -480,14 +483,17 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
             else:
                 unchanged += 1
         if changed:
+            # Each value prepared (encrypted) once, for the row's UPDATE and its history row
+            # alike; bulk_update's CASE expressions and a second encryption cost 5× as much.
+            fields = DataSubject._meta.concrete_fields
+            written = [*SUBJECT_FIELDS, "name_index", "match_keys", "updated_at"]
+            prepared = []
             for subject in changed:
                 subject.refresh_indexes()
-            DataSubject.objects.bulk_update(changed, [*SUBJECT_FIELDS, "name_index", "match_keys", "updated_at"],
-                                            batch_size=1000)
+                prepared.append({f.column: f.get_db_prep_save(getattr(subject, f.attname), connection) for f in fields})
+            _update(DataSubject, written, ([values[c] for c in written] + [values["id"]] for values in prepared))
             _insert(history_model, history_columns,
-                    ([{**{f.column: prep_constant(f.column, getattr(s, f.attname))
-                          for f in DataSubject._meta.concrete_fields},
-                       **extra, "history_type": "~"}[c] for c in history_columns] for s in changed))
+                    ([{**values, **extra, "history_type": "~"}[c] for c in history_columns] for values in prepared))
             updated = len(changed)
         _add_exposed_categories(incident, mask, actor)
         result.update(created=len(ids), updated=updated, unchanged=unchanged)
@@ -566,6 +572,22 @@ def _insert(model: type[models.Model], columns: list[str], rows: Iterable[Any]) 
             return
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         batch: list[Any] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= WRITE_BATCH:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
+def _update(model: type[models.Model], columns: list[str], rows: Iterable[list[Any]]) -> None:
+    """UPDATE rows by primary key, many per round trip: each row is its `columns`' values, then its id."""
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(c)} = %s" for c in columns)
+    sql = f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q('id')} = %s"  # noqa: S608 - our own names
+    with connection.cursor() as cursor:
+        batch: list[list[Any]] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= WRITE_BATCH:

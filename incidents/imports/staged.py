@@ -58,6 +58,9 @@ def fingerprint(subject_import: SubjectImport) -> dict[str, Any]:
         "date_order": subject_import.date_order, "date_system": subject_import.date_system,
         "file_roles": subject_import.file_roles, "file_categories": subject_import.file_categories,
         "today": timezone.localdate().isoformat(),
+        # The people's matching keys are keyed with the first field key: a rotation since the
+        # check makes them stale.
+        "index_key": crypto.blind_key("staged import"),
     }
 
 
