@@ -137,7 +137,8 @@ class Table:
 
 _KIND_ORDER = {kind: i for i, kind in enumerate((
     "macro", "very_hidden_sheet", "hidden_sheet", "pivot_cache_records", "pivot_cache", "hidden_columns",
-    "hidden_rows", "tracked_changes", "hidden_text", "outside_used_area", "outside_print_area",
+    "hidden_rows", "tracked_changes", "hidden_text", "invisible_cells", "shape_text", "header_footer",
+    "chart_cache", "custom_xml", "field_codes", "outside_used_area", "outside_print_area", "author",
 ))}
 
 
