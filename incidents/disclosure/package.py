@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,11 @@ from .report import Refused
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ENCRYPTED_OOXML_MARK = "EncryptionInfo".encode("utf-16-le")
+
+
+# What a damaged member raises while it is read: a bad deflate stream is zlib.error, an
+# unknown compression method NotImplementedError; either way the file is corrupt, not a crash.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError)
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ def open_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
     """Open an OOXML package after checking its directory: member count, sizes, ratio."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise Refused("corrupt", f"The file is damaged: it is not a readable Office package ({exc}).") from None
     try:
         members = archive.infolist()
@@ -154,7 +160,7 @@ class Package:
             # against the limits already), whatever the compressed stream claims.
             with self.archive.open(name) as handle:
                 return handle.read()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except ZIP_ERRORS as exc:
             raise Refused("corrupt", f"The part {name!r} is damaged ({exc}).") from None
 
     def xml(self, name: str) -> Element | None:
@@ -180,7 +186,7 @@ class Package:
         try:
             with self.archive.open(name) as handle:
                 yield from _iterparse(handle, name, self.deadline, events)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise Refused("corrupt", f"The part {name!r} is damaged ({exc}).") from None
 
 

@@ -12,14 +12,13 @@ holds no result, the formula's own text (“=A1+B1”) as plain text.
 from __future__ import annotations
 
 import pyexpat
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..disclosure.cells import parse_ref
-from ..disclosure.package import Deadline, Limits, Package, local, open_zip
+from ..disclosure.package import ZIP_ERRORS, Deadline, Limits, Package, local, open_zip
 from ..disclosure.report import Refused, Report
 from ..disclosure.xlsx import SheetInfo, Workbook
 
@@ -179,7 +178,7 @@ class _SheetReader:
                         return
         except pyexpat.ExpatError as exc:
             raise Refused("corrupt", f"The part {part!r} is not well-formed XML ({exc}).") from None
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise Refused("corrupt", f"The part {part!r} is damaged ({exc}).") from None
 
     def refuse(self, *args: Any) -> int:

@@ -34,6 +34,14 @@ class RefusalTests(SimpleTestCase):
         self.assertEqual(refusal.code, "corrupt")
         self.assertIn("damaged", refusal.message)
 
+    def test_it_refuses_a_part_with_a_damaged_deflate_stream(self) -> None:
+        # zlib.error from inside the zip member: a damaged file, not a crash of the check.
+        from tests.disclosure.batches import damaged_deflate_xlsx
+
+        refusal = self.refused(damaged_deflate_xlsx())
+        self.assertEqual(refusal.code, "corrupt")
+        self.assertIn("damaged", refusal.message)
+
     def test_it_refuses_a_file_that_is_not_a_zip(self) -> None:
         self.assertEqual(self.refused(b"<html>not a spreadsheet</html>").code, "corrupt")
 
