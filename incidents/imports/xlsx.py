@@ -119,44 +119,97 @@ class _SheetReader:
     """A worksheet's rows straight from expat's callbacks, as `Workbook.cell_value` reads a
     cell. ElementTree's iterparse built an element for each of a sheet's millions of tags and
     was most of an XLSX import's time (14 s a pass over 100,000 rows; this reads them in about
-    4 s). The same guards as `disclosure.package`: a DTD or an entity declaration is refused
-    (as defusedxml refuses it), the part streams in chunks within the package's own limits, and
+    4 s: the callbacks are closures over local state, the cheapest Python call there is). The
+    same guards as `disclosure.package`: a DTD or an entity declaration is refused (as
+    defusedxml refuses it), the part streams in chunks within the package's own limits, and
     the deadline and the row limit are checked as it goes."""
 
     CHUNK = 256 * 1024
 
     def __init__(self, book: Book, chosen: SheetInfo) -> None:
         self.book, self.chosen = book, chosen
-        self.workbook = book.book
-        self.done: list[tuple[int, list[str]]] = []
-        self.cells: dict[int, str] = {}
-        self.last_row = 0
-        self.row_number = 0
-        self.over = False
-        self.columns: dict[str, int] = {}  # "AB" → 28
+
+    def refuse(self, *args: Any) -> int:
+        raise Refused("unsafe_xml", f"The part {self.chosen.part!r} uses XML entities or a DTD, which are refused.")
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:  # noqa: C901 - one parser's callbacks
+        part, package, max_rows = self.chosen.part, self.book.package, self.book.max_rows
+        typed = self.book.book.typed_value
+        done: list[tuple[int, list[str]]] = []
+        names: dict[str, str] = {}  # "x:c" → "c"
+        columns: dict[str, int] = {}  # "AB" → 28
+        cells: dict[int, str] = {}
         # The cell being read: reference, type, style, and the text of <v>, <is><t> and <f>.
-        self.ref = ""
-        self.kind = "n"
-        self.style: str | None = None
-        self.value: list[str] = []
-        self.inline: list[str] = []
-        self.formula: list[str] = []
-        self.target: list[str] | None = None
-        self.names: dict[str, str] = {}
+        ref, kind, style = "", "n", None
+        value: list[str] = []
+        inline: list[str] = []
+        formula: list[str] = []
+        target: list[str] | None = None
+        row_number = last_row = 0
+        over = False
 
-    def local(self, name: str) -> str:
-        tag = self.names.get(name)
-        if tag is None:
-            tag = self.names[name] = name.rpartition(":")[2]
-        return tag
+        def local(name: str) -> str:
+            tag = names[name] = name.rpartition(":")[2]
+            return tag
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        part, package = self.chosen.part, self.book.package
+        def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal ref, kind, style, target, row_number
+            tag = names.get(name) or local(name)
+            if tag == "c":
+                ref, kind, style = attrs.get("r", ""), attrs.get("t", "n"), attrs.get("s")
+                value.clear()
+                inline.clear()
+                formula.clear()
+            elif tag == "v":
+                target = value
+            elif tag == "t":
+                target = inline
+            elif tag == "f":
+                target = formula
+            elif tag == "row":
+                number = attrs.get("r", "")
+                row_number = int(number) if number.isdigit() else last_row + 1
+
+        def text(data: str) -> None:
+            if target is not None:
+                target.append(data)
+
+        def end(name: str) -> None:
+            nonlocal target, cells, last_row, over
+            tag = names.get(name) or local(name)
+            if tag == "c":
+                letters = ref.rstrip("0123456789")
+                column = columns.get(letters)
+                if column is None:
+                    parsed = parse_ref(ref)
+                    if parsed is None:
+                        column = len(cells) + 1
+                    else:
+                        column = columns[letters] = parsed[0]
+                if column <= MAX_COLUMN:
+                    if kind == "inlineStr":
+                        cell = "".join(inline).strip()
+                    else:
+                        cell = typed("".join(value), kind, style)
+                    if not cell and formula:
+                        cell = _formula_text("".join(formula))
+                    if cell:
+                        cells[column] = cell
+            elif tag == "row":
+                number = last_row = row_number
+                if number > max_rows:
+                    over = True  # said once the rows before it are given: a header is still read
+                if cells and not over:
+                    done.append((number, [cells.get(i, "") for i in range(1, max(cells) + 1)]))
+                    cells = {}
+            else:
+                target = None  # the end of <v>, <t> or <f> (nothing else holds text we read)
+
         parser = pyexpat.ParserCreate()
         parser.buffer_text = True
-        parser.StartElementHandler = self.start
-        parser.EndElementHandler = self.end
-        parser.CharacterDataHandler = self.text
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = text
         parser.StartDoctypeDeclHandler = self.refuse
         parser.EntityDeclHandler = self.refuse
         parser.ExternalEntityRefHandler = self.refuse
@@ -167,76 +220,18 @@ class _SheetReader:
                     package.deadline.check()
                     chunk = handle.read(self.CHUNK)
                     parser.Parse(chunk, not chunk)
-                    if self.done:
-                        yield from self.done
-                        self.done = []
-                    if self.over:
-                        raise SheetError(f"The sheet “{self.chosen.name}” has more than {self.book.max_rows:,} rows, "
-                                         "the most one import reads. Split the file, or remove the empty rows below "
-                                         "the list.")
+                    if done:
+                        yield from done
+                        done.clear()
+                    if over:
+                        raise SheetError(f"The sheet “{self.chosen.name}” has more than {max_rows:,} rows, the most "
+                                         "one import reads. Split the file, or remove the empty rows below the list.")
                     if not chunk:
                         return
         except pyexpat.ExpatError as exc:
             raise Refused("corrupt", f"The part {part!r} is not well-formed XML ({exc}).") from None
         except ZIP_ERRORS as exc:
             raise Refused("corrupt", f"The part {part!r} is damaged ({exc}).") from None
-
-    def refuse(self, *args: Any) -> int:
-        raise Refused("unsafe_xml", f"The part {self.chosen.part!r} uses XML entities or a DTD, which are refused.")
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = self.names.get(name) or self.local(name)
-        if tag == "c":
-            self.ref, self.kind, self.style = attrs.get("r", ""), attrs.get("t", "n"), attrs.get("s")
-            self.value, self.inline, self.formula = [], [], []
-        elif tag == "v":
-            self.target = self.value
-        elif tag == "t":
-            self.target = self.inline
-        elif tag == "f":
-            self.target = self.formula
-        elif tag == "row":
-            number = attrs.get("r", "")
-            self.row_number = int(number) if number.isdigit() else self.last_row + 1
-
-    def text(self, data: str) -> None:
-        if self.target is not None:
-            self.target.append(data)
-
-    def end(self, name: str) -> None:
-        tag = self.names.get(name) or self.local(name)
-        if tag in ("v", "t", "f"):
-            self.target = None
-        elif tag == "c":
-            column = self.column(self.ref)
-            if column <= MAX_COLUMN:
-                value = self.cell_value() or _formula_text("".join(self.formula))
-                if value:
-                    self.cells[column] = value
-        elif tag == "row":
-            number = self.last_row = self.row_number
-            if number > self.book.max_rows:
-                self.over = True  # said once the rows before it are given: a header is still read
-            cells = self.cells
-            if cells and not self.over:
-                self.done.append((number, [cells.get(i, "") for i in range(1, max(cells) + 1)]))
-                self.cells = {}
-
-    def column(self, ref: str) -> int:
-        letters = ref.rstrip("0123456789")
-        number = self.columns.get(letters)
-        if number is None:
-            parsed = parse_ref(ref)
-            if parsed is None:
-                return len(self.cells) + 1
-            number = self.columns[letters] = parsed[0]
-        return number
-
-    def cell_value(self) -> str:
-        """`Workbook.cell_value` for the cell just read."""
-        if self.kind == "inlineStr":
-            return "".join(self.inline).strip()
-        return self.workbook.typed_value("".join(self.value), self.kind, self.style)
 
 
 def _formula_text(formula: str) -> str:
