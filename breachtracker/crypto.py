@@ -26,7 +26,9 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts with version byte 0x80 then a timestamp
 
@@ -42,8 +44,22 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
                                    "(generate one with `manage.py rotate_field_keys --new-key`)") from None
 
 
+# The keys in use, looked up once rather than through the settings on every value (a
+# 100,000-person import encrypts a million of them); forgotten when FIELD_KEYS changes.
+_current: dict[str, Any] = {}
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs: Any) -> None:
+    if setting == "FIELD_KEYS":
+        _current.clear()
+
+
 def fernet() -> MultiFernet:
-    return _fernet(tuple(settings.FIELD_KEYS))
+    current = _current.get("fernet")
+    if current is None:
+        current = _current["fernet"] = _fernet(tuple(settings.FIELD_KEYS))
+    return current
 
 
 def encrypt(text: str) -> str:
@@ -80,12 +96,19 @@ def blind_index(text: str) -> str:
     text = normalise_name(text)
     if not text:
         return ""
-    return hmac.new(_index_key(settings.FIELD_KEYS[0]), text.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_first_index_key(), text.encode(), "sha256").hex()
 
 
 def blind_key(text: str) -> str:
     """HMAC of `text` exactly as given (a matching key built by the caller): 32 hex characters."""
-    return hmac.new(_index_key(settings.FIELD_KEYS[0]), text.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(_first_index_key(), text.encode(), "sha256").hex()[:32]
+
+
+def _first_index_key() -> bytes:
+    key = _current.get("index")
+    if key is None:
+        key = _current["index"] = _index_key(settings.FIELD_KEYS[0])
+    return key
 
 
 class EncryptedMixin:

@@ -118,9 +118,10 @@ KEY_REASONS = {"d": "same name and date of birth", "p": "same name and postcode"
 
 def normalise_name(name: str) -> str:
     """Casefolded, accents and punctuation stripped, whitespace collapsed: “O'Brien, Siân” → “o brien sian”."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_PUNCT_RE.sub(" ", stripped.casefold()).split())
+    if not name.isascii():  # plain ASCII has no accents to strip (most names: a fast path)
+        decomposed = unicodedata.normalize("NFKD", name)
+        name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_PUNCT_RE.sub(" ", name.casefold()).split())
 
 
 def person_keys(full_name: str, date_of_birth: date | None, postcode: str, email: str) -> list[str]:
