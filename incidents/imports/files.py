@@ -160,6 +160,8 @@ PREVIEW_ROWS = 12
 PREVIEW_COLUMNS = 12
 PREVIEW_CELL = 40
 PREVIEW_SHEETS = 10
+# Beside each column's drop-down: its first few non-empty values from the preview's rows.
+SAMPLE_VALUES = 3
 # A header row names at least this many of our columns; fewer, and the user is asked.
 HEADER_SURE_SCORE = 2
 Scorer = Callable[[list[str]], int]
@@ -179,6 +181,24 @@ class SheetPreview:
     def shown(self, width: int = PREVIEW_COLUMNS) -> list[tuple[int, list[str]]]:
         """The rows as the mapping screen shows them: a few columns, cells cut short."""
         return [(number, [c[:PREVIEW_CELL] for c in cells[:width]]) for number, cells in self.rows[:PREVIEW_ROWS]]
+
+    def column_samples(self, header_row: int, columns: int, count: int = SAMPLE_VALUES) -> list[list[str]]:
+        """Each of the first `columns` columns' first `count` non-empty values in the rows below
+        `header_row`, cut to PREVIEW_CELL characters. Only the rows this preview read: never
+        more of the file (an empty list: no value in those rows)."""
+        samples: list[list[str]] = [[] for _ in range(columns)]
+        for number, cells in self.rows:
+            if number <= header_row:
+                continue
+            for index, cell in enumerate(cells[:columns]):
+                value = " ".join(cell.split())  # a cell's line breaks and runs of spaces, as one space
+                if value and len(samples[index]) < count:
+                    samples[index].append(_cut(value, PREVIEW_CELL))
+        return samples
+
+
+def _cut(value: str, width: int) -> str:
+    return value if len(value) <= width else value[:width - 1] + "…"
 
 
 @dataclass

@@ -72,6 +72,13 @@ class SubjectImportMappingForm(WholeFileForm):
                 choices=choices, required=False,
                 initial=mapping[index] if index < len(mapping) else IGNORE,
             )
+            # The template shows the column's first values beside its drop-down, under this id.
+            self.fields[f"col_{index}"].widget.attrs.update(
+                {"class": "form-select", "aria-describedby": f"{self[f'col_{index}'].auto_id}_sample"})
+
+    def column_fields(self) -> list[forms.BoundField]:
+        """The drop-downs, one per column of the file, in the file's order."""
+        return [self[f"col_{i}"] for i in range(len(self.headers))]
 
     def mapping(self) -> list[str]:
         return [self.cleaned_data.get(f"col_{i}") or IGNORE for i in range(len(self.headers))]

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.forms import BoundField
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -172,7 +173,20 @@ def subject_import_mapping(request: HttpRequest, reference: str, pk: int) -> Htt
     shown = [(p, p.shown(), p.name == subject_import.sheet or not p.name) for p in previews]
     return render(request, "incidents/import_mapping.html",
                   {"incident": incident, "import": subject_import, "form": form, "table_form": table_form,
-                   "previews": shown, "preview_error": preview_error, "tab": "subjects", "now": timezone.now()})
+                   "previews": shown, "preview_error": preview_error,
+                   "columns": _columns(form, subject_import, previews), "tab": "subjects", "now": timezone.now()})
+
+
+def _columns(form: SubjectImportMappingForm, subject_import: SubjectImport,
+             previews: list[SheetPreview]) -> list[tuple[BoundField, list[str] | None]]:
+    """Each column's drop-down with the first values under its header in the sheet read (from the
+    preview's rows, already in memory), or None when that sheet could not be previewed."""
+    current = next((p for p in previews if p.name == subject_import.sheet or not p.name), None)
+    fields = form.column_fields()
+    if current is None or current.problem:
+        return [(field, None) for field in fields]
+    samples = current.column_samples(subject_import.header_row, len(fields))
+    return list(zip(fields, samples, strict=True))
 
 
 def _dates_form(subject_import: SubjectImport, data: Any = None) -> SubjectImportDatesForm | None:
