@@ -298,6 +298,9 @@ BREACHTRACKER_MAX_UPLOAD_MB = envint("BREACHTRACKER_MAX_UPLOAD_MB", 50)
 BREACHTRACKER_IMPORT_MAX_ROWS = envint("BREACHTRACKER_IMPORT_MAX_ROWS", 250_000)
 # Seconds one pass over an uploaded file may take (the worker's check or import pass).
 BREACHTRACKER_IMPORT_SECONDS = envint("BREACHTRACKER_IMPORT_SECONDS", 20 * 60)
+# An XLSX import's check reads the sheet's XML in a second process while this one validates
+# the rows (two cores: the check takes about half as long). Off: one process does both.
+BREACHTRACKER_IMPORT_PARALLEL = envbool("BREACHTRACKER_IMPORT_PARALLEL", True)
 
 LOGGING = {
     "version": 1,

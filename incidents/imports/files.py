@@ -230,7 +230,8 @@ def import_limits() -> Limits:
 
 
 def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "",
-               score: Scorer | None = None, seconds: float = 60.0, header_row: int = 0) -> Table:
+               score: Scorer | None = None, seconds: float = 60.0, header_row: int = 0,
+               parallel: bool = False) -> Table:
     """The header row and a streaming iterator over the data rows. Fully blank rows are skipped.
 
     The header is row `header_row` when given (the user chose it); otherwise the first
@@ -238,9 +239,10 @@ def open_table(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str = "
     the best-scoring of the first HEADER_SEARCH_ROWS non-blank rows: rows above it (a title,
     a date, merged group headers) are not data. A workbook read with no `sheet` named is read
     from its visible sheet whose header scores best (an instructions sheet first does not win).
+    `parallel`: a workbook's sheet is read in a process of its own (for a read of every row).
     """
     if kind == "xlsx":
-        return _open_xlsx(path, sheet, score, seconds, header_row)
+        return _open_xlsx(path, sheet, score, seconds, header_row, parallel)
     return _open_csv(path, encoding, score, header_row)
 
 
@@ -392,7 +394,7 @@ def preview_sheets(path: Path, *, kind: str, encoding: str = "utf-8", sheet: str
 
 
 def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None, seconds: float = 60.0,
-               header_row: int = 0) -> Table:
+               header_row: int = 0, parallel: bool = False) -> Table:
     try:
         book = _book(path, seconds)
     except SheetError as error:
@@ -407,7 +409,7 @@ def _open_xlsx(path: Path, sheet: str, score: Scorer | None = None, seconds: flo
                 sheet = max(readable, key=lambda p: (p.score, -previews.index(p))).name
         chosen = book.sheet(sheet)
         estimate = book.dimension_rows(chosen)
-        iterator = book.rows(chosen)
+        iterator = book.rows(chosen, parallel=parallel)
         found, ahead, preview = _find_header(iterator, score, header_row)
     except SheetError as error:
         book.close()

@@ -291,7 +291,8 @@ def _check(subject_import: SubjectImport, path: Path, report: _Report,
     categories = list(DataCategory.objects.all())  # once per file: no per-row query
     table = open_table(path, kind=subject_import.file_kind, encoding=subject_import.encoding,
                        sheet=subject_import.sheet, score=header_scorer(categories),
-                       seconds=settings.BREACHTRACKER_IMPORT_SECONDS, header_row=subject_import.header_row)
+                       seconds=settings.BREACHTRACKER_IMPORT_SECONDS, header_row=subject_import.header_row,
+                       parallel=settings.BREACHTRACKER_IMPORT_PARALLEL)
     try:
         if [h for h in table.headers] != list(subject_import.headers):
             raise ImportFileError("The file's header row is not the one that was uploaded.")
@@ -367,7 +368,7 @@ def _match_existing(incident: Incident, groups: Iterable[Group], report: _Report
     updated = unchanged = 0
     if not lock:
         # The check counts what would change without writing anything.
-        for subject in _subjects(matched):
+        for subject in _subjects(matched, only=("id", *SUBJECT_FIELDS)):  # nothing else is decrypted
             if _merge_subject(subject, matched[subject.pk], report):
                 updated += 1
             else:
@@ -376,10 +377,11 @@ def _match_existing(incident: Incident, groups: Iterable[Group], report: _Report
                             "merged_existing": merged_existing}
 
 
-def _subjects(matched: dict[int, list[Group]]) -> Iterator[DataSubject]:
+def _subjects(matched: dict[int, list[Group]], only: tuple[str, ...] = ()) -> Iterator[DataSubject]:
     ids = sorted(matched)
     for start in range(0, len(ids), WRITE_BATCH):
-        yield from DataSubject.objects.filter(pk__in=ids[start:start + WRITE_BATCH]).order_by("pk")
+        subjects = DataSubject.objects.filter(pk__in=ids[start:start + WRITE_BATCH]).order_by("pk")
+        yield from subjects.only(*only) if only else subjects
 
 
 def _merge_subject(subject: DataSubject, groups: list[Group], report: _Report) -> bool:

@@ -11,9 +11,16 @@ holds no result, the formula's own text (“=A1+B1”) as plain text.
 
 from __future__ import annotations
 
+import json
+import pickle  # noqa: S403 - only from our own child process
 import pyexpat
+import queue
+import subprocess  # noqa: S404 - our own module, our own interpreter
+import sys
+import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +53,7 @@ class Book:
     one table of shared strings for every sheet read (the previews read several)."""
 
     def __init__(self, path: Path, *, max_rows: int, seconds: float, limits: Limits) -> None:
-        self.max_rows = max_rows
+        self.path, self.limits, self.max_rows = path, limits, max_rows
         deadline = Deadline(seconds)
         try:
             self.archive = open_zip(path, limits)
@@ -89,11 +96,17 @@ class Book:
     def close(self) -> None:
         self.archive.close()
 
-    def rows(self, chosen: SheetInfo) -> Iterator[tuple[int, list[str]]]:
+    def rows(self, chosen: SheetInfo, *, parallel: bool = False) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells) of a sheet's non-empty rows; stops with SheetError past the row
-        limit, counted by the rows' own numbers as they stream (blank rows count too)."""
+        limit, counted by the rows' own numbers as they stream (blank rows count too).
+
+        `parallel`: read the XML in a process of its own (`sheet_child`), a batch ahead of the
+        caller, for a whole sheet read once (the import's check); the same rows and errors."""
         try:
-            yield from _SheetReader(self, chosen).rows()
+            if parallel:
+                yield from _child_rows(self, chosen)
+            else:
+                yield from _SheetReader(self, chosen).rows()
         except Refused as refused:
             raise SheetError(refused.message) from None
 
@@ -232,6 +245,88 @@ class _SheetReader:
             raise Refused("corrupt", f"The part {part!r} is not well-formed XML ({exc}).") from None
         except ZIP_ERRORS as exc:
             raise Refused("corrupt", f"The part {part!r} is damaged ({exc}).") from None
+
+
+# Batches of rows the reading process may be ahead of the import (1,000 rows each).
+_AHEAD = 8
+# (this process's peak, the reader's peak) in KiB, each time a sheet was read in a reader
+# process: what `manage.py benchmark import` reports as the two processes' peak.
+READER_PEAKS: list[tuple[int, int]] = []
+
+
+def peak_kb() -> int:
+    """This process's peak memory since it started (VmHWM; 0 where /proc is not there)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+
+
+def _child_rows(book: Book, chosen: SheetInfo) -> Iterator[tuple[int, list[str]]]:
+    """The rows of `chosen` from `python -m incidents.imports.sheet_child`, with its errors
+    raised here as the reader in this process raises them. A thread moves its batches from the
+    pipe to a bounded queue (it waits on the pipe without holding the interpreter), so the
+    child is never more than `_AHEAD` batches ahead and memory stays flat; stopping early (a
+    cancel, an error) kills it."""
+    deadline = book.package.deadline
+    child = subprocess.Popen([sys.executable, "-m", "incidents.imports.sheet_child"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[2]))
+    assert child.stdin is not None and child.stdout is not None
+    out = child.stdout
+    batches: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
+
+    def pump() -> None:
+        try:
+            while True:
+                head = out.read(4)
+                if len(head) < 4:
+                    break
+                batches.put(pickle.loads(out.read(int.from_bytes(head, "big"))))  # noqa: S301 - our own child
+        except (OSError, ValueError, pickle.UnpicklingError):
+            pass
+        batches.put(None)
+
+    thread = threading.Thread(target=pump, name="sheet-reader", daemon=True)
+    try:
+        child.stdin.write(json.dumps({
+            "path": str(book.path), "sheet": chosen.name, "part": chosen.part, "max_rows": book.max_rows,
+            "seconds": max(1.0, deadline.ends - time.monotonic()), "limits": asdict(book.limits),
+        }).encode() + b"\n")
+        child.stdin.close()
+        thread.start()
+        while True:
+            try:
+                message = batches.get(timeout=1.0)
+            except queue.Empty:
+                deadline.check()
+                continue
+            if message is None:
+                raise SheetError("The workbook could not be read: its reader stopped unexpectedly.")
+            kind = message[0]
+            if kind == "rows":
+                yield from message[1]
+            elif kind == "end":
+                # For the benchmark: the most both processes can have held at once is this
+                # process's peak so far plus the reader's.
+                READER_PEAKS.append((peak_kb(), message[1]))
+                return
+            elif kind == "sheet_error":
+                raise SheetError(message[1])
+            elif kind == "refused":
+                raise Refused(message[1], message[2])
+            else:
+                raise SheetError(f"The workbook cannot be read ({message[1]}).")
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        while thread.is_alive():  # let the thread finish a put it waits on, then see the end
+            try:
+                batches.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        out.close()
 
 
 def _formula_text(formula: str) -> str:

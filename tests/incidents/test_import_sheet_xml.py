@@ -5,6 +5,8 @@ reads it, and XML that is unsafe or broken is refused with a clear message."""
 from __future__ import annotations
 
 import io
+import os
+import signal
 import zipfile
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -48,12 +50,14 @@ class SheetXmlTests(SimpleTestCase):
         self.folder = TemporaryDirectory()
         self.addCleanup(self.folder.cleanup)
 
+    parallel = False
+
     def rows(self, content: bytes, max_rows: int = 1000) -> list[tuple[int, list[str]]]:
         path = Path(self.folder.name) / "people.xlsx"
         path.write_bytes(content)
         book = Book(path, max_rows=max_rows, seconds=30, limits=import_limits())
         try:
-            return list(book.rows(book.sheet("")))
+            return list(book.rows(book.sheet(""), parallel=self.parallel))
         finally:
             book.close()
 
@@ -133,7 +137,53 @@ class SheetXmlTests(SimpleTestCase):
         book = Book(path, max_rows=10, seconds=30, limits=import_limits())
         seen = []
         with self.assertRaisesMessage(SheetError, "has more than 10 rows"):
-            for number, _cells in book.rows(book.sheet("")):
+            for number, _cells in book.rows(book.sheet(""), parallel=self.parallel):
                 seen.append(number)
         book.close()
         self.assertEqual(seen, list(range(1, 11)))
+
+
+def _children() -> set[int]:
+    """This process's child processes (Linux)."""
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return {int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+
+
+class SheetXmlInAReadingProcessTests(SheetXmlTests):
+    """The same sheets read by `sheet_child` in a process of its own (the import's check)."""
+
+    parallel = True
+
+    def test_stopping_early_stops_the_reading_process(self) -> None:
+        def build(book, sheet):  # type: ignore[no-untyped-def]
+            for i in range(5000):
+                sheet.append([f"Person {i}", "", ""])
+
+        path = Path(self.folder.name) / "people.xlsx"
+        path.write_bytes(_book_bytes(build))
+        book = Book(path, max_rows=10_000, seconds=30, limits=import_limits())
+        before = _children()
+        rows = book.rows(book.sheet(""), parallel=True)
+        self.assertEqual(next(rows)[0], 1)
+        self.assertEqual(len(_children() - before), 1, "the sheet is read by a process of its own")
+        rows.close()  # a cancel: the caller stops reading
+        book.close()
+        self.assertEqual(_children() - before, set())
+
+    def test_a_reading_process_that_dies_is_an_error_not_missing_rows(self) -> None:
+        def build(book, sheet):  # type: ignore[no-untyped-def]
+            for i in range(30000):
+                sheet.append([f"Person {i}", "", ""])
+
+        path = Path(self.folder.name) / "people.xlsx"
+        path.write_bytes(_book_bytes(build))
+        book = Book(path, max_rows=100_000, seconds=60, limits=import_limits())
+        before = _children()
+        rows = book.rows(book.sheet(""), parallel=True)
+        next(rows)
+        for pid in _children() - before:
+            os.kill(pid, signal.SIGKILL)
+        with self.assertRaisesMessage(SheetError, "its reader stopped unexpectedly"):
+            for _row in rows:
+                pass
+        book.close()
