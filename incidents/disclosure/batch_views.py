@@ -28,7 +28,7 @@ from ..roles import CHECK_DISCLOSURE, require
 from . import ACCEPTED, Limits, Refused
 from .batch import BatchLimits, BatchReport, check_batch, display_name
 from .batch_pdf import batch_context, batch_pdf
-from .views import _ENVELOPE_BYTES, max_upload_bytes
+from .views import max_upload_bytes, too_large
 
 # Within a web worker's timeout (gunicorn's default is 30 s), for the whole batch.
 WEB_SECONDS = 25
@@ -65,15 +65,10 @@ def incident_disclosure_check_batch(request: HttpRequest, reference: str) -> Htt
 
 
 def _page(request: HttpRequest, incident: Incident | None) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > max_upload_bytes() + _ENVELOPE_BYTES:
-            refusal = (f"The zip is larger than {settings.BREACHTRACKER_MAX_UPLOAD_MB} MB, the largest this page "
-                       "checks. Split it, or ask for the command-line check.")
-            return _render(request, incident, CheckBatchForm(), refusal=refusal, status=413)
+    if too_large(request):
+        refusal = (f"The zip is larger than {settings.BREACHTRACKER_MAX_UPLOAD_MB} MB, the largest this page "
+                   "checks. Split it, or ask for the command-line check.")
+        return _render(request, incident, CheckBatchForm(), refusal=refusal, status=413)
     return _check_upload(request, incident)
 
 

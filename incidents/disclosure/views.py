@@ -112,19 +112,23 @@ def incident_disclosure_check(request: HttpRequest, reference: str) -> HttpRespo
     return _page(request, incident=incident_or_404(reference))
 
 
+def too_large(request: HttpRequest) -> bool:
+    """An upload over the limit, told by its declared length before Django reads the body to
+    disk (the WSGI stream never yields more than CONTENT_LENGTH)."""
+    if request.method != "POST":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return length > max_upload_bytes() + _ENVELOPE_BYTES
+
+
 def _page(request: HttpRequest, incident: Incident | None) -> HttpResponse:
-    # Refuse an oversized upload from its declared length, before Django reads the body to
-    # disk; the WSGI stream never yields more than CONTENT_LENGTH.
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > max_upload_bytes() + _ENVELOPE_BYTES:
-            form = CheckFileForm()
-            refusal = (f"The file is larger than {settings.BREACHTRACKER_MAX_UPLOAD_MB} MB, the largest "
-                       "this page checks. Split it, or ask for the command-line check.")
-            return _form(request, incident, form, refusal, status=413)
+    if too_large(request):
+        refusal = (f"The file is larger than {settings.BREACHTRACKER_MAX_UPLOAD_MB} MB, the largest "
+                   "this page checks. Split it, or ask for the command-line check.")
+        return _form(request, incident, CheckFileForm(), refusal, status=413)
     return _check_upload(request, incident)
 
 

@@ -572,15 +572,8 @@ def _insert(model: type[models.Model], columns: list[str], rows: Iterable[Any]) 
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-        batch: list[Any] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= WRITE_BATCH:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
+        _executemany(cursor, f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
+                     rows)
 
 
 def _update(model: type[models.Model], columns: list[str], rows: Iterable[list[Any]]) -> None:
@@ -589,14 +582,19 @@ def _update(model: type[models.Model], columns: list[str], rows: Iterable[list[A
     sets = ", ".join(f"{q(c)} = %s" for c in columns)
     sql = f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q('id')} = %s"  # noqa: S608 - our own names
     with connection.cursor() as cursor:
-        batch: list[list[Any]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= WRITE_BATCH:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
+        _executemany(cursor, sql, rows)
+
+
+def _executemany(cursor: Any, sql: str, rows: Iterable[Any]) -> None:
+    """`sql` for every row, WRITE_BATCH rows per round trip, never all rows in memory at once."""
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= WRITE_BATCH:
             cursor.executemany(sql, batch)
+            batch = []
+    if batch:
+        cursor.executemany(sql, batch)
 
 
 def _fail_stale(now: datetime | None = None) -> int:
