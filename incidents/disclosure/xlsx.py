@@ -7,6 +7,7 @@ can be large.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -420,8 +421,11 @@ class Workbook:
                 props = next(descendants(shape, "cNvPr"), None)
                 shapes.append((props.get("name", "") if props is not None else "", text,
                                props is not None and props.get("hidden") in ("1", "true")))
-        if not shapes:
-            return
+        if shapes:
+            self._shape_finding(part, sheet, shapes)
+
+    def _shape_finding(self, part: str, sheet: SheetInfo, shapes: list[tuple[str, str, bool]]) -> None:
+        """One finding for a drawing's shapes with text: (name, text, hidden) each."""
         found = find_in_text("\n".join(t for _, t, _ in shapes))
         hidden = sum(1 for *_, h in shapes if h)
         self.report.add(Finding(
@@ -435,6 +439,25 @@ class Workbook:
             categories=tuple(CategoryMatch(c, 0.6) for c in sorted({k.category for k, _ in found})),
             count=len(shapes),
         ))
+
+    def _vml(self, part: str, sheet: SheetInfo) -> None:
+        """Legacy (VML) text boxes and form controls: text over the cells, outside any cell.
+        VML is often not well-formed XML, so its shapes are read by pattern; a comment's box
+        (ObjectType "Note") is the comment itself, reported with the comments."""
+        markup = self.p.read(part).decode("utf-8", errors="replace")
+        shapes = []
+        for shape in _VML_SHAPE.finditer(markup):
+            body = shape.group(0)
+            kind = _VML_OBJECT.search(body)
+            if kind is not None and kind.group(1).lower() == "note":
+                continue
+            box = _VML_TEXTBOX.search(body)
+            text = html.unescape(" ".join(_TAG.sub(" ", box.group(1)).split())) if box else ""
+            if text:
+                name = _VML_ID.search(shape.group(1))
+                shapes.append((name.group(1) if name else "", text, "visibility:hidden" in shape.group(1).replace(" ", "")))
+        if shapes:
+            self._shape_finding(part, sheet, shapes)
 
     def _comments(self, sheet: SheetInfo) -> None:
         for kind, target, _ in rels(self.p, sheet.part).values():
@@ -502,6 +525,8 @@ class Workbook:
                 ))
             elif kind == "drawing" and self.p.has(target):
                 self._drawing(target, sheet)
+            elif kind == "vmlDrawing" and self.p.has(target):
+                self._vml(target, sheet)
             elif kind == "hyperlink" and mode == "External":
                 continue
             elif kind == "queryTable":
@@ -670,6 +695,13 @@ def header_footer_text(raw: str) -> str:
     """A header or footer as printed, without its & codes (&& is a literal ampersand)."""
     parts = raw.split("&&")
     return " & ".join(" ".join(_HF_CODE.sub(" ", p).split()) for p in parts).strip(" &")
+
+
+_VML_SHAPE = re.compile(r"<v:shape\b([^>]*)>(.*?)</v:shape>", re.S | re.I)
+_VML_OBJECT = re.compile(r"ObjectType\s*=\s*[\"']([A-Za-z]+)", re.I)
+_VML_TEXTBOX = re.compile(r"<v:textbox\b[^>]*>(.*?)</v:textbox>", re.S | re.I)
+_VML_ID = re.compile(r"\bid\s*=\s*[\"']([^\"']{1,60})", re.I)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def shape_text(shape: Element) -> str:

@@ -88,6 +88,55 @@ class ShapeTests(SimpleTestCase):
         self.assertEqual(check(with_shape("")).of_kind("shape_text"), [])
 
 
+def with_vml(*shapes: str) -> bytes:
+    """A legacy (VML) drawing on the sheet, as Excel writes for comments, old text boxes and
+    form controls; not well-formed XML (an unclosed <br>), as real ones often are not."""
+    vml = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+           'xmlns:x="urn:schemas-microsoft-com:office:excel"><v:shapetype id="_x0000_t202"></v:shapetype>'
+           + "".join(shapes) + "</xml>")
+    return files.patch(files.clean_xlsx(), add={
+        "xl/drawings/vmlDrawing1.vml": vml,
+        "xl/worksheets/_rels/sheet1.xml.rels": files._rels(("rId1", "vmlDrawing", "../drawings/vmlDrawing1.vml")),
+    })
+
+
+def vml_shape(text: str, *, object_type: str = "Text", style: str = "position:absolute") -> str:
+    return (f'<v:shape id="_x0000_s1025" type="#_x0000_t202" style="{style}"><v:textbox><div style="text-align:left">'
+            f'<font face="Calibri">{text}</font></div></v:textbox><x:ClientData ObjectType="{object_type}">'
+            "<x:Anchor>1, 15, 0, 10, 3, 15, 4, 4</x:Anchor></x:ClientData></v:shape>")
+
+
+class LegacyShapeTests(SimpleTestCase):
+    def test_it_finds_text_in_a_legacy_text_box(self) -> None:
+        report = check(with_vml(vml_shape("Suspect: John Smith<br>DOB 02/03/1980 &amp; SW1A 1AA")))
+        [finding] = report.of_kind("shape_text")
+        self.assertEqual((finding.location.part, finding.location.range),
+                         ("xl/drawings/vmlDrawing1.vml", "_x0000_s1025"))
+        self.assertEqual(finding.severity, Severity.HIGH)
+        self.assertIn("basic_identifiers", [c.code for c in finding.categories])
+
+    def test_a_hidden_legacy_shape_is_counted_hidden(self) -> None:
+        [finding] = check(with_vml(vml_shape("Draft figures", style="position:absolute; visibility: hidden"))
+                          ).of_kind("shape_text")
+        self.assertIn("1 hidden", finding.title)
+
+    def test_a_comment_box_is_left_to_the_comments(self) -> None:
+        self.assertEqual(check(with_vml(vml_shape("Call Mary Brown", object_type="Note"))).of_kind("shape_text"), [])
+
+    def test_a_release_safe_copy_drops_it(self) -> None:
+        import tempfile
+        from pathlib import Path
+
+        from incidents.disclosure import check_file
+        from incidents.disclosure.clean import clean_file
+
+        with tempfile.TemporaryDirectory() as folder:
+            source, out = Path(folder) / "in.xlsx", Path(folder) / "out.xlsx"
+            source.write_bytes(with_vml(vml_shape("Suspect: John Smith")))
+            self.assertTrue(clean_file(source, out).written)
+            self.assertEqual(check_file(out).of_kind("shape_text"), [])
+
+
 class CustomXmlTests(SimpleTestCase):
     def test_it_finds_a_custom_xml_part_with_personal_data(self) -> None:
         item = "<case><officer>Mary Brown</officer><email>mary.brown@example.org</email></case>"
