@@ -93,3 +93,26 @@ class MatchKeyTests(BaseTestCase):
         migration.fill_match_keys(apps, None)
         self.assertEqual((stored(first), stored(second)), (recomputed(first), recomputed(second)))
         self.assertNotEqual(stored(first), "")
+
+
+class ImportIssueMigrationTests(BaseTestCase):
+    def test_0017_encrypts_the_raw_values_kept_in_import_reports(self) -> None:
+        from types import SimpleNamespace
+
+        from incidents.models import SubjectImportIssue
+        from tests.incidents.imports import csv_bytes, upload
+
+        migration = importlib.import_module("incidents.migrations.0017_import_tables_and_dates")
+        incident = make_incident(actor=self.dpo)
+        result = upload(incident, self.dpo, csv_bytes([person("Ann Example", "31/02/1985")]))
+        [issue] = [i for i in SubjectImportIssue.objects.filter(subject_import=result) if i.value == "31/02/1985"]
+        with connection.cursor() as cursor:  # as the row was before the migration: plain text
+            cursor.execute("UPDATE incidents_subjectimportissue SET value = %s WHERE id = %s", ["31/02/1985", issue.pk])
+        migration.encrypt_existing(None, SimpleNamespace(connection=connection))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT value FROM incidents_subjectimportissue WHERE id = %s", [issue.pk])
+            stored = cursor.fetchone()[0]
+        self.assertTrue(stored.startswith(crypto.TOKEN_PREFIX))
+        self.assertEqual(SubjectImportIssue.objects.get(pk=issue.pk).value, "31/02/1985")
+        migration.encrypt_existing(None, SimpleNamespace(connection=connection))  # twice: not encrypted again
+        self.assertEqual(SubjectImportIssue.objects.get(pk=issue.pk).value, "31/02/1985")
