@@ -31,14 +31,13 @@ import struct
 import tempfile
 import time
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import DOCUMENT_TYPES, TEXT_TYPES, WORKBOOK_TYPES, check_file
-from .package import Limits
+from .package import ZIP_ERRORS, Limits, refuse_zip_bomb
 from .report import FAIL_AT, Refused, Report, plural
 
 logger = logging.getLogger(__name__)
@@ -348,19 +347,14 @@ def _open_zip(path: Path, limits: BatchLimits, entries_so_far: int, budget: int)
         archive = zipfile.ZipFile(path)
     except Refused:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise Refused("corrupt", f"The zip is damaged or is not a zip ({exc}). Nothing was checked.") from None
     try:
         members = [m for m in archive.infolist() if not m.is_dir()]
         total = 0
         for info in members:
             total += info.file_size
-            if info.file_size >= limits.file.ratio_floor_bytes:
-                ratio = info.file_size / max(info.compress_size, 1)
-                if ratio > limits.file.max_ratio:
-                    raise Refused("zip_bomb", f"The member {display_name(info.filename)!r} would expand "
-                                  f"{ratio:,.0f} times (to {info.file_size / 1024 / 1024:,.0f} MB): a zip bomb. "
-                                  "Nothing was extracted.")
+            refuse_zip_bomb(info, limits.file, f"The member {display_name(info.filename)!r}")
         if total > budget:
             raise Refused("zip_bomb", f"The zip would expand to {total / 1024 / 1024:,.0f} MB (the limit is "
                           f"{limits.max_total_bytes / 1024 / 1024:,.0f} MB for a batch). Nothing was extracted.")
@@ -400,5 +394,5 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> N
         with archive.open(info) as source, target.open("xb") as out:
             # ZipExtFile stops at the declared size (checked against the limits already).
             shutil.copyfileobj(source, out, _COPY_CHUNK)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise Refused("corrupt", f"damaged in the zip: it could not be extracted ({exc})") from None

@@ -115,14 +115,7 @@ def open_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
             if info.flag_bits & 0x1:
                 raise Refused("encrypted", f"The package part {info.filename!r} is encrypted; it cannot be checked.")
             total += info.file_size
-            if info.file_size >= limits.ratio_floor_bytes:
-                ratio = info.file_size / max(info.compress_size, 1)
-                if ratio > limits.max_ratio:
-                    raise Refused(
-                        "zip_bomb",
-                        f"The part {info.filename!r} would expand {ratio:,.0f} times (to "
-                        f"{info.file_size / 1024 / 1024:,.0f} MB): a zip bomb. Nothing was extracted.",
-                    )
+            refuse_zip_bomb(info, limits, f"The part {info.filename!r}")
         if total > limits.max_uncompressed_bytes:
             raise Refused(
                 "zip_bomb",
@@ -133,6 +126,16 @@ def open_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
         archive.close()
         raise
     return archive
+
+
+def refuse_zip_bomb(info: zipfile.ZipInfo, limits: Limits, what: str) -> None:
+    """Refuse a member (`what`: how the message names it) that would expand past the ratio limit,
+    from the directory alone: nothing is decompressed."""
+    if info.file_size >= limits.ratio_floor_bytes:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > limits.max_ratio:
+            raise Refused("zip_bomb", f"{what} would expand {ratio:,.0f} times (to "
+                          f"{info.file_size / 1024 / 1024:,.0f} MB): a zip bomb. Nothing was extracted.")
 
 
 class Package:
