@@ -3,7 +3,7 @@
 `inspect_upload` streams the uploaded bytes once: SHA-256, file kind (CSV or XLSX, by
 content, not name), text encoding (UTF-8, UTF-8 with BOM, or Windows-1252) and a row estimate
 for the progress bar. `open_table` yields the header row and then the data rows, streaming
-(csv.reader over the file, or `xlsx.open_sheet` streaming the sheet's XML within the
+(csv.reader over the file, or `xlsx.Book.rows` streaming the sheet's XML within the
 disclosure check's limits), never holding the whole file.
 """
 

@@ -644,7 +644,7 @@ def subject_import_sweep(*, older_than_hours: int = 24) -> int:
                            message=f"Not imported within {older_than_hours} hours: the uploaded file was deleted.")
     known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
     for path in [*tmp_dir().glob("*.upload"), *tmp_dir().glob(f"*{staged.SUFFIX}*")]:
-        if path.name.split(".checked")[0] not in known and path.stat().st_mtime < cutoff.timestamp():
+        if path.name.split(staged.SUFFIX)[0] not in known and path.stat().st_mtime < cutoff.timestamp():
             path.unlink(missing_ok=True)
             deleted += 1
     return deleted

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +36,6 @@ MAX_COLUMN = 500
 
 class SheetError(Exception):
     """The workbook cannot be read safely or within the limits; the message says why."""
-
-
-@dataclass
-class SheetRows:
-    title: str
-    other_sheets: list[str]
-    rows: Iterator[tuple[int, list[str]]]
-    close: Any
-    estimate: int = 0
-    date1904: bool = False
 
 
 class Book:
@@ -332,22 +322,3 @@ def _child_rows(book: Book, chosen: SheetInfo) -> Iterator[tuple[int, list[str]]
 def _formula_text(formula: str) -> str:
     """A formula saved without its result, as text: never evaluated."""
     return f"={formula.strip()}" if formula.strip() else ""
-
-
-def open_sheet(path: Path, sheet: str, *, max_rows: int, seconds: float, limits: Limits) -> SheetRows:
-    """The chosen (or first visible) sheet's rows as (row number, cells), streaming."""
-    book = Book(path, max_rows=max_rows, seconds=seconds, limits=limits)
-    try:
-        chosen = book.sheet(sheet)
-        estimate = book.dimension_rows(chosen)
-    except BaseException:
-        book.close()
-        raise
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        try:
-            yield from book.rows(chosen)
-        finally:
-            book.close()
-
-    return SheetRows(chosen.name, book.others(chosen), rows(), book.close, estimate, book.date1904)
