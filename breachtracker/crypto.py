@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -33,7 +32,6 @@ from django.dispatch import receiver
 TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts with version byte 0x80 then a timestamp
 
 
-@lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
         raise ImproperlyConfigured("BREACHTRACKER_FIELD_KEYS is empty: no key to encrypt personal data with")
@@ -81,7 +79,6 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode()).decode() if token else ""
 
 
-@lru_cache(maxsize=4)
 def _index_key(first: str) -> bytes:
     return hmac.new(first.encode(), b"breachtracker blind index v1", hashlib.sha256).digest()
 
