@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from incidents.models import DataSubject, IncidentCategory
+from incidents.people.models import match_keys
 from incidents.vocab import roles_to_mask
 from tests.base import BaseTestCase, category, make_incident, make_subject
 from tests.incidents.imports import confirm, csv_bytes, import_rows, person, snapshot, upload
@@ -89,6 +92,28 @@ class MergeWithExistingTests(BaseTestCase):
         latest = subject.history.first()
         self.assertEqual((latest.history_type, latest.history_user), ("~", self.handler))
         self.assertIn(f"Merged into person {self.existing.pk}", result.issues.get(kind="merged").message)
+
+    def test_a_merge_keeps_what_it_does_not_touch_in_the_row_and_its_history(self) -> None:
+        # The merge decrypts only the fields it reads; the rest is copied as stored, so a
+        # note, a representative and the recorded values must come through exactly.
+        subject = DataSubject.objects.get(pk=self.existing.pk)
+        subject.notes = "Prefers calls after 6pm."
+        subject.representative_name = "Pat Example"
+        subject.representative_address = "2 Example Street, London"
+        subject.phone = "0113 496 0000"
+        subject.save()
+        import_rows(self.incident, self.handler, [person(role="Witness", email="alex@example.org")])
+        merged = DataSubject.objects.get(pk=self.existing.pk)
+        latest = merged.history.first()
+        for row in (merged, latest):
+            self.assertEqual((row.notes, row.representative_name, row.representative_address, row.phone),
+                             ("Prefers calls after 6pm.", "Pat Example", "2 Example Street, London", "0113 496 0000"))
+            self.assertEqual((row.full_name, row.postcode, row.email, row.date_of_birth.isoformat()),
+                             ("Alex Example", "SW1A 1AA", "alex@example.org", "1980-04-01"))
+            self.assertEqual(row.roles, roles_to_mask(["victim", "witness"]))
+        self.assertEqual(latest.history_type, "~")
+        self.assertEqual(merged.match_keys, " ".join(match_keys("Alex Example", date(1980, 4, 1), "SW1A 1AA",
+                                                                "alex@example.org")), "found again by the birth date now known")
 
     def test_it_does_not_merge_with_people_of_another_incident(self) -> None:
         other = make_incident(actor=self.dpo)
