@@ -18,6 +18,7 @@ from .people.models import (  # noqa: F401  (after the register: a person belong
     UK_POSTCODE_RE,
     DataSubject,
     DataSubjectQuerySet,
+    PeopleTally,
     PersonMixin,
     normalise_postcode,
     validate_uk_postcode,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from breachtracker.records import attribute_to
 
 from .models import DataCategory, DataSubject, Evidence, Incident, SubjectImportIssue
+from .people import tally
 
 PURGED_NAME = "[removed under retention]"
 PERSONAL = {"reference": "", "full_name": PURGED_NAME, "name_index": "", "match_keys": "", "date_of_birth": None,
@@ -27,6 +28,7 @@ def incident_purge_people(*, incident: Incident, actor: object, reason: str) -> 
     # alike; the purge itself is recorded once, on the incident.
     people = subjects.update(**PERSONAL)
     DataSubject.history.filter(incident_id=incident.pk).update(**PERSONAL)  # type: ignore[attr-defined]
+    tally.recount(incident)  # dates of birth are gone: no one is a child by age any more
     files: list[str] = []
     # Files kept as evidence are the leaked data itself: the file goes, its deletion is
     # recorded (name and SHA-256 stay in the history).

@@ -24,6 +24,7 @@ from incidents.assessment.forms import DecisionForm, SubmissionForm
 from incidents.assessment.views import attach_errors, form_page
 from incidents.http import acting_user, incident_or_404, posted
 from incidents.models import DataCategory, Decision, Incident, RegulatorSubmission
+from incidents.people import tally
 from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, require
 from incidents.vocab import ROLES
 
@@ -196,14 +197,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require(READ)
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    # Queries: incident + handler; categories; exposed rows; one aggregate of subjects;
+    # Queries: incident + handler; categories; exposed rows; the people's tally (kept by
+    # every write to them: nobody is counted here, however many people);
     # the timeline's latest report decision and notification aggregate (+1 when closed).
     incident = incident_or_404(reference)
     categories = list(DataCategory.objects.all())
     exposed = list(incident.exposed_categories.select_related("category"))
-    summary = incident.subjects.all().summary(categories)
-    # Children by date of birth too, and represented adults as vulnerable (issue 13).
-    summary["children"], summary["vulnerable"] = incident.subjects.all().children_and_vulnerable(timezone.localdate())
+    # Children by date of birth too, and represented adults as vulnerable (issue 13), as of today.
+    summary = tally.summary(tally.current(incident), categories)
     role_counts = [(role, summary[f"role_{role.code}"]) for role in ROLES.values() if summary[f"role_{role.code}"]]
     category_counts = [(c, summary[f"cat_{c.code}"]) for c in categories if summary[f"cat_{c.code}"]]
     return render(

@@ -35,6 +35,7 @@ from breachtracker.crypto import EncryptedMixin, blind_index
 from breachtracker.records import attribute_to, attribute_to_system
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
+from ..people import tally
 from ..people.models import match_keys
 from . import staged
 from .models import AnswerSource
@@ -66,6 +67,8 @@ SUBJECT_FIELDS = ("reference", "full_name", "date_of_birth", "roles", "categorie
                   "is_vulnerable", "address_line_1", "address_line_2", "town", "postcode", "email", "phone",
                   "preferred_channel", "do_not_write", "large_print", "language", "to_check")
 Status = SubjectImport.Status
+# Read from a merged person besides SUBJECT_FIELDS: what their tally share depends on.
+TALLY_FIELDS = ("representative_relationship", "representative_name")
 
 
 def tmp_dir() -> Path:
@@ -435,6 +438,11 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         _progress(subject_import, rows_read=subject_import.rows_read)
         (new, matched), result = _match_existing(incident, dedup.groups.values(), report, lock=True)
         now = timezone.now()
+        # The incident's tally, right for today before the people change (tally.py): then
+        # the import adds what its people change, without counting everyone again.
+        tally.current(incident)
+        today, categories = timezone.localdate(), list(DataCategory.objects.all())
+        counted = tally.shares((g.record for g in new), today, categories)
         mask = 0
         ids = _allocate_ids(DataSubject, len(new))
         subject_columns = [f.column for f in DataSubject._meta.concrete_fields]
@@ -501,11 +509,13 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         changed: list[tuple[DataSubject, list[str]]] = []
         # Only the fields a merge reads are decrypted; the rest of each row is copied into
         # its history row as stored.
-        for subject in _subjects(matched, only=("id", *SUBJECT_FIELDS)):
+        for subject in _subjects(matched, only=("id", *SUBJECT_FIELDS, *TALLY_FIELDS)):
+            before = tally.share(subject, today, categories)
             fields_changed = _merge_subject(subject, matched[subject.pk], report)
             if fields_changed:
                 changed.append((subject, fields_changed))
                 mask |= subject.categories_mask
+                counted.update(tally.difference(before, tally.share(subject, today, categories)))
             else:
                 unchanged += 1
         if changed:
@@ -529,6 +539,7 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
                     ([{**values, **extra, "history_type": "~"}[c] for c in history_columns] for values in prepared))
             updated = len(changed)
         _add_exposed_categories(incident, mask, actor)
+        tally.change(incident, counted)
         result.update(created=len(ids), updated=updated, unchanged=unchanged)
         # Saved inside the transaction: DONE and the people appear together, or neither.
         _finish(subject_import, report, result)

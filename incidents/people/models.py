@@ -301,3 +301,27 @@ class DataSubject(PersonMixin, models.Model):
     @property
     def address_lines(self) -> list[str]:
         return [line for line in (self.address_line_1, self.address_line_2, self.town, self.postcode) if line]
+
+
+class PeopleTally(models.Model):
+    """How many people an incident has, by role, category and flag, kept up to date by every
+    write to its people (`tally.py`), so the register, the dashboard and the incident page read
+    one row instead of counting 100,000 people on every load.
+
+    Children and vulnerable adults depend on the day (a child turns 18): they are right for
+    `ages_on`, and worked out again (one pass over the people) the first time they are read on
+    a later day. Derived figures, not a record of anyone's: no history of their own.
+    """
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, primary_key=True, related_name="people_tally")
+    total = models.PositiveIntegerField(default=0)
+    do_not_write = models.PositiveIntegerField(default=0)
+    children = models.PositiveIntegerField(default=0)
+    vulnerable = models.PositiveIntegerField(default=0)
+    by_role = models.JSONField(default=dict)  # role code → people with that role
+    by_category = models.JSONField(default=dict)  # category code → people with that category exposed
+    ages_on = models.DateField(null=True)  # the day `children` and `vulnerable` are right for; NULL: never worked out
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.total} people in {self.incident_id}"

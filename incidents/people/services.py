@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from breachtracker.records import apply_fields, attribute_to
 
-from ..register.models import Incident
+from ..register.models import DataCategory, Incident
+from . import tally
 from .models import DataSubject
 
 
@@ -22,12 +24,18 @@ def subject_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) ->
     apply_fields(subject, fields)
     attribute_to(subject, actor)
     subject.save()
+    tally.change(incident, tally.share(subject, timezone.localdate(), DataCategory.objects.all()))
     return subject
 
 
 @transaction.atomic
 def subject_update(*, subject: DataSubject, actor: Any, fields: dict[str, Any]) -> DataSubject:
+    today, categories = timezone.localdate(), list(DataCategory.objects.all())
+    # What they counted for before, as stored (not as the caller's copy may have been edited).
+    stored = DataSubject.objects.get(pk=subject.pk)
+    before = tally.share(stored, today, categories)
     apply_fields(subject, fields)
     attribute_to(subject, actor)
     subject.save()
+    tally.change(subject.incident, tally.difference(before, tally.share(subject, today, categories)))
     return subject

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -82,7 +83,9 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         return self.exclude(status=Incident.Status.CLOSED)
 
     def with_subject_count(self) -> IncidentQuerySet:
-        return self.annotate(subject_count=Count("subjects", distinct=True))
+        """The number of people, from the incident's tally (people.tally), not by counting them:
+        an incident with no tally has never had anyone."""
+        return self.annotate(subject_count=Coalesce(F("people_tally__total"), 0))
 
     def search(self, text: str) -> IncidentQuerySet:
         text = text.strip()

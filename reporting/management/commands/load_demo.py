@@ -24,6 +24,7 @@ from incidents.assessment import services as assessment_services
 from incidents import roles
 from incidents.register import services
 from incidents.models import DataCategory, DataSubject, Incident, normalise_postcode
+from incidents.people import tally
 from incidents.vocab import Cause, Channel, roles_to_mask
 from reporting.services import report_details_save
 
@@ -247,3 +248,4 @@ class Command(BaseCommand):
                 do_not_write=do_not_write,
             ))
         bulk_create_with_history(subjects, DataSubject, batch_size=500, default_user=actor)
+        tally.recount(incident)  # written in bulk, so counted once afterwards

@@ -1,0 +1,166 @@
+"""Keeping `PeopleTally` true: every write to an incident's people goes through here.
+
+- one person created or changed (`people.services`): the difference their change makes is
+  added, under a lock on the tally row;
+- an import: the difference of all its new and merged people at once, in its transaction;
+- anything else (retention, the demo, a tally from another day): `recount`, one pass over
+  the incident's people.
+
+`check` compares every tally with a full recount (`manage.py recount_people --check`); the
+command without `--check` repairs them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..register.models import DataCategory, Incident
+from ..vocab import ROLES
+from .models import PeopleTally
+
+# What people add to a tally: total, do_not_write, children, vulnerable, role:<code>, cat:<code>
+Share = Counter[str]
+
+
+def shares(people: Iterable[Any], on: date, categories: Iterable[DataCategory]) -> Share:
+    """What `people` add to their incident's tally on `on` (DataSubjects or an import's rows).
+
+    People are grouped by what they count for (roles, categories, flags) first, so 100,000
+    of them cost one small tuple each, and the bits are read once per kind of person."""
+    kinds: Counter[tuple[int, int, bool, bool, bool]] = Counter()
+    for person in people:
+        born = person.date_of_birth
+        if isinstance(born, str):  # the ISO text a fixture may hold before it is read back
+            born = date.fromisoformat(born) if born else None
+        # As DataSubject.is_child_on and has_representative say, for an import's row too.
+        child = person.is_child or (born is not None and
+                                    on.year - born.year - ((on.month, on.day) < (born.month, born.day)) < 18)
+        vulnerable = not child and bool(person.is_vulnerable or (
+            getattr(person, "representative_relationship", "") and getattr(person, "representative_name", "").strip()))
+        kinds[(person.roles, person.categories_mask, bool(person.do_not_write), child, vulnerable)] += 1
+    counts: Share = Counter()
+    categories = list(categories)
+    for (roles, mask, do_not_write, child, vulnerable), n in kinds.items():
+        counts["total"] += n
+        counts["do_not_write"] += n if do_not_write else 0
+        counts["children"] += n if child else 0
+        counts["vulnerable"] += n if vulnerable else 0
+        for role in ROLES.values():
+            if roles & (1 << role.bit):
+                counts[f"role:{role.code}"] += n
+        for category in categories:
+            if mask & category.mask:
+                counts[f"cat:{category.code}"] += n
+    return counts
+
+
+def share(person: Any, on: date, categories: Iterable[DataCategory]) -> Share:
+    """What one person adds to their incident's tally on `on`."""
+    return shares([person], on, categories)
+
+
+def _add(tally: PeopleTally, counts: Share) -> None:
+    tally.total += counts["total"]
+    tally.do_not_write += counts["do_not_write"]
+    tally.children += counts["children"]
+    tally.vulnerable += counts["vulnerable"]
+    for key, value in counts.items():
+        kind, _, code = key.partition(":")
+        if kind in ("role", "cat") and value:
+            bucket = tally.by_role if kind == "role" else tally.by_category
+            bucket[code] = bucket.get(code, 0) + value
+            if not bucket[code]:
+                del bucket[code]
+
+
+def change(incident: Incident, difference: Share) -> None:
+    """Add `difference` (new shares minus old ones, worked out for today) to the incident's
+    tally; a tally missing or worked out on another day is recounted instead (it then already
+    includes the change, which is saved by the caller before this runs)."""
+    with transaction.atomic():
+        tally = PeopleTally.objects.select_for_update().filter(incident=incident).first()
+        if tally is None or tally.ages_on != timezone.localdate():
+            recount(incident)
+            return
+        _add(tally, difference)
+        tally.save()
+
+
+def difference(before: Share | None, after: Share | None) -> Share:
+    result: Share = Counter()
+    result.update(after or {})
+    result.subtract(before or {})
+    return result
+
+
+def recount(incident: Incident) -> PeopleTally:
+    """Count the incident's people again (one pass; dates of birth decrypted for the ages)."""
+    today = timezone.localdate()
+    categories = list(DataCategory.objects.all())
+    summary = incident.subjects.all().summary(categories)
+    children, vulnerable = incident.subjects.all().children_and_vulnerable(today)
+    fields = {
+        "total": summary["total"], "do_not_write": summary["do_not_write"], "children": children,
+        "vulnerable": vulnerable, "ages_on": today,
+        "by_role": {r.code: summary[f"role_{r.code}"] for r in ROLES.values() if summary[f"role_{r.code}"]},
+        "by_category": {c.code: summary[f"cat_{c.code}"] for c in categories if summary[f"cat_{c.code}"]},
+    }
+    tally, _ = PeopleTally.objects.update_or_create(incident=incident, defaults=fields)
+    return tally
+
+
+def current(incident: Incident) -> PeopleTally:
+    """The incident's tally for today: recounted first if it was worked out on another day."""
+    tally = PeopleTally.objects.filter(incident=incident).first()
+    if tally is None or tally.ages_on != timezone.localdate():
+        with transaction.atomic():
+            Incident.objects.select_for_update().filter(pk=incident.pk).exists()  # one recount at a time
+            tally = recount(incident)
+    return tally
+
+
+def summary(tally: PeopleTally, categories: list[DataCategory]) -> dict[str, int]:
+    """The tally in the shape of `DataSubjectQuerySet.summary` (+ ages), for the incident page."""
+    row = {"total": tally.total, "do_not_write": tally.do_not_write, "children": tally.children,
+           "vulnerable": tally.vulnerable}
+    for role in ROLES.values():
+        row[f"role_{role.code}"] = tally.by_role.get(role.code, 0)
+    for category in categories:
+        row[f"cat_{category.code}"] = tally.by_category.get(category.code, 0)
+    return row
+
+
+def _as_dict(tally: PeopleTally | None) -> dict[str, Any]:
+    if tally is None:
+        return {"total": 0, "do_not_write": 0, "children": 0, "vulnerable": 0, "by_role": {}, "by_category": {}}
+    return {"total": tally.total, "do_not_write": tally.do_not_write, "children": tally.children,
+            "vulnerable": tally.vulnerable, "by_role": tally.by_role, "by_category": tally.by_category}
+
+
+def check(*, repair: bool) -> list[str]:
+    """Every incident's tally against a full recount: what differed (and, with `repair`, was put right).
+
+    A tally from another day is compared on its day-independent figures only (its ages are
+    worked out again when it is next read)."""
+    problems = []
+    for incident in Incident.objects.order_by("pk"):
+        kept = PeopleTally.objects.filter(incident=incident).first()
+        stored = _as_dict(kept)
+        with transaction.atomic():
+            fresh = recount(incident)
+            truth = _as_dict(fresh)
+            if kept is not None and kept.ages_on != fresh.ages_on:
+                for key in ("children", "vulnerable"):
+                    stored[key] = truth[key]
+            if not repair:
+                transaction.set_rollback(True)
+        if stored != truth and (kept is not None or truth["total"]):
+            wrong = ", ".join(f"{k} {stored[k]} (recount: {truth[k]})" for k in truth if stored[k] != truth[k])
+            problems.append(f"{incident.reference}: {wrong}")
+    return problems
