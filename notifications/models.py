@@ -306,7 +306,15 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["subject_id", "pk"]
-        indexes = [models.Index(fields=["incident", "status"])]
+        indexes = [
+            models.Index(fields=["incident", "status"]),
+            # The list's order within an incident (a deep page reads its rows from the index).
+            models.Index(fields=["incident", "subject", "id"], name="notification_list_order"),
+            # A worker finds the rows it claimed by token: without this, every chunk's claim
+            # scanned every notification of every incident ever handled.
+            models.Index(fields=["claim_token"], condition=models.Q(claim_token__isnull=False),
+                         name="notification_claim_token"),
+        ]
 
     def __str__(self) -> str:
         return f"Notification {self.pk} ({self.get_status_display()})"

@@ -265,6 +265,8 @@ class DataSubject(PersonMixin, models.Model):
         # Names are encrypted, so the database cannot sort by them: people are listed in the
         # order they were recorded.
         ordering = ["pk"]
+        # The people list's order within an incident, and its filters' starting point.
+        indexes = [models.Index(fields=["incident", "id"], name="subject_list_order")]
 
     def __str__(self) -> str:
         return self.full_name

@@ -182,6 +182,9 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-aware_at"]
+        # The register's order, alone and with its status filter (the dashboard's open ones).
+        indexes = [models.Index(fields=["-aware_at"], name="incident_register_order"),
+                   models.Index(fields=["status", "-aware_at"], name="incident_status_order")]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
