@@ -204,8 +204,7 @@ def run_import(command: BaseCommand, options: dict[str, Any]) -> str:
     existing = options.get("existing") or 0
     sizes = sorted({max(rows // 10, 1), max(rows // 2, 1), rows}) if options["scaling"] else [rows]
     with throwaway_database() as env, tempfile.TemporaryDirectory(prefix="bt-bench-") as folder:
-        engine = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
-        command.stdout.write(f"import benchmark on a throwaway {engine} database: {kind.upper()} into an incident "
+        command.stdout.write(f"import benchmark on {env['BT_BENCH_DATABASE']}: {kind.upper()} into an incident "
                              f"holding {existing:,} people; sizes: {', '.join(map(str, sizes))}")
         line = ""
         for size in sizes:

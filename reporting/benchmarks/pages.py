@@ -148,8 +148,7 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
 def run_pages(command: Any, options: dict[str, Any]) -> str:
     small, large = options["pages_small"], options["pages_large"]
     with throwaway_database() as env:
-        engine = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
-        command.stdout.write(f"pages benchmark on a throwaway {engine} database; people: {small:,} and {large:,}; "
+        command.stdout.write(f"pages benchmark on {env['BT_BENCH_DATABASE']}; people: {small:,} and {large:,}; "
                              f"{options['repeat']} timed requests per page; load average before: {_load()}")
         results = {}
         for size in (small, large):

@@ -18,3 +18,15 @@ class PagesBenchmarkTests(TestCase):
         self.assertEqual(set(result["p50"]), set(PAGES))
         self.assertEqual(result["query_total"], sum(result["queries"].values()))
         self.assertGreater(result["round_p50"], 0)
+        self.assertEqual(set(result["p95"]), set(PAGES))
+        for name in PAGES:
+            self.assertGreaterEqual(result["p95"][name], result["p50"][name], name)
+
+
+class PercentileTests(TestCase):
+    def test_nearest_rank(self) -> None:
+        from reporting.benchmarks.pages import _percentile
+
+        values = [float(n) for n in range(1, 21)]  # 1..20
+        self.assertEqual((_percentile(values, 50), _percentile(values, 95), _percentile(values, 100)), (10.0, 19.0, 20.0))
+        self.assertEqual(_percentile([3.0], 95), 3.0)
