@@ -137,8 +137,11 @@ def _throwaway(db: dict[str, Any], env: dict[str, str], media: str, where: str) 
 
 
 def run_child(env: dict[str, str], *args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "manage.py", "benchmark", *args], cwd=ROOT, env=env, check=True,
+    done = subprocess.run([sys.executable, "manage.py", "benchmark", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True)
+    if done.returncode:
+        # The child's own traceback, not just "exit status 1".
+        raise RuntimeError(f"benchmark step {' '.join(args[:3])} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

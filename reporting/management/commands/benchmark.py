@@ -23,6 +23,14 @@ from django.core.management.base import BaseCommand, CommandError
 from notifications.benchmarks import letters
 from reporting.benchmarks.common import THROWAWAY
 from reporting.benchmarks.imports import child_baseline, child_ours, child_setup, run_import
+from reporting.benchmarks.journey import (
+    child_journey_import,
+    child_journey_letters,
+    child_journey_pack,
+    child_journey_report,
+    child_journey_setup,
+    run_journey,
+)
 from reporting.benchmarks.pages import child_pages
 from reporting.benchmarks.pages import run_pages as pages
 
@@ -45,10 +53,16 @@ BENCHMARKS: dict[str, Callable[[BaseCommand, dict[str, Any]], str]] = {
     "import": run_import,
     "letters": run_letters,
     "pages": run_pages,
+    "journey": run_journey,
 }
 CHILDREN: dict[str, Callable[[Path, dict[str, Any]], dict[str, Any]]] = {"baseline": child_baseline,
                                                                           "ours": child_ours,
-                                                                          "setup": child_setup}
+                                                                          "setup": child_setup,
+                                                                          "journey_setup": child_journey_setup,
+                                                                          "journey_import": child_journey_import,
+                                                                          "journey_letters": child_journey_letters,
+                                                                          "journey_pack": child_journey_pack,
+                                                                          "journey_report": child_journey_report}
 
 
 class Command(BaseCommand):
@@ -63,7 +77,8 @@ class Command(BaseCommand):
         parser.add_argument("--existing", type=int, default=0,
                             help="people already in the incident, to measure de-duplication against them (import)")
         parser.add_argument("--letters", type=int, default=1000, help="letters to generate (letters)")
-        parser.add_argument("--workers", type=int, default=1, help="worker processes (letters)")
+        parser.add_argument("--workers", type=int, default=1, help="worker processes (letters, journey)")
+        parser.add_argument("--people", type=int, default=100_000, help="people imported and written to (journey)")
         parser.add_argument("--chunk-experiment", action="store_true",
                             help="also time rendering N letters per WeasyPrint document (letters)")
         parser.add_argument("--pack", type=int, default=0, help="also build a print pack of N letters (letters)")
@@ -88,6 +103,8 @@ class Command(BaseCommand):
             raise CommandError("--rows must be at least 1")
         if options["existing"] < 0:
             raise CommandError("--existing must be 0 or more")
+        if options["people"] < 1 or options["workers"] < 1:
+            raise CommandError("--people and --workers must be at least 1")
         names = list(BENCHMARKS) if options["name"] == "all" else [options["name"]]
         lines = [BENCHMARKS[name](self, options) for name in names]
         for line in lines:

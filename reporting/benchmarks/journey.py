@@ -1,0 +1,108 @@
+"""`python manage.py benchmark journey --people N [--workers K]`: a user's whole wait, on the
+benchmark's throwaway database: import N people from a CSV file (upload, check, import) →
+generate their letters with K worker processes → build the print pack → make the regulator's
+report PDF. Each stage runs in a process of its own; the summary gives each stage's time, its
+share of the total, and its peak memory.
+
+The letters stage makes the batch's rows as `batch_start` would once telling people is decided
+and the letters approved (those steps are a DPO's clicks, not a wait), then runs the real task
+body (`tasks.generate_chunk`) over every chunk, as the letters benchmark does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db.models import Count
+
+from incidents.models import Incident, Organisation
+from notifications import delivery, tasks
+from notifications.benchmarks import _in_child, _pool
+from notifications.models import Batch, Notification, PrintPack
+from reporting import services as report_services
+from reporting.models import ReportPdf
+
+from .common import benchmark_user, fresh_incident, peak_mb, run_child, throwaway_database
+from .imports import child_ours, write_file
+
+STAGES = ("import", "letters", "pack", "report")
+
+
+def child_journey_setup(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    if not Organisation.objects.exists():
+        Organisation.objects.create(controller_name="Benchmark Constabulary", registered_address="HQ\n1 High St\nNN1 1AA",
+                                    dpo_name="Dana Okafor", dpo_email="dpo@example.org", dpo_phone="01234 567890")
+    return {"incident": fresh_incident(benchmark_user()).pk}
+
+
+def child_journey_import(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    return child_ours(path, options)
+
+
+def child_journey_letters(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    incident = Incident.objects.get(pk=options["incident"])
+    started = time.perf_counter()
+    ids = list(incident.subjects.order_by("pk").values_list("pk", flat=True))
+    batch = Batch.objects.create(incident=incident, total=len(ids))
+    for start in range(0, len(ids), 5000):
+        Notification.objects.bulk_create([Notification(incident=incident, subject_id=pk, batch=batch)
+                                          for pk in ids[start:start + 5000]])
+    rows = list(batch.notifications.order_by("pk").values_list("pk", flat=True))
+    size = tasks.chunk_size()
+    seconds, worker_peak = _pool(options["workers"], [rows[i:i + size] for i in range(0, len(rows), size)],
+                                 tasks.generate_chunk)
+    S = Notification.Status
+    # Every row dealt with: a letter made (and, for an email, sent), or withheld as the rules
+    # say (someone not to be written to, for one); none left waiting or failed.
+    statuses = dict(batch.notifications.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    left = {s: n for s, n in statuses.items() if s in (S.PENDING, S.GENERATING, S.FAILED)}
+    if left:
+        raise RuntimeError(f"letters not made: {left}")
+    return {"seconds": time.perf_counter() - started, "letters": sum(statuses.values()) - statuses.get(S.WITHHELD, 0),
+            "withheld": statuses.get(S.WITHHELD, 0), "peak_mb": max(peak_mb(), worker_peak)}
+
+
+def child_journey_pack(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    batch = Batch.objects.get(incident_id=options["incident"])
+    started = time.perf_counter()
+    pack = PrintPack.objects.create(batch=batch)
+    pages, pack_peak = _in_child(lambda: delivery.print_pack_build(pack_id=pack.pk).pages)
+    return {"seconds": time.perf_counter() - started, "pages": pages, "peak_mb": max(peak_mb(), pack_peak)}
+
+
+def child_journey_report(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    incident = Incident.objects.get(pk=options["incident"])
+    started = time.perf_counter()
+    # Tasks run eagerly here: the PDF is made when the request commits, as a worker would.
+    requested = report_services.report_pdf_request(incident=incident, actor=benchmark_user())
+    pdf = ReportPdf.objects.get(pk=requested.pk)
+    if not pdf.pdf:
+        raise RuntimeError(f"the report PDF was not made: {pdf.status}")
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb()}
+
+
+def run_journey(command: BaseCommand, options: dict[str, Any]) -> str:
+    people, workers = options["people"], options["workers"]
+    with throwaway_database() as env, tempfile.TemporaryDirectory(prefix="bt-bench-") as folder:
+        command.stdout.write(f"journey benchmark on {env['BT_BENCH_DATABASE']}: {people:,} people, "
+                             f"{workers} letter worker(s)")
+        path = Path(folder) / "people.csv"
+        write_file(path, people)
+        incident = str(run_child(env, "journey", "--child", "journey_setup", "--file", str(path))["incident"])
+        flags = ["--file", str(path), "--incident", incident, "--rows", str(people), "--workers", str(workers)]
+        results = {stage: run_child(env, "journey", "--child", f"journey_{stage}", *flags) for stage in STAGES}
+    total = sum(r["seconds"] for r in results.values())
+    details = {"import": f"{results['import']['rows']:,} rows, {results['import']['created']:,} people",
+               "letters": f"{results['letters']['letters']:,} letters, {results['letters']['withheld']:,} withheld",
+               "pack": f"{results['pack']['pages']:,} pages", "report": "regulator's report PDF"}
+    for stage in STAGES:
+        r = results[stage]
+        command.stdout.write(f"  {stage:<8} {r['seconds']:8.1f} s  {100 * r['seconds'] / total:5.1f} %  "
+                             f"peak {r['peak_mb']:.0f} MB  ({details[stage]})")
+    command.stdout.write(f"  total    {total:8.1f} s")
+    shares = " ".join(f"{stage}={results[stage]['seconds']:.1f}" for stage in STAGES)
+    return f"journey: people={people} workers={workers} total_s={total:.1f} {shares}"
