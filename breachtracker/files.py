@@ -244,3 +244,44 @@ def copy(source: str, target: str) -> str:
     store: Any = storage()
     with store.open_raw(source) as handle:
         return str(store.save_raw(target, File(handle)))
+
+
+# --- key rotation ---------------------------------------------------------------------------
+
+def walk(folder: str = "") -> Iterator[str]:
+    """Every stored file's name (half-written temporary files left out)."""
+    store = storage()
+    try:
+        folders, names = store.listdir(folder)
+    except FileNotFoundError:
+        return
+    prefix = f"{folder}/" if folder else ""
+    for name in sorted(names):
+        if not name.startswith(".tmp-"):
+            yield prefix + name
+    for sub in sorted(folders):
+        yield from walk(prefix + sub)
+
+
+def rotate_stored(name: str, *, inner_token: bool = False) -> str:
+    """Re-encrypt stored file `name` under the first field key, streamed, replacing it whole.
+
+    A file written before encryption at rest (no MAGIC) is encrypted now. With `inner_token`
+    the content is itself one Fernet token (kept evidence, held uploads): it is rotated too,
+    its timestamp kept. Returns "rotated" or "encrypted"."""
+    store: Any = storage()
+    with store.open_raw(name) as raw:
+        encrypted = is_encrypted(_read_exactly(raw, len(MAGIC)))
+    if encrypted:
+        with store.open(name, "rb") as plain:
+            if inner_token:
+                write(name, crypto.fernet().rotate(plain.read()))
+            else:
+                write(name, plain)
+        return "rotated"
+    with store.open_raw(name) as raw:
+        if inner_token:
+            write(name, crypto.fernet().rotate(raw.read()))
+        else:
+            write(name, raw)
+    return "encrypted"
