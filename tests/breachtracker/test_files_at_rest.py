@@ -145,3 +145,15 @@ class FilesAtRestTests(BaseTestCase):
         call_command("rotate_field_keys", stdout=io.StringIO())
         self.assertTrue(files.is_encrypted(plain.read_bytes()))
         self.assertEqual(files.read("letters/old-letter.pdf"), b"%PDF-1.7 " + NAME.encode())
+
+    def test_rotation_names_a_file_no_key_can_read_and_still_rotates_the_rest(self) -> None:
+        from cryptography.fernet import Fernet
+        from django.core.management.base import CommandError
+
+        with override_settings(FIELD_KEYS=[Fernet.generate_key().decode()]):  # a key since removed
+            files.write("letters/lost.pdf", b"%PDF-1.7")
+        letter = Path(settings.MEDIA_ROOT) / Notification.objects.get(pk=self.notification.pk).pdf.name
+        before = letter.read_bytes()
+        with self.assertRaisesMessage(CommandError, "letters/lost.pdf"):
+            call_command("rotate_field_keys", stdout=io.StringIO())
+        self.assertNotEqual(letter.read_bytes(), before)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from cryptography.fernet import Fernet
-from django.core.management.base import BaseCommand
+from cryptography.fernet import Fernet, InvalidToken
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from breachtracker import files
@@ -57,15 +57,24 @@ class Command(BaseCommand):
     def _rotate_files(self) -> None:
         evidence = set(Evidence.objects.values_list("stored_name", flat=True))
         counts = {"rotated": 0, "encrypted": 0}
+        unreadable: list[str] = []
         for name in files.walk():
             inner = name in evidence or name.startswith(f"{HELD_DIR}/")
             try:
                 counts[files.rotate_stored(name, inner_token=inner)] += 1
             except FileNotFoundError:  # deleted meanwhile (a sweep, a download)
                 continue
+            except (files.DamagedFile, InvalidToken):
+                unreadable.append(name)  # left as it is; the others are still rotated
         self.stdout.write(f"Re-encrypted {counts['rotated']} files"
                           + (f"; encrypted {counts['encrypted']} files stored before encryption at rest." if
                              counts["encrypted"] else "."))
+        if unreadable:
+            raise CommandError(
+                f"{len(unreadable)} stored file(s) could not be read with any key in BREACHTRACKER_FIELD_KEYS "
+                f"(damaged, or encrypted with a key already removed), so they were left as they are: "
+                f"{', '.join(unreadable[:10])}{' …' if len(unreadable) > 10 else ''}. "
+                "Do not remove the old key until they are restored or deleted.")
 
     def _rotate_values(self, model: Any) -> int:
         """Encrypted columns of a table with no blind index: re-encrypted, batch by batch."""
