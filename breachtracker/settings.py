@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -183,6 +184,35 @@ STATIC_ROOT = Path(envstr("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Generated letters and reports: never served from a public URL, only through views that
 # check permissions.
 MEDIA_ROOT = Path(envstr("DJANGO_MEDIA_ROOT") or VAR_DIR / "media")
+# Every file (letters, packs, reports, import uploads, evidence) is encrypted with the field
+# keys by the storage itself (breachtracker/storage.py): local disk under MEDIA_ROOT (0600
+# files, 0700 folders), or an S3-compatible bucket when BREACHTRACKER_S3_BUCKET is set, which
+# web servers and workers on several machines share.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+S3_BUCKET = envstr("BREACHTRACKER_S3_BUCKET")
+if S3_BUCKET:
+    _media: dict[str, Any] = {
+        "BACKEND": "breachtracker.storage.EncryptedS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": envstr("BREACHTRACKER_S3_ENDPOINT_URL") or None,
+            "region_name": envstr("BREACHTRACKER_S3_REGION") or None,
+            "access_key": envstr("BREACHTRACKER_S3_ACCESS_KEY_ID") or None,
+            "secret_key": envstr("BREACHTRACKER_S3_SECRET_ACCESS_KEY") or None,
+            "location": envstr("BREACHTRACKER_S3_PREFIX"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": envstr("BREACHTRACKER_S3_ADDRESSING_STYLE") or None,
+        },
+    }
+else:
+    _media = {"BACKEND": "breachtracker.storage.EncryptedFileSystemStorage"}
+STORAGES = {
+    "default": _media,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import connection, connections
 from django.test.utils import override_settings
 from django.utils import timezone
 from weasyprint import HTML
 
+from breachtracker import files
 from breachtracker.pdf import render_pdf_parts, static_base_url
 from incidents.models import DataCategory, DataSubject, Organisation
 from incidents.register.services import incident_create
@@ -171,9 +171,8 @@ def _fake_pack(batch: Any, count: int) -> tuple[float, float, int]:
         rows = Notification.objects.bulk_create([
             Notification(incident=incident, subject=s, batch=batch, status=Notification.Status.GENERATED,
                          pdf=f"letters/copies/{s.pk}.pdf") for s in subjects], batch_size=1000)
-        Path(default_storage.path("letters/copies")).mkdir(parents=True, exist_ok=True)
         for i, row in enumerate(rows):
-            shutil.copyfile(default_storage.path(real[i % len(real)]), default_storage.path(row.pdf.name))
+            files.copy(real[i % len(real)], row.pdf.name)
     pack = PrintPack.objects.create(batch=batch)
 
     def build() -> int:

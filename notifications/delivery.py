@@ -5,23 +5,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from breachtracker import files
 from breachtracker.csvsafe import neutralise
 from breachtracker.pdf import StreamingPdfMerger
 from breachtracker.records import attribute_to, attribute_to_system
@@ -82,42 +80,43 @@ def _envelope(subject: Any) -> list[str]:
 def print_pack_build(*, pack_id: int) -> PrintPack:
     """Merge a batch's letters into one PDF in postcode order, with a manifest CSV.
 
-    Streamed: rows come from the database in chunks, each letter is read from disk, copied
-    into the output file and forgotten (StreamingPdfMerger keeps only object offsets).
+    Streamed: rows come from the database in chunks, each letter is read from storage (one
+    letter in memory at a time), copied into the output file and forgotten (StreamingPdfMerger
+    keeps only object offsets); the output is then stored encrypted a chunk at a time.
     """
     pack = PrintPack.objects.select_related("batch__incident").get(pk=pack_id)
     reference = pack.batch.incident.reference
     base = f"packs/{reference}/batch-{pack.batch_id}-pack-{pack.pk}"
-    pdf_path = Path(default_storage.path(f"{base}.pdf"))
-    csv_path = Path(default_storage.path(f"{base}.csv"))
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf_path.with_suffix(".pdf.tmp")
     letters = pages = skipped = 0
     included: list[int] = []
-    with (open(csv_path.with_suffix(".csv.tmp"), "w", newline="", encoding="utf-8") as manifest,
-          open(tmp, "wb") as out):
-        rows = csv.writer(manifest)
-        rows.writerow(MANIFEST_HEADER)
-        merger = StreamingPdfMerger(out)
-        for notification in pack_letters(pack):
-            if withhold_reason(notification.subject, Channel.LETTER):
-                # Restricted, or marked "do not write", since the letter was generated.
-                skipped += 1
-                continue
-            first = pages + 1
-            pages += merger.append(default_storage.path(notification.pdf.name))
-            letters += 1
-            s = notification.subject
-            included.append(notification.pk)
-            rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
-                                                  *_envelope(s), letter_reference(reference, notification.pk))])
-        merger.close()
-    os.replace(tmp, pdf_path)
-    os.replace(csv_path.with_suffix(".csv.tmp"), csv_path)
-    digest = hashlib.sha256()
-    with open(pdf_path, "rb") as done:
-        for block in iter(lambda: done.read(1 << 20), b""):
-            digest.update(block)
+    # Built in a private temporary folder (the merger needs a seekable file), then stored
+    # encrypted, streamed a chunk at a time; the folder goes whatever happens.
+    with files.private_folder(prefix="breachtracker-pack-") as folder:
+        pdf_path, csv_path = folder / "pack.pdf", folder / "manifest.csv"
+        with (open(csv_path, "w", newline="", encoding="utf-8") as manifest, open(pdf_path, "wb") as out):
+            rows = csv.writer(manifest)
+            rows.writerow(MANIFEST_HEADER)
+            merger = StreamingPdfMerger(out)
+            for notification in pack_letters(pack):
+                if withhold_reason(notification.subject, Channel.LETTER):
+                    # Restricted, or marked "do not write", since the letter was generated.
+                    skipped += 1
+                    continue
+                first = pages + 1
+                pages += merger.append(io.BytesIO(files.read(notification.pdf.name)))
+                letters += 1
+                s = notification.subject
+                included.append(notification.pk)
+                rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
+                                                      *_envelope(s), letter_reference(reference, notification.pk))])
+            merger.close()
+        digest = hashlib.sha256()
+        with open(pdf_path, "rb") as done:
+            for block in iter(lambda: done.read(1 << 20), b""):
+                digest.update(block)
+            files.write(f"{base}.pdf", done)
+        with open(csv_path, "rb") as done:
+            files.write(f"{base}.csv", done)
     pack.pdf.name = f"{base}.pdf"
     pack.manifest.name = f"{base}.csv"
     pack.pdf_sha256 = digest.hexdigest()
@@ -175,8 +174,7 @@ def notification_send_email(*, notification_id: int) -> str:
     subject, text, html = render_email(letter=n.template, context=context, compiled=compile_letter(n.template.body))
     message = EmailMultiAlternatives(subject, text, to=[n.subject.email])
     message.attach_alternative(html, "text/html")
-    with default_storage.open(n.pdf.name, "rb") as pdf:
-        message.attach(f"{n.incident.reference}-letter.pdf", pdf.read(), "application/pdf")
+    message.attach(f"{n.incident.reference}-letter.pdf", files.read(n.pdf.name), "application/pdf")
     try:
         message.send()
     except Exception as exc:  # noqa: BLE001 - classified below; anything unknown is permanent

@@ -12,18 +12,16 @@ generated for email.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from breachtracker import files
 from breachtracker.pdf import render_pdf
 from breachtracker.records import attribute_to_system
 from incidents.register.services import incident_event_record
@@ -96,11 +94,8 @@ def _pdf_name(notification: Notification, letter: LetterTemplate) -> str:
 
 
 def _write_atomically(name: str, data: bytes) -> None:
-    path = Path(default_storage.path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    # Encrypted by the storage, and replaced in one step: a reader never sees half a letter.
+    files.write(name, data)
 
 
 def _claim_many(ids: list[int]) -> tuple[Any, list[Notification]]:

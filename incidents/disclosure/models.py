@@ -13,7 +13,7 @@ class Evidence(models.Model):
     """The file that went out, attached by the DPO or a handler after a disclosure check.
 
     The bytes are stored Fernet-encrypted (breachtracker.crypto, the same keys as people's
-    details) under a generated name in MEDIA_ROOT/evidence/; `sha256` is of the original file,
+    details) under a generated name in evidence/ of the storage (encrypted again there, like every file); `sha256` is of the original file,
     so a copy held elsewhere can be matched to it.
     """
 

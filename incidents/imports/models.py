@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -33,7 +32,7 @@ class SubjectImport(models.Model):
     """One upload of a spreadsheet of affected people: who, when, which file, what it did.
 
     The file itself lives only between upload and processing, under a generated name in
-    MEDIA_ROOT/imports-tmp; afterwards only its name and SHA-256 remain here. Progress
+    storage under imports-tmp/ (encrypted, see imports/upload.py); afterwards only its name and SHA-256 remain here. Progress
     counters are written by the worker with QuerySet.update (not audited: they are a progress
     bar); every change of status goes through services.py and leaves a history row.
     """
@@ -146,8 +145,6 @@ class SubjectImport(models.Model):
         """A question about the file's dates is unanswered: the import waits for it."""
         return self.asks_date_order or self.asks_date_system
 
-    def tmp_path(self) -> Path | None:
-        return Path(settings.MEDIA_ROOT) / "imports-tmp" / self.tmp_name if self.tmp_name else None
 
 
 class SubjectImportIssue(models.Model):

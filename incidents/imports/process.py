@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import OperationalError, connection, models, transaction
 from django.db.utils import DatabaseError
 from django.utils import timezone
@@ -37,7 +38,7 @@ from breachtracker.records import attribute_to, attribute_to_system
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
 from ..people import tally
 from ..people.models import match_keys
-from . import staged
+from . import staged, upload
 from .models import AnswerSource
 from .reader import (
     AMBIGUOUS,
@@ -71,18 +72,10 @@ Status = SubjectImport.Status
 TALLY_FIELDS = ("representative_relationship", "representative_name")
 
 
-def tmp_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports-tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def delete_tmp(subject_import: SubjectImport) -> None:
     """The upload, and the check's result kept beside it."""
     staged.discard(subject_import)
-    path = subject_import.tmp_path()
-    if path is not None:
-        path.unlink(missing_ok=True)
+    upload.delete([upload.upload_name(subject_import)])
 
 
 def save_import(subject_import: SubjectImport, actor: Any) -> None:
@@ -168,8 +161,7 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
         if not claimed:
             return subject_import
         subject_import.status = Status.VALIDATING
-    path = subject_import.tmp_path()
-    if path is None or not path.exists():
+    if not upload.upload_exists(subject_import):
         return _fail(subject_import, "The uploaded file is no longer here; upload it again.")
     kept = staged.staged(subject_import) if commit else None
     if kept is not None:
@@ -183,7 +175,11 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
         if subject_import.date_order_source == AnswerSource.FILE:
             subject_import.date_order = subject_import.date_order_source = ""  # the file says it again, or not
         try:
-            dedup, counts, report = _check_settling_dates(subject_import, path)
+            # Read from a decrypted copy in a private folder, deleted once the pass is done.
+            with upload.upload_copy(subject_import) as path:
+                if path is None:
+                    return _fail(subject_import, "The uploaded file is no longer here; upload it again.")
+                dedup, counts, report = _check_settling_dates(subject_import, path)
         except ImportFileError as exc:
             return _fail(subject_import, str(exc))
         except Cancelled:
@@ -556,15 +552,10 @@ def _finish(subject_import: SubjectImport, report: _Report, result: dict[str, in
     subject_import.rows_merged += result["merged_existing"]
     subject_import.rows_merged_existing = result["merged_existing"]
     subject_import.message = ""
-    files = [p for p in (subject_import.tmp_path(), staged.stage_path(subject_import)) if p is not None]
+    names = [upload.upload_name(subject_import), staged.stage_name(subject_import)]
     subject_import.tmp_name = ""
     save_import(subject_import, subject_import.confirmed_by or subject_import.created_by)
-
-    def delete_files() -> None:
-        for path in files:
-            path.unlink(missing_ok=True)
-
-    transaction.on_commit(delete_files)
+    transaction.on_commit(lambda: upload.delete(names))
 
 
 def _add_exposed_categories(incident: Incident, mask: int, actor: Any) -> None:
@@ -685,8 +676,12 @@ def subject_import_sweep(*, older_than_hours: int = 24) -> int:
                            reason="Cancelled by the hourly sweep: never confirmed (system)",
                            message=f"Not imported within {older_than_hours} hours: the uploaded file was deleted.")
     known = set(SubjectImport.objects.exclude(tmp_name="").values_list("tmp_name", flat=True))
-    for path in [*tmp_dir().glob("*.upload"), *tmp_dir().glob(f"*{staged.SUFFIX}*")]:
-        if path.name.split(staged.SUFFIX)[0] not in known and path.stat().st_mtime < cutoff.timestamp():
-            path.unlink(missing_ok=True)
-            deleted += 1
+    for name in upload.stored_names():
+        stored = f"{upload.UPLOAD_DIR}/{name}"
+        try:
+            if name.split(staged.SUFFIX)[0] not in known and default_storage.get_modified_time(stored) < cutoff:
+                default_storage.delete(stored)
+                deleted += 1
+        except FileNotFoundError:  # deleted meanwhile
+            continue
     return deleted

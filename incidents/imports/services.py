@@ -18,7 +18,8 @@ from ..models import DataCategory, Incident, SubjectImport
 from ..tasks import subject_import_run
 from .files import Table
 from .models import AnswerSource, DateOrder, DateSystem
-from .process import MAX_COLUMNS, Status, end_import, save_import, tmp_dir
+from . import upload as uploads
+from .process import MAX_COLUMNS, Status, end_import, save_import
 from .reader import ImportFileError, auto_mapping, header_scorer, inspect_upload, mapping_problems, open_table
 
 
@@ -38,8 +39,8 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
     Raises ImportFileError (and keeps nothing) for a file that cannot be read at all.
     """
     tmp_name = f"{uuid.uuid4().hex}.upload"
-    path = tmp_dir() / tmp_name
-    try:
+    # Read here from a private temporary file; kept for the worker in storage, encrypted.
+    with uploads.private_file() as path:
         with open(path, "wb") as out:
             info = inspect_upload(upload.chunks(), out)
         already = incident.imports.filter(file_sha256=info.sha256, status=Status.DONE).first()
@@ -49,12 +50,23 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
                 f"{timezone.localtime(already.finished_at or already.created_at):%d %b %Y at %H:%M} "
                 f"(import {already.pk}). Importing it again would change nothing."
             )
-        categories = list(DataCategory.objects.all())
         # Only the first rows are read here: a hostile file is refused within seconds, in the request.
         table = _read_header(path, kind=info.kind, encoding=info.encoding, sheet=sheet, header_row=0)
+        uploads.store(tmp_name, path)
+    try:
+        subject_import = _created(incident=incident, actor=actor, upload=upload, info=info, table=table,
+                                  tmp_name=tmp_name, file_roles=file_roles, file_categories=file_categories)
     except BaseException:
-        path.unlink(missing_ok=True)
+        uploads.delete([f"{uploads.UPLOAD_DIR}/{tmp_name}"])
         raise
+    if subject_import.status == Status.QUEUED:
+        _enqueue(subject_import, commit=False)
+    return subject_import
+
+
+def _created(*, incident: Incident, actor: Any, upload: UploadedFile, info: Any, table: Table, tmp_name: str,
+             file_roles: int, file_categories: int) -> SubjectImport:
+    categories = list(DataCategory.objects.all())
     subject_import = SubjectImport(
         incident=incident, created_by=actor, file_name=Path((upload.name or "upload").replace("\\", "/")).name[:255] or "upload",
         file_sha256=info.sha256, file_size=info.size, file_kind=info.kind, encoding=info.encoding,
@@ -63,8 +75,6 @@ def subject_import_create(*, incident: Incident, actor: Any, upload: UploadedFil
     subject_import.file_roles, subject_import.file_categories = file_roles, file_categories
     _take_table(subject_import, table, categories)
     save_import(subject_import, actor)
-    if subject_import.status == Status.QUEUED:
-        _enqueue(subject_import, commit=False)
     return subject_import
 
 
@@ -120,12 +130,13 @@ def subject_import_choose_table(*, subject_import: SubjectImport, actor: Any, sh
     locked = SubjectImport.objects.select_for_update().get(pk=subject_import.pk)
     if locked.is_running or locked.is_finished:
         raise ImportFileError("This import is being processed or is finished: what it reads can no longer be changed.")
-    path = locked.tmp_path()
-    if path is None or not path.exists():
-        raise ImportFileError("The uploaded file is no longer here; upload it again.")
     if sheet != locked.sheet:
         header_row = 0  # another sheet: its own header row is found first
-    table = _read_header(path, kind=locked.file_kind, encoding=locked.encoding, sheet=sheet, header_row=header_row)
+    with uploads.upload_copy(locked) as path:
+        if path is None:
+            raise ImportFileError("The uploaded file is no longer here; upload it again.")
+        table = _read_header(path, kind=locked.file_kind, encoding=locked.encoding, sheet=sheet,
+                             header_row=header_row)
     _take_table(locked, table, list(DataCategory.objects.all()), chosen=True)
     locked.issues.all().delete()  # the report was of what was read before
     for counter in ("rows_read", "rows_valid", "rows_invalid", "rows_merged", "rows_merged_existing",

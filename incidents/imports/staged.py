@@ -2,10 +2,11 @@
 validate the whole file a second time (about half of an import's time; issue 15).
 
 When a check passes, the people it found (the de-duplicated groups of rows), its counts and
-where its report ended are written beside the upload as `<upload>.checked`: in chunks of
-people, each chunk pickled and Fernet-encrypted with the field keys (the file holds the same
-personal data as the upload, so never in plain; and authenticated, so only what this process
-wrote is ever unpickled). Memory stays at one chunk while writing.
+where its report ended are stored beside the upload as `<upload>.checked`: in chunks of
+people, each chunk pickled and Fernet-encrypted with the field keys (authenticated, so only
+what this process wrote is ever unpickled; the storage encrypts the whole file again, as it
+does every file). It is written to a private temporary file first, then stored; memory stays
+at one chunk while writing and reading.
 
 The import pass uses the kept result only if it was made from this very file with the same
 answers (sheet, header row, mapping, date order and system, roles and categories for the
@@ -16,22 +17,21 @@ incident's lock: the database may have changed since the check.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from dataclasses import fields
 from operator import attrgetter
 import pickle  # noqa: S403 - only our own Fernet-authenticated output is ever loaded
-from pathlib import Path
 from typing import IO, Any
 
 from cryptography.fernet import InvalidToken
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from breachtracker import crypto
+from breachtracker import crypto, files
 
 from ..models import SubjectImport
 from .reader import CleanRow, Deduplicator, Group
+from .upload import private_file, upload_name
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +41,15 @@ FORMAT = 2
 _RECORD = attrgetter(*(f.name for f in fields(CleanRow)))
 
 
-def stage_path(subject_import: SubjectImport) -> Path | None:
-    upload = subject_import.tmp_path()
-    return upload.with_name(upload.name + SUFFIX) if upload is not None else None
+def stage_name(subject_import: SubjectImport) -> str:
+    upload = upload_name(subject_import)
+    return upload + SUFFIX if upload else ""
 
 
 def discard(subject_import: SubjectImport) -> None:
-    path = stage_path(subject_import)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    name = stage_name(subject_import)
+    if name:
+        default_storage.delete(name)
 
 
 def fingerprint(subject_import: SubjectImport) -> dict[str, Any]:
@@ -83,34 +83,33 @@ def _get(handle: IO[bytes]) -> Any:
 
 def stage(subject_import: SubjectImport, dedup: Deduplicator, counts: dict[str, int], issues_upto: int) -> None:
     """Keep the check's result for the import pass; a failure to keep it only costs time."""
-    path = stage_path(subject_import)
-    if path is None:
+    name = stage_name(subject_import)
+    if not name:
         return
-    partial = path.with_name(path.name + ".partial")
     try:
-        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        with private_file() as partial, open(partial, "wb") as out:
             _put(out, {"fingerprint": fingerprint(subject_import), "counts": counts,
                        "merged_rows": dedup.merged_rows, "issues_upto": issues_upto, "groups": len(dedup.groups)})
             groups = list(dedup.groups.values())
             for start in range(0, len(groups), CHUNK):
                 # Plain tuples: pickled in C, where a slotted dataclass costs a Python call each.
                 _put(out, [(_RECORD(g.record), g.keys, g.merged) for g in groups[start:start + CHUNK]])
-        partial.replace(path)
+            out.flush()
+            with open(partial, "rb") as written:
+                files.write(name, written)
     except OSError:
         log.warning("import %s: the check's result could not be kept; the import will check the file again",
                     subject_import.pk, exc_info=True)
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
 
 
 def staged(subject_import: SubjectImport) -> tuple[Deduplicator, dict[str, int], int] | None:
     """(people, counts, last report line of the file's check) kept by the check, or None when
     there is nothing usable: then the file is checked again."""
-    path = stage_path(subject_import)
-    if path is None or not path.exists():
+    name = stage_name(subject_import)
+    if not name:
         return None
     try:
-        with open(path, "rb") as handle:
+        with default_storage.open(name, "rb") as handle:
             header = _get(handle)
             if header["fingerprint"] != fingerprint(subject_import):
                 return None
@@ -123,7 +122,9 @@ def staged(subject_import: SubjectImport) -> tuple[Deduplicator, dict[str, int],
                 for values, keys, merged in groups:
                     record = CleanRow(*values)
                     dedup.groups[record.row] = Group(record, keys, merged)
-    except (OSError, EOFError, InvalidToken, pickle.UnpicklingError, KeyError, TypeError, ValueError):
+    except FileNotFoundError:
+        return None
+    except (OSError, EOFError, InvalidToken, files.DamagedFile, pickle.UnpicklingError, KeyError, TypeError, ValueError):
         log.warning("import %s: the check's kept result is unreadable; checking the file again", subject_import.pk,
                     exc_info=True)
         return None

@@ -33,6 +33,7 @@ from .forms import (
     SubjectImportUploadForm,
 )
 from .models import AnswerSource
+from .upload import upload_copy
 from .reader import FIELDS, NAME_PARTS, ImportFileError, header_scorer, neutralise, template_headers
 
 ISSUES_PER_PAGE = 100
@@ -126,15 +127,15 @@ def _upload_page(request: HttpRequest, incident: Incident, form: SubjectImportUp
 
 def _previews(subject_import: SubjectImport, categories: list[DataCategory]) -> tuple[list[SheetPreview], str]:
     """The first rows of each sheet of the uploaded file (read again: never stored), or why not."""
-    path = subject_import.tmp_path()
-    if path is None or not path.exists():
-        return [], "The uploaded file is no longer here; upload it again."
-    try:
-        return preview_sheets(path, kind=subject_import.file_kind, encoding=subject_import.encoding,
-                              sheet=subject_import.sheet, score=header_scorer(categories),
-                              seconds=services.UPLOAD_SECONDS), ""
-    except ImportFileError as exc:
-        return [], str(exc)
+    with upload_copy(subject_import) as path:
+        if path is None:
+            return [], "The uploaded file is no longer here; upload it again."
+        try:
+            return preview_sheets(path, kind=subject_import.file_kind, encoding=subject_import.encoding,
+                                  sheet=subject_import.sheet, score=header_scorer(categories),
+                                  seconds=services.UPLOAD_SECONDS), ""
+        except ImportFileError as exc:
+            return [], str(exc)
 
 
 @require(EDIT_CASE)

@@ -16,6 +16,7 @@ from incidents.people import services
 from incidents.models import DataSubject
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.incidents.imports import import_rows, person
+from tests.notifications.helpers import isolated_media
 
 SECRET_VALUES = ("Zebedee Quartermain", "zebedee@example.org", "SW1A 2AA", "77 Hidden Lane", "Secretville",
                  "07700 900999", "Lives with the suspect", "1971-02-03")
@@ -110,6 +111,7 @@ class BlindIndexSearchTests(BaseTestCase):
 
 
 class KeyRotationTests(BaseTestCase):
+    @isolated_media  # a media folder of its own: rotation rewrites every stored file
     def test_rotation_re_encrypts_under_the_new_key_and_keeps_search_working(self) -> None:
         incident = make_incident(actor=self.dpo)
         subject = make_subject(incident, full_name="Zebedee Quartermain", email="zebedee@example.org")

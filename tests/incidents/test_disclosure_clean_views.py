@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import time
 import zipfile
 from datetime import timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import time_machine
+from breachtracker.files import MAGIC
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -172,7 +174,8 @@ class WorkbookCopyTests(CopyTestCase):
         self.check(people_csv(), "people.csv")
         [path] = held_files()
         self.assertNotIn(b"Mary Brown", path.read_bytes())
-        self.assertTrue(path.read_bytes().startswith(b"gAAAAA"))  # a Fernet token
+        self.assertTrue(path.read_bytes().startswith(MAGIC))  # encrypted by the storage
+        self.assertEqual(stat.S_IMODE(path.stat().st_mode), 0o600)
 
     def test_the_copy_and_the_upload_are_deleted_once_downloaded(self) -> None:
         checked = self.check(incidents_workbook(), "response.xlsx")

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident
 from tests.incidents.imports import csv_bytes, upload
+from tests.stored import upload_path
 
 TITLE = "Victims extract, Q3 2026"
 # One header we know ("Full name") and no role column: the import stops at the column matching.
@@ -220,7 +221,7 @@ class MappingSamplesTests(BaseTestCase):
 
     def test_a_file_gone_shows_no_values_and_says_why(self) -> None:
         subject_import = self._csv([["Jane Doe", "Victim", "", ""]])
-        path = subject_import.tmp_path()
+        path = upload_path(subject_import)
         assert path is not None
         path.unlink()
         page = self._page(subject_import)

@@ -15,6 +15,7 @@ from incidents.imports.process import subject_import_sweep
 from incidents.models import DataSubject, SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.incidents.imports import confirm, csv_bytes, person, upload
+from tests.stored import stored_path, upload_path
 
 ROWS = [
     person("Zebedee Quartermain", "1971-02-03", postcode="SW1A 2AA", email="zq@example.org"),
@@ -38,7 +39,7 @@ class StagedTests(BaseTestCase):
 
     def test_the_check_keeps_its_result_encrypted_and_private(self) -> None:
         subject_import = self.check()
-        path = staged.stage_path(subject_import)
+        path = stored_path(staged.stage_name(subject_import))
         assert path is not None
         content = path.read_bytes()
         for plain in (b"Zebedee", b"Quartermain", b"zq@example.org", b"SW1A"):
@@ -48,9 +49,9 @@ class StagedTests(BaseTestCase):
     def test_confirming_does_not_read_the_file_again(self) -> None:
         subject_import = self.check()
         before = self.report(subject_import)
-        upload_path = subject_import.tmp_path()
-        assert upload_path is not None
-        upload_path.write_bytes(b"\x00 not the file that was checked")  # a re-read would fail
+        waiting = upload_path(subject_import)
+        assert waiting is not None
+        waiting.write_bytes(b"\x00 not the file that was checked")  # a re-read would fail
         with self.captureOnCommitCallbacks(execute=True):
             done = confirm(subject_import, self.dpo, only_valid=True)
         self.assertEqual(done.status, SubjectImport.Status.DONE, done.message)
@@ -59,8 +60,8 @@ class StagedTests(BaseTestCase):
         ann = DataSubject.objects.filter(incident=self.incident).search("Ann Example").get()
         self.assertIn("31/02/1985", ann.to_check)
         # Both files go once the import is committed.
-        self.assertFalse(upload_path.exists())
-        self.assertFalse(upload_path.with_name(upload_path.name + staged.SUFFIX).exists())
+        self.assertFalse(waiting.exists())
+        self.assertFalse(waiting.with_name(waiting.name + staged.SUFFIX).exists())
 
     def test_people_recorded_after_the_check_are_matched_at_the_import(self) -> None:
         subject_import = self.check()
@@ -85,7 +86,7 @@ class StagedTests(BaseTestCase):
 
     def test_a_damaged_kept_result_is_ignored_not_trusted(self) -> None:
         subject_import = self.check()
-        path = staged.stage_path(subject_import)
+        path = stored_path(staged.stage_name(subject_import))
         assert path is not None
         data = bytearray(path.read_bytes())
         data[-10] ^= 0xFF
@@ -98,7 +99,7 @@ class StagedTests(BaseTestCase):
         from incidents.imports import services as import_services
 
         subject_import = self.check()
-        path = staged.stage_path(subject_import)
+        path = stored_path(staged.stage_name(subject_import))
         assert path is not None and path.exists()
         import_services.subject_import_cancel(subject_import=subject_import, actor=self.handler)
         self.assertFalse(path.exists())

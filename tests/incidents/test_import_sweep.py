@@ -9,12 +9,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from incidents.imports import services as import_services
-from incidents.imports.process import tmp_dir
 from incidents.imports.reader import ImportFileError
 from incidents.models import SubjectImport
 from incidents.tasks import subject_import_run, subject_import_sweep
 from tests.base import BaseTestCase, make_incident
 from tests.incidents.imports import csv_bytes, person, upload
+from tests.stored import stored_path, upload_path
 
 
 class SweepTests(BaseTestCase):
@@ -25,7 +25,7 @@ class SweepTests(BaseTestCase):
 
     def test_it_deletes_an_upload_left_unconfirmed_for_a_day(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
-        path = subject_import.tmp_path()
+        path = upload_path(subject_import)
         SubjectImport.objects.filter(pk=subject_import.pk).update(created_at=timezone.now() - timedelta(hours=25))
         self.assertEqual(subject_import_sweep(), 1)
         subject_import.refresh_from_db()
@@ -36,10 +36,11 @@ class SweepTests(BaseTestCase):
     def test_it_keeps_a_recent_upload(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
         subject_import_sweep()
-        self.assertTrue(subject_import.tmp_path().exists())
+        self.assertTrue(upload_path(subject_import).exists())
 
     def test_it_deletes_an_old_file_no_import_knows(self) -> None:
-        orphan = tmp_dir() / "0123456789abcdef0123456789abcdef.upload"
+        orphan = stored_path("imports-tmp/0123456789abcdef0123456789abcdef.upload")
+        orphan.parent.mkdir(parents=True, exist_ok=True)
         orphan.write_bytes(b"left by a crash")
         old = time.time() - 2 * 86400
         os.utime(orphan, (old, old))
@@ -64,7 +65,7 @@ class DeadWorkerTests(BaseTestCase):
 
     def test_the_sweep_fails_an_import_whose_worker_went_silent_and_deletes_its_file(self) -> None:
         subject_import = self._stuck(minutes_silent=20)
-        path = subject_import.tmp_path()
+        path = upload_path(subject_import)
         subject_import_sweep()
         subject_import.refresh_from_db()
         self.assertEqual(subject_import.status, SubjectImport.Status.FAILED)
@@ -78,11 +79,11 @@ class DeadWorkerTests(BaseTestCase):
         subject_import_sweep()
         subject_import.refresh_from_db()
         self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATING)
-        self.assertTrue(subject_import.tmp_path().exists())
+        self.assertTrue(upload_path(subject_import).exists())
 
     def test_a_running_import_can_be_cancelled_and_its_worker_then_does_nothing(self) -> None:
         subject_import = self._stuck(minutes_silent=1)
-        path = subject_import.tmp_path()
+        path = upload_path(subject_import)
         import_services.subject_import_cancel(subject_import=subject_import, actor=self.handler)
         self.assertFalse(path.exists())
         subject_import_run(subject_import.pk, False)  # the task, delivered again after the cancel

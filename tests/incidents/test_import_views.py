@@ -15,6 +15,7 @@ from incidents.models import DataCategory, DataSubject, SubjectImport
 from incidents.tasks import subject_import_run
 from tests.base import BaseTestCase, make_incident
 from tests.incidents.imports import HEADERS, confirm, csv_bytes, person, snapshot, upload
+from tests.stored import upload_path
 
 
 class ImportFlowTests(BaseTestCase):
@@ -38,7 +39,7 @@ class ImportFlowTests(BaseTestCase):
         self.assertEqual(len(callbacks), 1, "the check is queued after the upload commits")
         self.assertEqual(subject_import.file_name, "passwd people.csv", "no path from the browser is kept")
         self.assertNotIn("passwd", subject_import.tmp_name)
-        self.assertTrue(subject_import.tmp_path().exists())
+        self.assertTrue(upload_path(subject_import).exists())
         subject_import_run(subject_import.pk, False)
         self.assertFalse(DataSubject.objects.exists())
         with self.captureOnCommitCallbacks() as callbacks:
@@ -49,7 +50,7 @@ class ImportFlowTests(BaseTestCase):
         self.assertEqual(subject_import.status, SubjectImport.Status.DONE)
         self.assertEqual(DataSubject.objects.count(), 2)
         self.assertEqual(len(subject_import.file_sha256), 64)
-        self.assertFalse(subject_import.tmp_path() and subject_import.tmp_path().exists())
+        self.assertFalse(upload_path(subject_import) and upload_path(subject_import).exists())
         self.assertEqual(subject_import.tmp_name, "", "the uploaded file is not kept")
         self.assertEqual(subject_import.history.first().history_user, self.handler)
 
@@ -159,7 +160,7 @@ class ImportFlowTests(BaseTestCase):
 
     def test_cancelling_deletes_the_file_and_imports_nothing(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
-        path = subject_import.tmp_path()
+        path = upload_path(subject_import)
         self.login(self.handler)
         self.client.post(subject_import.get_absolute_url(), {"action": "cancel"})
         subject_import.refresh_from_db()
@@ -334,7 +335,7 @@ class ImportNotesTests(BaseTestCase):
         subject_import = SubjectImport.objects.get()
         mapping_url = reverse("subject_import_mapping", args=[self.incident.reference, subject_import.pk])
         self.assertRedirects(self.client.get(mapping_url), subject_import.get_absolute_url())
-        path = subject_import.tmp_path()
+        path = upload_path(subject_import)
         self.client.post(subject_import.get_absolute_url(), {"action": "cancel"})
         subject_import.refresh_from_db()
         self.assertEqual(subject_import.status, SubjectImport.Status.CANCELLED)

@@ -9,6 +9,7 @@ from incidents.models import DataSubject, SubjectImport
 from tests.base import make_incident, make_user
 from tests.incidents.imports import csv_bytes, person
 from tests.worker import celery_worker, needs_services, wait_for
+from tests.stored import upload_path
 
 
 @pytest.mark.integration
@@ -26,7 +27,7 @@ def test_a_real_worker_checks_then_imports_an_upload() -> None:
     with celery_worker():
         subject_import = import_services.subject_import_create(
             incident=incident, actor=actor, upload=SimpleUploadedFile("people.csv", csv_bytes(rows)))
-        path = subject_import.tmp_path()
+        path = upload_path(subject_import)
 
         def status() -> str | None:
             value = SubjectImport.objects.get(pk=subject_import.pk).status

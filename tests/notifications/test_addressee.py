@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date, timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,8 +85,8 @@ class AddresseeLetterTests(BaseTestCase):
 
         delivery.print_pack_build(pack_id=pack.pk)
         pack.refresh_from_db()
-        with open(Path(settings.MEDIA_ROOT) / pack.manifest.name, encoding="utf-8") as f:
-            row = list(csv.reader(f))[1]
+        with pack.manifest.open("rb") as f:
+            row = list(csv.reader(io.StringIO(f.read().decode("utf-8"))))[1]
         self.assertEqual(row[5:10], ["Pat Carer", "9 Care Lane", "York", "", "YO1 7HH"])
 
 

@@ -3,7 +3,6 @@ and duplicate nobody."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from breachtracker import files
 from notifications import services
 from notifications.models import Notification
 from tests.base import make_incident, make_subject
@@ -42,11 +42,12 @@ def _assert_one_letter_each(incident: object, media: Path) -> None:
     assert len(rows) == PEOPLE
     assert len({n.subject_id for n in rows}) == PEOPLE
     assert {n.status for n in rows} == {Status.GENERATED}
-    files = sorted(media.glob("letters/**/*.pdf"))
-    assert len(files) == PEOPLE, [f.name for f in files]
+    letters = sorted(media.glob("letters/**/*.pdf"))
+    assert len(letters) == PEOPLE, [f.name for f in letters]
     for n in rows:
-        assert hashlib.sha256((media / n.pdf.name).read_bytes()).hexdigest() == n.pdf_sha256
-    assert not list(media.glob("letters/**/.*.tmp"))
+        assert files.is_encrypted((media / n.pdf.name).read_bytes())
+        assert files.sha256(n.pdf.name) == n.pdf_sha256
+    assert not list(media.glob("letters/**/.tmp-*"))
 
 
 @pytest.mark.integration

@@ -4,19 +4,23 @@ Rotation: generate a key (`--new-key`), put it FIRST in BREACHTRACKER_FIELD_KEYS
 old one after it, restart, run this command, then remove the old key. Name blind indexes and
 the import's matching keys are recomputed too (their key derives from the first field key).
 History rows are re-encrypted in place: the values they hold do not change, so no history is
-recorded for this.
+recorded for this. The import reports' raw values are re-encrypted too, and so is every stored
+file (letters, packs, manifests, report PDFs, uploads waiting, kept evidence), a chunk at a
+time; a file left unencrypted by an earlier version is encrypted now.
 """
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from cryptography.fernet import Fernet
-from django.core.management.base import BaseCommand
+from cryptography.fernet import Fernet, InvalidToken
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from breachtracker import files
 from breachtracker.crypto import EncryptedMixin, blind_index, decrypt, rotate
-from incidents.models import DataSubject
+from incidents.disclosure.held import HELD_DIR
+from incidents.models import DataSubject, Evidence, SubjectImportIssue
 from incidents.people.models import match_keys
 
 BATCH = 2000
@@ -46,7 +50,49 @@ class Command(BaseCommand):
         total = 0
         for model, key in ((DataSubject, "id"), (DataSubject.history.model, "history_id")):  # type: ignore[attr-defined]
             total += self._rotate_table(model._meta.db_table, key, model)
+        total += self._rotate_values(SubjectImportIssue)
         self.stdout.write(f"Re-encrypted {total} rows.")
+        self._rotate_files()
+
+    def _rotate_files(self) -> None:
+        evidence = set(Evidence.objects.values_list("stored_name", flat=True))
+        counts = {"rotated": 0, "encrypted": 0}
+        unreadable: list[str] = []
+        for name in files.walk():
+            inner = name in evidence or name.startswith(f"{HELD_DIR}/")
+            try:
+                counts[files.rotate_stored(name, inner_token=inner)] += 1
+            except FileNotFoundError:  # deleted meanwhile (a sweep, a download)
+                continue
+            except (files.DamagedFile, InvalidToken):
+                unreadable.append(name)  # left as it is; the others are still rotated
+        self.stdout.write(f"Re-encrypted {counts['rotated']} files"
+                          + (f"; encrypted {counts['encrypted']} files stored before encryption at rest." if
+                             counts["encrypted"] else "."))
+        if unreadable:
+            raise CommandError(
+                f"{len(unreadable)} stored file(s) could not be read with any key in BREACHTRACKER_FIELD_KEYS "
+                f"(damaged, or encrypted with a key already removed), so they were left as they are: "
+                f"{', '.join(unreadable[:10])}{' …' if len(unreadable) > 10 else ''}. "
+                "Do not remove the old key until they are restored or deleted.")
+
+    def _rotate_values(self, model: Any) -> int:
+        """Encrypted columns of a table with no blind index: re-encrypted, batch by batch."""
+        q = connection.ops.quote_name
+        table = model._meta.db_table
+        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]  # type: ignore[attr-defined]
+        sets = ", ".join(f"{q(c)} = %s" for c in columns)
+        last, done = 0, 0
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT {q('id')}, {', '.join(q(c) for c in columns)} FROM {q(table)} "  # noqa: S608
+                               f"WHERE {q('id')} > %s ORDER BY {q('id')} LIMIT %s", [last, BATCH])
+                rows = cursor.fetchall()
+                if not rows:
+                    return done
+                cursor.executemany(f"UPDATE {q(table)} SET {sets} WHERE {q('id')} = %s",  # noqa: S608
+                                   [[*(rotate(v) if v else v for v in values), pk] for pk, *values in rows])
+                last, done = rows[-1][0], done + len(rows)
 
     def _rotate_table(self, table: str, key: str, model: Any) -> int:
         q = connection.ops.quote_name
