@@ -217,6 +217,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "category_counts": category_counts,
             "timeline": charts.case_timeline(incident),
             "overrides": incident.events.filter(kind="override").select_related("actor"),
+            "corrections": list(incident.clock_corrections.select_related("corrected_by")),
             "now": timezone.now(),
             "tab": "overview",
         },

@@ -20,7 +20,6 @@ def _form(**overrides: str) -> dict[str, str]:
         "breach_confidentiality": "on",
         "discovered_at": (now - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M"),
         "aware_at": (now - timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),
-        "status": "open",
         "approx_subjects": "1230",
     }
     data.update(overrides)

@@ -24,6 +24,9 @@ MATRIX: dict[str, set[str]] = {
     "incident_detail": READ,
     "incident_edit": EDIT,
     "incident_categories": EDIT,
+    "incident_correct_clock": DPO_ONLY,
+    "incident_close": DPO_ONLY,
+    "incident_reopen": DPO_ONLY,
     "incident_history": READ,
     "incident_audit_csv": {"dpo", "auditor"},
     "subject_list": READ,
@@ -110,6 +113,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         ref = self.incident.reference
         args: dict[str, list[Any]] = {
             "incident_detail": [ref], "incident_edit": [ref], "incident_categories": [ref],
+            "incident_correct_clock": [ref], "incident_close": [ref], "incident_reopen": [ref],
             "incident_history": [ref], "incident_audit_csv": [ref], "subject_list": [ref], "subject_create": [ref],
             "subject_detail": [ref, self.subject.pk], "subject_edit": [ref, self.subject.pk],
             "subject_history": [ref, self.subject.pk],
