@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -76,6 +77,13 @@ class IncidentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if not any(
+            cleaned.get(f) for f in ("breach_confidentiality", "breach_integrity", "breach_availability")
+        ):
+            self.add_error(
+                None,
+                "Tick at least one kind of breach: confidentiality, integrity or availability.",
+            )
         # A crafted POST may still send them: refuse it whole, saying why, rather than ignore them.
         sent = sorted(name for name in self.locked if name in self.data)
         if sent:
@@ -87,14 +95,16 @@ class IncidentForm(forms.ModelForm):
                        "(and so the deadline) cannot be changed here: a DPO corrects them with a reason "
                        "(“Correct the clock”). The status follows from the decisions and reports.")
             raise forms.ValidationError(f"Nothing was saved. {why}", code="locked")
-        if not any(
-            cleaned.get(f) for f in ("breach_confidentiality", "breach_integrity", "breach_availability")
-        ):
-            self.add_error(
-                None,
-                "Tick at least one kind of breach: confidentiality, integrity or availability.",
-            )
         return cleaned
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        # The model's checks may name a field this form no longer offers (a reported incident's
+        # aware_at): show that message above the form rather than fail.
+        if hasattr(errors, "error_dict"):
+            missing = [name for name in errors.error_dict if name != NON_FIELD_ERRORS and name not in self.fields]
+            for name in missing:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(name))
+        super()._update_errors(errors)
 
 
 class ClockCorrectionForm(forms.Form):
@@ -106,7 +116,8 @@ class ClockCorrectionForm(forms.Form):
         help_text="Europe/London time. The regulator's deadline is this time plus the regime's clock.")
     regime = forms.ChoiceField(choices=REGIME_CHOICES)
     reason = forms.CharField(
-        label="Why the recorded value was wrong", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why the recorded value was wrong", max_length=5000,
+        error_messages={"required": "Say why the time or the regime was wrong."}, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="This goes in the incident's history and in the follow-up section of the regulator report.")
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
@@ -131,7 +142,8 @@ class ClockCorrectionForm(forms.Form):
 class ReasonForm(forms.Form):
     """A reason, for closing or reopening an incident."""
 
-    reason = forms.CharField(label="Reason", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Reason", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "Give a reason."})
 
     def clean_reason(self) -> str:
         reason = str(self.cleaned_data.get("reason") or "").strip()
