@@ -104,7 +104,7 @@ class IncidentForm(forms.ModelForm):
             missing = [name for name in errors.error_dict if name != NON_FIELD_ERRORS and name not in self.fields]
             for name in missing:
                 errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(name))
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]  # (ModelForm has it; the stubs do not)
 
 
 class ClockCorrectionForm(forms.Form):
