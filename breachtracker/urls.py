@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("reporting.urls")),
 ]
 
+handler400 = "breachtracker.errors.bad_request"
 handler403 = "breachtracker.errors.permission_denied"
 handler500 = "breachtracker.errors.server_error"

@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from breachtracker.inputs import page_number
+
 from ..assessment import services as assessment_services
 from ..history import events
 from ..http import incident_or_404, posted
@@ -38,7 +40,7 @@ def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
             subjects = subjects.with_role(role)
         if category:
             subjects = subjects.with_category(category)
-    page = Paginator(subjects.order_by("pk"), SUBJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(subjects.order_by("pk"), SUBJECTS_PER_PAGE).get_page(page_number(request))
     for subject in page.object_list:
         subject.exposed = subject.category_list(categories)
     query = request.GET.copy()

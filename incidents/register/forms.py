@@ -10,6 +10,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from breachtracker.inputs import MAX_INTEGER
+
 from .. import roles
 from ..vocab import REGIME_CHOICES
 from .models import DataCategory, Incident, Organisation
@@ -170,7 +172,8 @@ class CategoriesForm(forms.Form):
         for category in categories:
             self.fields[f"exposed_{category.code}"] = forms.BooleanField(label=category.name, required=False)
             self.fields[f"records_{category.code}"] = forms.IntegerField(
-                label=f"Approximate records: {category.name}", required=False, min_value=0
+                label=f"Approximate records: {category.name}", required=False, min_value=0,
+                max_value=MAX_INTEGER
             )
             if category.needs_detail:
                 self.fields[f"detail_{category.code}"] = forms.CharField(

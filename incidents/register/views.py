@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from breachtracker.inputs import page_number
+
 from ..assessment import services as assessment_services
 from ..http import incident_or_404, posted
 from ..roles import DECIDE, EDIT_CASE, MANAGE_ORGANISATION, READ, require
@@ -37,7 +39,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             incidents = incidents.filter(regime=data["regime"])
         if data.get("year"):
             incidents = incidents.filter(aware_at__year=data["year"])
-    page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
