@@ -66,4 +66,4 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
             if whole_number(str(pk)) is None:
                 raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                                             params={"pk": pk})
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # (in Django, not in the stubs)
