@@ -183,9 +183,10 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
                        [s for s in submissions if current is None or s.pk != current.pk])}
     if kind == "follow_up":
         gaps.check(case_ref, "report_type", "ico_case_reference", "The ICO case reference", "submission")
-    # Corrections of the clock after the initial report: the regulator is told in a follow-up.
+    # Corrections of the clock after the initial report (only then possible; no query before):
+    # the regulator is told in a follow-up.
     # The key is there only when there are some, so reports sent before it existed compare clean.
-    corrections = _clock_corrections(incident)
+    corrections = _clock_corrections(incident) if initial is not None else []
     if corrections:
         report_type["clock_corrections"] = corrections
 

@@ -218,7 +218,9 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "category_counts": category_counts,
             "timeline": charts.case_timeline(incident),
             "overrides": incident.events.filter(kind="override").select_related("actor"),
-            "corrections": list(incident.clock_corrections.select_related("corrected_by")),
+            # Only a reported incident can have had its clock corrected: no query otherwise.
+            "corrections": list(incident.clock_corrections.select_related("corrected_by"))
+            if incident.has_initial_report else [],
             "now": timezone.now(),
             "tab": "overview",
         },

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from breachtracker import searches
 from breachtracker.inputs import page_number
 
 from ..assessment import services as assessment_services
@@ -28,7 +29,16 @@ def _categories() -> list[DataCategory]:
 
 @require(READ)
 def incident_list(request: HttpRequest) -> HttpResponse:
-    form = RegisterFilterForm(request.GET or None)
+    if request.method == "POST":  # a search: a title may name someone, so not in the address
+        posted_form = RegisterFilterForm(request.POST)
+        if posted_form.is_valid():
+            return searches.results_redirect(request, request.POST)
+        return render(request, "incidents/incident_list.html",
+                      {"form": posted_form, "page": None, "query": "", "now": timezone.now()}, status=400)
+    bound, query, expired = searches.filters(request)
+    if expired:
+        messages.info(request, "That search has expired: search again.")
+    form = RegisterFilterForm(bound)
     incidents = Incident.objects.with_subject_count().select_related("handler").order_by("-aware_at")
     if form.is_valid():
         data = form.cleaned_data
@@ -40,12 +50,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         if data.get("year"):
             incidents = incidents.filter(aware_at__year=data["year"])
     page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(page_number(request))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "incidents/incident_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
+        {"form": form, "page": page, "query": query, "now": timezone.now()},
     )
 
 
