@@ -7,7 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import defaults
 
+from .inputs import InputRefused
 from .middleware import database_unavailable, is_connection_error
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A plain-language 400 page; our own refusals (InputRefused) say what was wrong."""
+    reason = str(exception) if isinstance(exception, InputRefused) else ""
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "health_check",  # health endpoints' checks (breachtracker/health.py)
     "incidents",
     "notifications",
     "reporting",

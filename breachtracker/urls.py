@@ -4,7 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import health
+
 urlpatterns = [
+    # Health checks for load balancers and monitoring: no sign-in, "OK"/"failed" only. Keep
+    # them under /health/ (sign-in and two-factor middleware exempt that prefix).
+    *[path(f"health/{suffix}", health.health, kwargs, name=f"health{'_' + kwargs['check'] if kwargs else ''}")
+      for suffix, kwargs in health.url_names()],
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -14,5 +20,6 @@ urlpatterns = [
     path("", include("reporting.urls")),
 ]
 
+handler400 = "breachtracker.errors.bad_request"
 handler403 = "breachtracker.errors.permission_denied"
 handler500 = "breachtracker.errors.server_error"

@@ -34,6 +34,8 @@ class Event:
     action: str
     subject: str
     changes: list[Change] = field(default_factory=list)
+    # Why, when the write said (closing, reopening, a clock correction, a purge...).
+    reason: str = ""
 
 
 def _display(model: type[models.Model], name: str, value: Any, categories: dict[int, str]) -> str:
@@ -98,7 +100,8 @@ def events(
     for record in records:
         user = record.history_user
         who = (user.get_full_name() or user.username) if user else "System"
-        event = Event(record.history_date, who, ACTIONS[record.history_type], subject)
+        event = Event(record.history_date, who, ACTIONS[record.history_type], subject,
+                      reason=getattr(record, "history_change_reason", None) or "")
         before = previous.get(record.id)
         fields = [f.name for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS | skip]
         for name in fields:

@@ -6,6 +6,7 @@ their own package.
 """
 
 from .register.models import (  # noqa: F401
+    ClockCorrection,
     DataCategory,
     Incident,
     IncidentCategory,

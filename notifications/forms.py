@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from breachtracker.inputs import MAX_INTEGER
+
 from .letters import TemplateRefused, compile_letter
 from .models import ContactAttempt, LetterTemplate, NotificationPlan
 from .readiness import RISK_WARNING, contradicts_risk
@@ -62,7 +64,7 @@ MARK_CHOICES = [("sent", "Sent"), ("delivered", "Delivered / told"), ("returned"
 
 class MarkForm(forms.Form):
     action = forms.ChoiceField(choices=MARK_CHOICES)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_INTEGER)
 
 
 class ContactForm(forms.Form):
@@ -71,7 +73,7 @@ class ContactForm(forms.Form):
     outcome = forms.ChoiceField(choices=ContactAttempt.Outcome.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
                            help_text="No sensitive detail: what was agreed, any follow-up.")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_INTEGER)
 
     def clean_contacted_at(self) -> Any:
         value = self.cleaned_data["contacted_at"]
@@ -86,4 +88,4 @@ class BulkForm(forms.Form):
 
 class ChannelForm(forms.Form):
     channel = forms.ChoiceField(label="Tell them by", choices=[("letter", "Letter"), ("email", "Email")])
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_INTEGER)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from breachtracker.inputs import MAX_INTEGER, InputRefused, page_number, record_id, record_ids, whole_number
 from breachtracker.pdf import render_pdf
 from breachtracker.records import field_of
 from incidents.http import incident_or_404, posted
@@ -34,10 +35,6 @@ def _notification(incident: Incident, pk: int) -> Notification:
     return notification
 
 
-def _int(value: Any) -> int:
-    return int(value) if str(value or "").isdigit() and len(str(value)) < 12 else 0
-
-
 @require(READ)
 def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
     # Queries: incident; plan; progress aggregate; overdue count; latest batch; page count; page.
@@ -55,7 +52,7 @@ def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
         listed = listed.overdue()
     elif show in Notification.Status.values:
         listed = listed.filter(status=show)
-    page = Paginator(listed.order_by("subject_id", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(listed.order_by("subject_id", "pk"), PER_PAGE).get_page(page_number(request))
     total = progress["total"]
     done = progress["status_sent"] + progress["status_delivered"]
     return render(request, "notifications/notification_list.html", {
@@ -103,7 +100,7 @@ def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("batch_start", incident.reference)
     if request.method == "POST":
         ids = request.POST.getlist("subject")
-        subject_ids: list[int] | None = [int(i) for i in ids if i.isdigit()] if ids else None
+        subject_ids: list[int] | None = record_ids(ids, what="person") if ids else None
         role = request.POST.get("role", "")
         if role in ROLES:
             subject_ids = list(incident.subjects.with_role(role).values_list("pk", flat=True))
@@ -251,9 +248,10 @@ def notification_bulk(request: HttpRequest, reference: str) -> HttpResponse:
     form = BulkForm(request.POST)
     versions: dict[int, int] = {}
     for raw in request.POST.getlist("selected"):
-        version = request.POST.get(f"v_{raw}", "")
-        if raw.isdigit() and version.isdigit():
-            versions[int(raw)] = int(version)
+        version = whole_number(request.POST.get(f"v_{raw}", ""), minimum=0, maximum=MAX_INTEGER)
+        if version is None:
+            raise InputRefused("A person ticked in that list is not valid. Reload the page and choose again.")
+        versions[record_id(raw, what="notification")] = version
     if not form.is_valid() or not versions:
         messages.error(request, "Choose an action and at least one person.")
         return redirect("notification_list", incident.reference)
@@ -295,7 +293,7 @@ def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action == "posted":
-        pack = get_object_or_404(PrintPack, batch__incident=incident, pk=_int(request.POST.get("pack")))
+        pack = get_object_or_404(PrintPack, batch__incident=incident, pk=record_id(request.POST.get("pack"), what="print pack"))
         try:
             done = postroom.print_pack_mark_posted(pack=pack, actor=request.user)
         except postroom.PostRoomRefused as exc:
@@ -314,7 +312,7 @@ def print_packs(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, f"{count} returned {'letter' if count == 1 else 'letters'} recorded.")
         return redirect("print_packs", incident.reference)
     if request.method == "POST":
-        batch = get_object_or_404(Batch, incident=incident, pk=_int(request.POST.get("batch")))
+        batch = get_object_or_404(Batch, incident=incident, pk=record_id(request.POST.get("batch"), what="batch"))
         services.print_pack_request(batch=batch, actor=request.user)
         messages.success(request, "Building the print pack: this page shows it when it is ready.")
         return redirect("print_packs", incident.reference)

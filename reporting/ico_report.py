@@ -31,7 +31,7 @@ from django.utils import timezone
 from breachtracker.records import field_of
 from incidents.assessment import rules
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
-from incidents.vocab import ICO_SUBJECT_CATEGORIES, ROLES
+from incidents.vocab import ICO_SUBJECT_CATEGORIES, REGIMES, ROLES
 from notifications.models import Notification
 
 from .models import ReportDetails
@@ -145,6 +145,19 @@ def _risk_assessment(assessment: Assessment | None) -> dict[str, Any] | None:
             "deciding_factor": result.deciding_factor}
 
 
+def _clock_corrections(incident: Incident) -> list[dict[str, Any]]:
+    rows = incident.clock_corrections.select_related("corrected_by").order_by("corrected_at", "pk")  # type: ignore[attr-defined]
+    return [{
+        "corrected_at": _iso(c.corrected_at),
+        "corrected_by": (c.corrected_by.get_full_name() or c.corrected_by.username) if c.corrected_by else None,
+        "changed": c.changes,
+        "aware_at_before": _iso(c.aware_at_before), "aware_at_after": _iso(c.aware_at_after),
+        "regime_before": REGIMES[c.regime_before].law, "regime_after": REGIMES[c.regime_after].law,
+        "deadline_before": _iso(c.deadline_before), "deadline_after": _iso(c.deadline_after),
+        "reason": c.reason,
+    } for c in rows]
+
+
 def build_report(incident: Incident, *, submission: RegulatorSubmission | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
     """The ICO report for this incident, as it stands now (or as sent with `submission`)."""
@@ -165,11 +178,17 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     current = submission or None
     kind = current.kind if current else ("follow_up" if initial else "initial")
     case_ref = next((s.ico_reference for s in reversed(submissions) if s.ico_reference), "") or None
-    report_type = {"type": kind, "label": "Follow-up report" if kind == "follow_up" else "Initial report",
+    report_type: dict[str, Any] = {"type": kind, "label": "Follow-up report" if kind == "follow_up" else "Initial report",
                    "ico_case_reference": case_ref, "previous_submissions": len(
                        [s for s in submissions if current is None or s.pk != current.pk])}
     if kind == "follow_up":
         gaps.check(case_ref, "report_type", "ico_case_reference", "The ICO case reference", "submission")
+    # Corrections of the clock after the initial report (only then possible; no query before):
+    # the regulator is told in a follow-up.
+    # The key is there only when there are some, so reports sent before it existed compare clean.
+    corrections = _clock_corrections(incident) if initial is not None else []
+    if corrections:
+        report_type["clock_corrections"] = corrections
 
     # Why you are reporting: from the latest report decision and what the assessment advised.
     reason_code = None

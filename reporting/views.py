@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from breachtracker.inputs import page_number
 from breachtracker.csvsafe import csv_response
 from incidents.assessment import rules
 from incidents.assessment import services as assessment_services
@@ -218,6 +219,9 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "category_counts": category_counts,
             "timeline": charts.case_timeline(incident),
             "overrides": incident.events.filter(kind="override").select_related("actor"),
+            # Only a reported incident can have had its clock corrected: no query otherwise.
+            "corrections": list(incident.clock_corrections.select_related("corrected_by"))
+            if incident.has_initial_report else [],
             "now": timezone.now(),
             "tab": "overview",
         },
@@ -229,7 +233,7 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     timeline = audit.incident_events(incident)
     timeline.reverse()
-    page = Paginator(timeline, 100).get_page(request.GET.get("page"))
+    page = Paginator(timeline, 100).get_page(page_number(request))
     return render(
         request, "incidents/incident_history.html", {"incident": incident, "page": page, "tab": "history"}
     )

@@ -60,16 +60,35 @@ def assessment_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
     candidate.recommend_tell = result.tell
     attribute_to(candidate, actor)
     candidate.save()
-    if locked.status == Incident.Status.OPEN:
-        _set_status(locked, Incident.Status.ASSESSING, actor)
-        incident.status = locked.status
+    _follow_records(locked, actor)
+    incident.status = locked.status
     return candidate, True
 
 
-def _set_status(incident: Incident, status: str, actor: Any) -> None:
-    incident.status = status
-    attribute_to(incident, actor)
-    incident.save(update_fields=["status", "updated_at"])
+def status_from_records(incident: Incident) -> str:
+    """The status the records give an incident that is not closed: reported once the initial
+    report is recorded; decided not to report while the latest report decision says so;
+    assessing once assessed or decided to report; else open. Three small queries at most."""
+    if incident.submissions.filter(kind=RegulatorSubmission.Kind.INITIAL).exists():  # type: ignore[attr-defined]
+        return Incident.Status.REPORTED
+    last = incident.decisions.filter(kind=Decision.Kind.REPORT).order_by("-decided_at", "-pk").first()  # type: ignore[attr-defined]
+    if last is not None and not last.outcome:
+        return Incident.Status.NOT_REPORTED
+    if last is not None or incident.assessments.exists():  # type: ignore[attr-defined]
+        return Incident.Status.ASSESSING
+    return Incident.Status.OPEN
+
+
+def _follow_records(locked: Incident, actor: Any, reason: str = "") -> None:
+    """Set a locked incident's status to what its records give, unless it is closed (closing
+    and reopening are actions of their own, `incident_close` and `incident_reopen`)."""
+    if locked.status == Incident.Status.CLOSED:
+        return
+    status = status_from_records(locked)
+    if status != locked.status:
+        locked.status = status
+        attribute_to(locked, actor, reason)
+        locked.save(update_fields=["status", "updated_at"])
 
 
 def decision_draft(*, incident: Incident, kind: str) -> Decision:
@@ -104,11 +123,7 @@ def decision_record(*, incident: Incident, actor: Any, kind: str, fields: dict[s
     decision.full_clean(exclude=["recommended"])
     attribute_to(decision, actor)
     decision.save()
-    if kind == Decision.Kind.REPORT and not locked.submissions.filter(kind="initial").exists():
-        if not decision.outcome and locked.status in (*Incident.AWAITING_DECISION, Incident.Status.REPORTED):
-            _set_status(locked, Incident.Status.NOT_REPORTED, actor)
-        elif decision.outcome and locked.status == Incident.Status.NOT_REPORTED:
-            _set_status(locked, Incident.Status.ASSESSING, actor)
+    _follow_records(locked, actor)
     incident.status = locked.status
     return decision
 
@@ -168,10 +183,48 @@ def submission_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
     submission.full_clean()
     attribute_to(submission, actor)
     submission.save()
-    if submission.kind == RegulatorSubmission.Kind.INITIAL and locked.status != Incident.Status.CLOSED:
-        _set_status(locked, Incident.Status.REPORTED, actor)
+    _follow_records(locked, actor)
     incident.status = locked.status
     return submission
+
+
+@transaction.atomic
+def incident_close(*, incident: Incident, actor: Any, reason: str) -> Incident:
+    """Close an incident: the reminders stop and the retention period starts. Only a DPO, with
+    a reason, and only once the reporting question is settled: a decision not to report, or
+    the initial report recorded (a decision to report with no report yet is refused)."""
+    _require_dpo(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the incident can be closed."})
+    locked = _locked(incident)
+    if locked.status == Incident.Status.CLOSED:
+        raise ValidationError("This incident is already closed.")
+    status = status_from_records(locked)
+    if status not in (Incident.Status.REPORTED, Incident.Status.NOT_REPORTED):
+        raise ValidationError(
+            "You cannot close this incident yet: record the decision on reporting it to the regulator, "
+            "and the report itself if you decided to report.")
+    locked.status = Incident.Status.CLOSED
+    attribute_to(locked, actor, f"Closed: {reason.strip()}")
+    locked.save(update_fields=["status", "updated_at"])
+    incident.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def incident_reopen(*, incident: Incident, actor: Any, reason: str) -> Incident:
+    """Reopen a closed incident, with a reason: its status is again what its records give."""
+    _require_dpo(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the incident is reopened."})
+    locked = _locked(incident)
+    if locked.status != Incident.Status.CLOSED:
+        raise ValidationError("This incident is not closed.")
+    locked.status = status_from_records(locked)
+    attribute_to(locked, actor, f"Reopened: {reason.strip()}")
+    locked.save(update_fields=["status", "updated_at"])
+    incident.status = locked.status
+    return locked
 
 
 # --- What blocks telling a person (for the notifications code) -------------------------------

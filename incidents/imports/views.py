@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
+from breachtracker.inputs import page_number
+
 from ..http import incident_or_404
 from ..models import DataCategory, Incident, SubjectImport, SubjectImportIssue
 from ..roles import EDIT_CASE, READ, can, require
@@ -237,7 +239,7 @@ def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> Http
             messages.error(request, str(exc))
         return redirect(subject_import)
     issues = subject_import.issues.all()
-    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(issues, ISSUES_PER_PAGE).get_page(page_number(request))
     reasons = _left_out_reasons(subject_import) if subject_import.rows_invalid else []
     return render(request, "incidents/import_detail.html",
                   {"incident": incident, "import": subject_import, "page": page, "confirm_form": confirm_form,

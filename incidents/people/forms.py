@@ -7,6 +7,8 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
+from breachtracker.inputs import IdMultipleChoiceField
+
 from ..register.models import DataCategory
 from ..vocab import ROLE_CHOICES, ROLES, roles_to_mask
 from .models import DataSubject, normalise_postcode
@@ -17,7 +19,7 @@ class SubjectForm(forms.ModelForm):
         label="Role", choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple,
         help_text="Tick every role this person had.",
     )
-    category_ids = forms.ModelMultipleChoiceField(
+    category_ids = IdMultipleChoiceField(
         label="Data of theirs that was exposed",
         queryset=DataCategory.objects.all(),
         widget=forms.CheckboxSelectMultiple,

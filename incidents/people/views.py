@@ -8,6 +8,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from breachtracker import searches
+from breachtracker.inputs import page_number
+
 from ..assessment import services as assessment_services
 from ..history import events
 from ..http import incident_or_404, posted
@@ -29,7 +32,16 @@ def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
     # Queries: incident; categories; count; page.
     incident = incident_or_404(reference)
     categories = _categories()
-    form = SubjectFilterForm(request.GET or None, categories=categories)
+    if request.method == "POST":  # a search: its text goes in the session, never the address
+        form = SubjectFilterForm(request.POST, categories=categories)
+        if form.is_valid():
+            return searches.results_redirect(request, request.POST)
+        return render(request, "incidents/subject_list.html", {
+            "incident": incident, "form": form, "page": None, "query": "", "tab": "subjects"}, status=400)
+    data, query, expired = searches.filters(request)
+    if expired:
+        messages.info(request, "That search has expired: search again.")
+    form = SubjectFilterForm(data, categories=categories)
     subjects = incident.subjects.all()
     if form.is_valid():
         subjects = subjects.search(form.cleaned_data.get("q") or "")
@@ -38,15 +50,13 @@ def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
             subjects = subjects.with_role(role)
         if category:
             subjects = subjects.with_category(category)
-    page = Paginator(subjects.order_by("pk"), SUBJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(subjects.order_by("pk"), SUBJECTS_PER_PAGE).get_page(page_number(request))
     for subject in page.object_list:
         subject.exposed = subject.category_list(categories)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "incidents/subject_list.html",
-        {"incident": incident, "form": form, "page": page, "query": query.urlencode(), "tab": "subjects"},
+        {"incident": incident, "form": form, "page": page, "query": query, "tab": "subjects"},
     )
 
 

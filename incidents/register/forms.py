@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+
+from breachtracker.inputs import MAX_INTEGER
 
 from .. import roles
 from ..vocab import REGIME_CHOICES
 from .models import DataCategory, Incident, Organisation
+from .services import locked_fields
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -41,7 +45,6 @@ class IncidentForm(forms.ModelForm):
             "discovered_at",
             "aware_at",
             "contained_at",
-            "status",
             "handler",
             "approx_subjects",
             "approx_records",
@@ -66,13 +69,12 @@ class IncidentForm(forms.ModelForm):
             is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]
         ).distinct().order_by("username")
         handler.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[assignment,method-assign]
-        # "Reported" and "decided not to report" follow from recorded decisions and reports
-        # (assessment.services.decision_record, submission_record), never from a hand-edited status.
-        by_records = {Incident.Status.REPORTED, Incident.Status.NOT_REPORTED} - {self.instance.status}
-        cast(forms.ChoiceField, self.fields["status"]).choices = [
-            c for c in Incident.Status.choices if c[0] not in by_records]
+        # The status follows from decisions and reports (and closing is an action of its own);
+        # after the initial report, the clock's fields change only through the DPO's correction.
+        self.locked = locked_fields(self.instance)
+        for name in self.locked:
+            self.fields.pop(name, None)
         if self.instance.pk is None:
-            self.fields["status"].initial = Incident.Status.OPEN
             self.fields["aware_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean(self) -> dict[str, Any]:
@@ -84,7 +86,72 @@ class IncidentForm(forms.ModelForm):
                 None,
                 "Tick at least one kind of breach: confidentiality, integrity or availability.",
             )
+        # A crafted POST may still send them: refuse it whole, saying why, rather than ignore them.
+        sent = sorted(name for name in self.locked if name in self.data)
+        if sent:
+            if sent == ["status"]:
+                why = ("The status cannot be set here: it follows from the decisions and the report to "
+                       "the regulator, and a DPO closes or reopens an incident with a reason.")
+            else:
+                why = ("After the report to the regulator is recorded, when you became aware and the regime "
+                       "(and so the deadline) cannot be changed here: a DPO corrects them with a reason "
+                       "(“Correct the clock”). The status follows from the decisions and reports.")
+            raise forms.ValidationError(f"Nothing was saved. {why}", code="locked")
         return cleaned
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        # The model's checks may name a field this form no longer offers (a reported incident's
+        # aware_at): show that message above the form rather than fail.
+        if hasattr(errors, "error_dict"):
+            missing = [name for name in errors.error_dict if name != NON_FIELD_ERRORS and name not in self.fields]
+            for name in missing:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(name))
+        super()._update_errors(errors)  # type: ignore[misc]  # (ModelForm has it; the stubs do not)
+
+
+class ClockCorrectionForm(forms.Form):
+    """The DPO's correction of when the organisation became aware, or of the regime, after
+    the initial report to the regulator was recorded."""
+
+    aware_at = forms.DateTimeField(
+        label="Became aware at", widget=LocalDateTimeInput(),
+        help_text="Europe/London time. The regulator's deadline is this time plus the regime's clock.")
+    regime = forms.ChoiceField(choices=REGIME_CHOICES)
+    reason = forms.CharField(
+        label="Why the recorded value was wrong", max_length=5000,
+        error_messages={"required": "Say why the time or the regime was wrong."}, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="This goes in the incident's history and in the follow-up section of the regulator report.")
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"aware_at": timezone.localtime(incident.aware_at).replace(tzinfo=None),
+                                      "regime": incident.regime})
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError("Say why the time or the regime was wrong.")
+        return reason
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (cleaned.get("aware_at") == self.incident.aware_at and cleaned.get("regime") == self.incident.regime):
+            raise forms.ValidationError("Nothing changed: give a different time or regime.")
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    """A reason, for closing or reopening an incident."""
+
+    reason = forms.CharField(label="Reason", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "Give a reason."})
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason.")
+        return reason
 
 
 class CategoriesForm(forms.Form):
@@ -105,7 +172,8 @@ class CategoriesForm(forms.Form):
         for category in categories:
             self.fields[f"exposed_{category.code}"] = forms.BooleanField(label=category.name, required=False)
             self.fields[f"records_{category.code}"] = forms.IntegerField(
-                label=f"Approximate records: {category.name}", required=False, min_value=0
+                label=f"Approximate records: {category.name}", required=False, min_value=0,
+                max_value=MAX_INTEGER
             )
             if category.needs_detail:
                 self.fields[f"detail_{category.code}"] = forms.CharField(

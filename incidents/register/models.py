@@ -110,15 +110,24 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
 class Incident(models.Model):
     class Status(models.TextChoices):
+        """Follows from the records (`assessment.services.status_from_records`); only closing and
+        reopening are actions of their own (`services.incident_close`, `incident_reopen`)."""
+
         OPEN = "open", "Open"
         ASSESSING = "assessing", "Assessing"
         REPORTED = "reported", "Reported to the regulator"
         NOT_REPORTED = "not_reported", "Decided not to report"
+        # Set by hand before issue 17 and by nothing since (migration 0020 moved every incident
+        # off it); kept so older history rows still read in words.
         NOTIFYING = "notifying", "Notifying people"
         CLOSED = "closed", "Closed"
 
     # Until a decision is recorded the regulator clock is running.
     AWAITING_DECISION = (Status.OPEN, Status.ASSESSING)
+    # Once the initial report to the regulator is recorded, these change only through a DPO's
+    # correction with a reason (`services.incident_correct_clock`): they fix the deadline the
+    # report was judged against.
+    CLOCK_FIELDS = ("aware_at", "regime")
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)
@@ -247,6 +256,14 @@ class Incident(models.Model):
         return self.regulator_deadline - (now or timezone.now())
 
     @property
+    def has_initial_report(self) -> bool:
+        """The initial report to the regulator is recorded (from `with_regulator_state()` when
+        annotated, else one query)."""
+        if hasattr(self, "initial_submitted_at"):
+            return getattr(self, "initial_submitted_at") is not None  # noqa: B009
+        return bool(self.pk) and self.submissions.filter(kind="initial").exists()  # type: ignore[attr-defined]
+
+    @property
     def regulator_state(self) -> str:
         """awaiting_decision, awaiting_submission, reported_on_time, reported_late or not_reported.
 
@@ -272,6 +289,40 @@ class Incident(models.Model):
     def active_restrictions(self) -> models.QuerySet[Any]:
         """Part 3 restrictions on telling people that are in force (incident-wide and per person)."""
         return self.restrictions.active()  # type: ignore[attr-defined]
+
+
+class ClockCorrection(models.Model):
+    """A DPO's correction of when the organisation became aware, or of the regime, made after
+    the initial report to the regulator was recorded. Append-only: the incident page and the
+    regulator report's follow-up section list them with the deadline before and after."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="clock_corrections")
+    aware_at_before = models.DateTimeField("became aware at, before")
+    aware_at_after = models.DateTimeField("became aware at, after")
+    regime_before = models.CharField(max_length=20, choices=REGIME_CHOICES)
+    regime_after = models.CharField(max_length=20, choices=REGIME_CHOICES)
+    deadline_before = models.DateTimeField("regulator deadline, before")
+    deadline_after = models.DateTimeField("regulator deadline, after")
+    reason = models.TextField()
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["corrected_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Clock correction of incident {self.incident_id} at {self.corrected_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def changes(self) -> list[str]:
+        """What changed, in words (for the page and the report)."""
+        out = []
+        if self.aware_at_before != self.aware_at_after:
+            out.append("became aware at")
+        if self.regime_before != self.regime_after:
+            out.append("regime")
+        return out
 
 
 class IncidentCategory(models.Model):

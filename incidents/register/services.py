@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from breachtracker.records import apply_fields, attribute_to
 
-from .models import DataCategory, Incident, IncidentCategory, IncidentEvent, Organisation
+from ..roles import DECIDE, can
+from .models import ClockCorrection, DataCategory, Incident, IncidentCategory, IncidentEvent, Organisation
+
+# Follows from the records (assessment.services.status_from_records) or from closing and
+# reopening; never written by editing the facts.
+NOT_EDITABLE = frozenset({"status"})
 
 
 def _next_reference(year: int) -> str:
@@ -47,12 +55,58 @@ def incident_create(*, actor: Any, fields: dict[str, Any]) -> Incident:
     raise IntegrityError("Could not allocate an incident reference; try again.")
 
 
+def locked_fields(incident: Incident) -> frozenset[str]:
+    """Fields editing the facts may not change: the status always, and once the initial report
+    to the regulator is recorded, when the organisation became aware and the regime."""
+    if incident.pk and incident.has_initial_report:
+        return NOT_EDITABLE | frozenset(Incident.CLOCK_FIELDS)
+    return NOT_EDITABLE
+
+
 @transaction.atomic
 def incident_update(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> Incident:
+    """Change an incident's facts. Refuses (ValidationError, nothing saved) a change to its
+    status, or to `aware_at` or the regime after the initial report (`locked_fields`)."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    refused = sorted(name for name in locked_fields(locked) & fields.keys()
+                     if fields[name] != getattr(locked, name))
+    if refused:
+        raise ValidationError(f"These cannot be changed by editing the incident: {', '.join(refused)}.")
     apply_fields(incident, fields)
     attribute_to(incident, actor)
     incident.save()
     return incident
+
+
+@transaction.atomic
+def incident_correct_clock(*, incident: Incident, actor: Any, aware_at: datetime, regime: str,
+                           reason: str) -> ClockCorrection:
+    """A DPO's correction of `aware_at` or the regime after the initial report was recorded.
+
+    The deadline follows the corrected values (aware_at + the regime's clock, as always), so a
+    report made on time may become late, or the other way round; the deadline before and after
+    are kept with the correction, which the incident page and the regulator report list.
+    Raises PermissionDenied for anyone but a DPO, ValidationError (nothing saved) otherwise.
+    """
+    if not can(actor, DECIDE):
+        raise PermissionDenied("Only the DPO corrects the clock of a reported incident.")
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if not locked.submissions.filter(kind="initial").exists():  # type: ignore[attr-defined]
+        raise ValidationError("This incident has not been reported yet: change these by editing the incident.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the time or the regime was wrong."})
+    if aware_at == locked.aware_at and regime == locked.regime:
+        raise ValidationError("Nothing changed: give a different time or regime.")
+    before = (locked.aware_at, locked.regime, locked.regulator_deadline)
+    locked.aware_at, locked.regime = aware_at, regime
+    locked.full_clean(exclude=[f.name for f in Incident._meta.fields if f.name not in Incident.CLOCK_FIELDS])
+    attribute_to(locked, actor, f"Clock corrected after reporting: {reason.strip()}")
+    locked.save(update_fields=[*Incident.CLOCK_FIELDS, "updated_at"])
+    incident.aware_at, incident.regime = locked.aware_at, locked.regime
+    return ClockCorrection.objects.create(
+        incident=locked, aware_at_before=before[0], aware_at_after=aware_at, regime_before=before[1],
+        regime_after=regime, deadline_before=before[2], deadline_after=locked.regulator_deadline,
+        reason=reason.strip(), corrected_by=actor)
 
 
 @transaction.atomic

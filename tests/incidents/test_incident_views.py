@@ -20,7 +20,6 @@ def _form(**overrides: str) -> dict[str, str]:
         "breach_confidentiality": "on",
         "discovered_at": (now - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M"),
         "aware_at": (now - timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),
-        "status": "open",
         "approx_subjects": "1230",
     }
     data.update(overrides)
@@ -180,9 +179,9 @@ class RegisterTests(BaseTestCase):
         page = self.client.get(reverse("incident_list"), {"regime": "dpa_part3"})
         self.assertContains(page, "FOI hidden tab")
         self.assertNotContains(page, "Laptop stolen")
-        page = self.client.get(reverse("incident_list"), {"q": police.reference})
+        page = self.client.post(reverse("incident_list"), {"q": police.reference}, follow=True)
         self.assertContains(page, "FOI hidden tab")
-        page = self.client.get(reverse("incident_list"), {"q": "laptop"})
+        page = self.client.post(reverse("incident_list"), {"q": "laptop"}, follow=True)
         self.assertNotContains(page, "FOI hidden tab")
 
     def test_it_paginates(self) -> None:
@@ -193,7 +192,12 @@ class RegisterTests(BaseTestCase):
 
     def test_a_bad_filter_value_is_ignored_not_an_error(self) -> None:
         self.login(self.auditor)
-        self.assertEqual(self.client.get(reverse("incident_list"), {"year": "abc", "page": "zz"}).status_code, 200)
+        self.assertEqual(self.client.get(reverse("incident_list"), {"year": "abc"}).status_code, 200)
+
+    def test_a_page_that_is_not_a_number_is_a_400_with_a_message(self) -> None:
+        self.login(self.auditor)
+        response = self.client.get(reverse("incident_list"), {"page": "zz"})
+        self.assertContains(response, "That page number is not valid", status_code=400)
 
 
 class DashboardTests(BaseTestCase):

@@ -19,11 +19,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from incidents.assessment import services as assessment_services
-from incidents.register import services
 from incidents.models import Incident, ReminderSent
 from incidents.assessment.reminders import reminders_sweep
 from incidents.tasks import send_reminders
-from tests.base import BaseTestCase, local, make_incident, make_subject
+from tests.base import BaseTestCase, close_incident, local, make_incident, make_subject
 
 # Europe/London: BST starts 01:00 UTC on 29 March 2026 and ends 01:00 UTC on 25 October 2026.
 SPRING_AWARE = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # 12:00 GMT
@@ -123,7 +122,11 @@ class ReminderTests(BaseTestCase):
 
     def test_closed_incidents_get_no_reminders(self) -> None:
         incident = self.incident()
-        services.incident_update(incident=incident, actor=self.dpo, fields={"status": Incident.Status.CLOSED})
+        close_incident(incident, self.dpo)
+        # A later decision to report would restart the clock's reminders, but not while closed.
+        assessment_services.decision_record(incident=incident, actor=self.dpo, kind="report", fields={
+            "outcome": True, "justification": "New facts."})
+        self.assertEqual(Incident.objects.get(pk=incident.pk).status, Incident.Status.CLOSED)
         self.assertEqual(sweep_at(SPRING_AWARE + timedelta(hours=30)), 0)
 
     def test_a_restriction_due_for_review_is_reminded_once_per_review_date(self) -> None:

@@ -9,12 +9,11 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents.register import services
 from reporting import charts
 from incidents.models import Incident
 from incidents.models import RegulatorSubmission
 from notifications.models import Notification, NotificationPlan
-from tests.base import make_incident, make_subject, make_user
+from tests.base import close_incident, make_incident, make_subject, make_user
 from incidents import roles
 
 
@@ -116,6 +115,6 @@ class CaseTimelineTests(TestCase):
 
     def test_a_closed_incident_shows_when_it_closed(self) -> None:
         incident = make_incident(actor=self.dpo)
-        services.incident_update(incident=incident, actor=self.dpo, fields={"status": Incident.Status.CLOSED})
+        close_incident(incident, self.dpo)
         marks = {m.key: m for m in charts.case_timeline(Incident.objects.get(pk=incident.pk))["marks"]}
         assert marks["closed"].known

@@ -8,15 +8,15 @@ import time_machine
 from django.core.files.storage import default_storage
 from django.test import override_settings
 
+from incidents.assessment import services as assessment_services
 from incidents.people import services as people_services
-from incidents.register import services
 from reporting import tasks
 from incidents.models import DataSubject, Incident
 from reporting.retention import PURGED_NAME
 from incidents.vocab import roles_to_mask
 from notifications.models import ContactAttempt, Notification
 from notifications.services import contact_record
-from tests.base import BaseTestCase, category, make_incident, make_subject
+from tests.base import BaseTestCase, category, close_incident, make_incident, make_subject
 from tests.notifications.helpers import generate_all, isolated_media, make_organisation, start_batch
 
 CLOSED_ON = datetime(2024, 1, 10, 12, tzinfo=UTC)
@@ -36,7 +36,7 @@ class RetentionTests(BaseTestCase):
             people_services.subject_update(subject=self.victim, actor=self.handler, fields={"phone": "07700 900999"})
             generate_all(start_batch(self.incident, self.dpo))
             self.letter = Notification.objects.get(subject=self.victim).pdf.name
-            services.incident_update(incident=self.incident, actor=self.dpo, fields={"status": "closed"})
+            close_incident(self.incident, self.dpo)
 
     def _purge_on(self, when: datetime) -> dict[str, int]:
         with time_machine.travel(when, tick=False), self.captureOnCommitCallbacks(execute=True):
@@ -102,12 +102,12 @@ class RetentionTests(BaseTestCase):
 
     def test_an_incident_reopened_and_closed_again_counts_from_the_last_closing(self) -> None:
         with time_machine.travel(datetime(2025, 6, 1, tzinfo=UTC), tick=False):
-            services.incident_update(incident=self.incident, actor=self.dpo, fields={"status": "open"})
-            services.incident_update(incident=self.incident, actor=self.dpo, fields={"status": "closed"})
+            assessment_services.incident_reopen(incident=self.incident, actor=self.dpo, reason="New facts.")
+            close_incident(self.incident, self.dpo)
         self.assertEqual(self._purge_on(datetime(2026, 2, 1, tzinfo=UTC))["incidents"], 0)
 
     def test_an_open_incident_is_never_purged(self) -> None:
-        services.incident_update(incident=self.incident, actor=self.dpo, fields={"status": "open"})
+        assessment_services.incident_reopen(incident=self.incident, actor=self.dpo, reason="New facts.")
         self.assertEqual(self._purge_on(datetime(2030, 1, 1, tzinfo=UTC))["incidents"], 0)
 
     def test_a_second_run_does_nothing(self) -> None:
