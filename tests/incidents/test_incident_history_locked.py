@@ -273,7 +273,7 @@ class StatusFromRecordsTests(BaseTestCase):
         self.assertEqual(response.status_code, 403)
 
     def test_the_migration_sets_each_open_incidents_status_from_its_records(self) -> None:
-        migration = importlib.import_module("incidents.migrations.0020_clock_corrections_and_status_from_records")
+        migration = importlib.import_module("incidents.migrations.0022_clock_corrections_and_status_from_records")
         hand_set = make_incident(actor=self.handler, status=Incident.Status.NOTIFYING)
         decided = make_incident(actor=self.handler)
         assessment_services.decision_record(incident=decided, actor=self.dpo, kind="report", fields={

@@ -41,7 +41,7 @@ def statuses_from_records(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0019_subject_match_keys'),
+        ('incidents', '0021_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
