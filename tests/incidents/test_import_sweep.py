@@ -6,6 +6,7 @@ import os
 import time
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.imports import services as import_services
@@ -75,6 +76,14 @@ class DeadWorkerTests(BaseTestCase):
         subject_import_run(subject_import.pk, False)  # what the worker then does
         subject_import.refresh_from_db()
         self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED)
+
+    def test_a_resumption_is_on_the_incident_history_tab_as_done_by_the_system(self) -> None:
+        self._stuck(minutes_silent=20)
+        with self.captureOnCommitCallbacks():
+            subject_import_sweep()
+        self.login(self.auditor)
+        response = self.client.get(reverse("incident_history", args=[self.incident.reference]))
+        self.assertContains(response, RESUMED)
 
     def test_the_sweep_takes_a_confirmed_import_whose_worker_died_back_for_another_worker(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
