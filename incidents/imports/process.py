@@ -36,6 +36,7 @@ from breachtracker.records import attribute_to, attribute_to_system
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
 from ..people.models import match_keys
+from ..register.services import incident_event_record
 from . import staged
 from .models import AnswerSource
 from .reader import (
@@ -674,6 +675,10 @@ def _resume_or_fail_stale(resume: Callable[[int, bool], None] | None, now: datet
                     locked.status = Status.QUEUED
                 attribute_to_system(locked, RESUMED)
                 locked.save()
+                incident_event_record(
+                    incident=locked.incident, actor=None, kind="import_resumed",
+                    detail=f"Import {locked.pk} of {locked.file_name}: the worker {'importing' if commit else 'checking'} "
+                           f"it stopped, so it was given to another worker ({resumed + 1} of at most {MAX_RESUMES} times).")
                 resume(locked.pk, commit)
                 continue
             deleted += 1 if locked.tmp_name else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import time
 from datetime import timedelta
@@ -78,12 +80,19 @@ class DeadWorkerTests(BaseTestCase):
         self.assertEqual(subject_import.status, SubjectImport.Status.VALIDATED)
 
     def test_a_resumption_is_on_the_incident_history_tab_as_done_by_the_system(self) -> None:
-        self._stuck(minutes_silent=20)
+        subject_import = self._stuck(minutes_silent=20)
         with self.captureOnCommitCallbacks():
             subject_import_sweep()
         self.login(self.auditor)
-        response = self.client.get(reverse("incident_history", args=[self.incident.reference]))
-        self.assertContains(response, RESUMED)
+        detail = (f"Import {subject_import.pk} of people.csv: the worker checking it stopped, so it was given to "
+                  f"another worker (1 of at most 2 times).")
+        page = self.client.get(reverse("incident_history", args=[self.incident.reference]))
+        self.assertContains(page, "Import: resumed after its worker stopped")
+        self.assertContains(page, detail)
+        rows = list(csv.reader(io.StringIO(b"".join(self.client.get(
+            reverse("incident_audit_csv", args=[self.incident.reference])).streaming_content).decode())))
+        self.assertIn(["System", "Import: resumed after its worker stopped", self.incident.reference, "Detail", "",
+                       detail], [row[1:] for row in rows])
 
     def test_the_sweep_takes_a_confirmed_import_whose_worker_died_back_for_another_worker(self) -> None:
         subject_import = upload(self.incident, self.handler, csv_bytes([person()]))
