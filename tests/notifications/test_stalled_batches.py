@@ -22,7 +22,7 @@ from notifications import services
 from notifications.models import Batch, Notification
 from tests.base import make_incident, make_subject
 from tests.notifications.helpers import ensure_letter_templates, make_organisation, make_ready
-from tests.worker import celery_worker, kill_worker, needs_services, pool_children, wait_for
+from tests.worker import celery_worker, forget_unacked, kill_worker, needs_services, pool_children, wait_for
 
 Status = Notification.Status
 PEOPLE = 30
@@ -127,6 +127,7 @@ def test_a_batch_whose_whole_worker_was_killed_is_finished_by_the_next_worker_an
                          timeout=120, interval=0.05)
                 killed_at = timezone.now()
                 kill_worker(first)
+            forget_unacked()  # Redis would re-deliver its chunk only in an hour
             stranded = _dead_claims(killed_at)
             if stranded:
                 break
