@@ -255,13 +255,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TIMEZONE = TIME_ZONE
+# Work a dead worker left behind is taken over once its claim is older than the stale period
+# (NOTIFICATIONS_CLAIM_STALE_SECONDS, BREACHTRACKER_IMPORT_STALE_SECONDS), by the next sweep:
+# so a batch or an import whose worker died finishes (or an import fails cleanly) within the
+# stale period plus one sweep interval, with nobody clicking anything.
+NOTIFICATIONS_SWEEP_SECONDS = envint("NOTIFICATIONS_SWEEP_SECONDS", 300)
+BREACHTRACKER_IMPORT_SWEEP_SECONDS = envint("BREACHTRACKER_IMPORT_SWEEP_SECONDS", 300)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 3600.0},
+    "notifications-resume-batches": {"task": "notifications.tasks.resume_batches",
+                                     "schedule": float(NOTIFICATIONS_SWEEP_SECONDS)},
 }
 # Uploaded spreadsheets waiting for a confirmation that never came are deleted after a day.
 CELERY_BEAT_SCHEDULE["incidents.retention_purge"] = {"task": "incidents.retention_purge", "schedule": 86400.0}
-# Every five minutes: an import whose worker died is failed cleanly within minutes.
-CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep", "schedule": 300.0}
+# Every five minutes: an import whose worker died is resumed, or failed cleanly, within minutes.
+CELERY_BEAT_SCHEDULE["incidents.subject_import_sweep"] = {"task": "incidents.subject_import_sweep",
+                                                          "schedule": float(BREACHTRACKER_IMPORT_SWEEP_SECONDS)}
 # Every five minutes: checked files kept (encrypted) for a release-safe copy go after their hour.
 CELERY_BEAT_SCHEDULE["incidents.disclosure_held_sweep"] = {"task": "incidents.disclosure_held_sweep", "schedule": 300.0}
 # WeasyPrint's native memory grows ~0.2 MB per letter in a long-lived process: recycle the
@@ -332,6 +341,9 @@ BREACHTRACKER_IMPORT_SECONDS = envint("BREACHTRACKER_IMPORT_SECONDS", 20 * 60)
 # An XLSX import's check reads the sheet's XML in a second process while this one validates
 # the rows (two cores: the check takes about half as long). Off: one process does both.
 BREACHTRACKER_IMPORT_PARALLEL = envbool("BREACHTRACKER_IMPORT_PARALLEL", True)
+# A running import whose worker has reported nothing for this long has lost its worker: the
+# sweep resumes it (at most twice), or fails it cleanly.
+BREACHTRACKER_IMPORT_STALE_SECONDS = envint("BREACHTRACKER_IMPORT_STALE_SECONDS", 15 * 60)
 
 LOGGING = {
     "version": 1,

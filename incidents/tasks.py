@@ -5,7 +5,7 @@ from __future__ import annotations
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 from .assessment.reminders import reminders_sweep
 from .disclosure.held import held_sweep
@@ -45,8 +45,14 @@ def subject_import_run(self, subject_import_id: int, commit: bool) -> str:  # ty
 
 @shared_task(name="incidents.subject_import_sweep")
 def subject_import_sweep() -> int:
-    """Hourly: delete uploads nobody confirmed within a day (the file is never kept for long)."""
-    return sweep()
+    """Every BREACHTRACKER_IMPORT_SWEEP_SECONDS (beat): hand the passes of imports whose worker
+    died to a worker again (or fail them cleanly), and delete uploads nobody confirmed within
+    a day (the file is never kept for long)."""
+
+    def resume(pk: int, commit: bool) -> None:
+        transaction.on_commit(lambda: subject_import_run.delay(pk, commit))
+
+    return sweep(resume=resume)
 
 
 @shared_task(name="incidents.disclosure_held_sweep")

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from breachtracker import files
@@ -46,6 +46,36 @@ def batch_work(batch: Batch) -> list[int]:
     return list(batch.notifications.filter(
         Q(status=Status.PENDING) | Q(status=Status.GENERATING, claimed_at__lt=stale)
     ).order_by("pk").values_list("pk", flat=True))
+
+
+def claims_held(notification_ids: list[int]) -> float | None:
+    """Seconds until the last of these rows still held by another worker's live claim may be
+    taken over (see claim_stale_after), or None when no row is held.
+
+    A chunk re-sent at once after its worker died (a killed pool child: Celery rejects the
+    message and it is delivered again) finds that worker's claims still fresh and skips those
+    rows: the task layer uses this to come back once they can be taken over.
+    """
+    now = timezone.now()
+    youngest = Notification.objects.filter(
+        pk__in=notification_ids, status=Status.GENERATING, claimed_at__gte=now - claim_stale_after(),
+    ).aggregate(youngest=Max("claimed_at"))["youngest"]
+    if youngest is None:
+        return None
+    return max(0.0, (youngest + claim_stale_after() - now).total_seconds())
+
+
+def batches_stalled() -> list[int]:
+    """Batches left behind: a row held by a claim gone stale (its worker died), or rows still
+    pending while nothing in the batch has moved for the stale period (their chunk was lost,
+    or went to a worker that died). A batch whose workers are making progress is left alone,
+    so its queued chunks are not sent twice."""
+    cutoff = timezone.now() - claim_stale_after()
+    held = Q(notifications__status=Status.GENERATING, notifications__claimed_at__lt=cutoff)
+    idle = (Batch.objects.filter(created_at__lt=cutoff, notifications__status=Status.PENDING)
+            .exclude(notifications__updated_at__gte=cutoff).exclude(notifications__claimed_at__gte=cutoff))
+    ids = set(Batch.objects.filter(held).values_list("pk", flat=True)) | set(idle.values_list("pk", flat=True))
+    return sorted(ids)
 
 
 def _claim(notification_id: int, *, from_status: str, to_status: str, allow_stale: bool = True,

@@ -9,11 +9,9 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from . import delivery, generation
-from .models import Batch, Notification
+from .models import Batch
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +37,39 @@ def outage_countdown(retries: int) -> int:
     return int(generation.claim_stale_after().total_seconds()) + 1 + 2 ** retries
 
 
+# A chunk that finds rows still held by another worker's claim comes back for them once the
+# claim can be taken over, at most this many times; after that the sweep owns them.
+HELD_RETRIES = 3
+
+
+def held_countdown(seconds_to_stale: float) -> int:
+    """Seconds before a chunk comes back for rows another worker holds: just after the
+    youngest of those claims goes stale (claims_held), so the retry can take them over."""
+    return int(seconds_to_stale) + 2
+
+
 @shared_task(bind=True, acks_late=True, max_retries=8)
 def generate_chunk(self: Any, notification_ids: list[int]) -> dict[str, int]:
     """One bad letter must not stop the others: its error is recorded and the chunk goes on.
     A database outage ends the chunk, which runs again once its claims have gone stale; the
-    soft time limit ends it too (its rows are re-picked by the next fan-out)."""
+    soft time limit ends it too (its rows are re-picked by the next fan-out).
+
+    Rows held by another worker's claim are skipped; when any were, the chunk runs again once
+    those claims have gone stale: a chunk re-sent at once after its worker was killed would
+    otherwise skip its own rows and leave the batch stalled (issue 17)."""
     try:
-        return _generate_chunk(notification_ids)
+        outcomes = _generate_chunk(notification_ids)
     except OperationalError as exc:
         raise self.retry(exc=exc, countdown=outage_countdown(self.request.retries)) from exc
+    if outcomes.get("skipped"):
+        wait = generation.claims_held(notification_ids)
+        if wait is not None:
+            if self.request.retries >= HELD_RETRIES:
+                log.warning("chunk %s..%s: rows still held by another worker after %s retries; the sweep "
+                            "takes them over", notification_ids[0], notification_ids[-1], self.request.retries)
+                return outcomes
+            raise self.retry(countdown=held_countdown(wait), max_retries=HELD_RETRIES)
+    return outcomes
 
 
 def _generate_chunk(notification_ids: list[int]) -> dict[str, int]:
@@ -91,15 +113,17 @@ def build_print_pack(pack_id: int) -> int:
 
 
 @shared_task
-def sweep() -> dict[str, int]:
-    """Hourly: restart batches a dead worker left behind, and send the daily digests."""
-    stale = timezone.now() - generation.claim_stale_after()
-    stuck = (Batch.objects.filter(
-        Q(notifications__status=Notification.Status.GENERATING, notifications__claimed_at__lt=stale)
-        | Q(notifications__status=Notification.Status.PENDING, created_at__lt=stale))
-        .distinct().values_list("pk", flat=True))
-    resumed = 0
-    for pk in stuck:
+def resume_batches() -> int:
+    """Every NOTIFICATIONS_SWEEP_SECONDS (beat): fan out again the batches a dead worker or a
+    lost message left behind (generation.batches_stalled). Returns how many."""
+    stalled = generation.batches_stalled()
+    for pk in stalled:
         generate_batch.delay(pk)
-        resumed += 1
-    return {"resumed": resumed, "digests": delivery.digests_send()}
+    return len(stalled)
+
+
+@shared_task
+def sweep() -> dict[str, int]:
+    """Hourly: resume stalled batches (as resume_batches does more often), and send the daily
+    digests."""
+    return {"resumed": resume_batches(), "digests": delivery.digests_send()}

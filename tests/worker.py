@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from datetime import timedelta
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def celery_worker(*, concurrency: int = 1, extra_env: dict[str, str] | None = No
         [sys.executable, "-m", "celery", "-A", "breachtracker", "worker", "--loglevel", "info",
          "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: kill_worker() ends its pool and beat too
     )
     process.log_path = log_path  # type: ignore[attr-defined] - tests wait on what the worker logs
     try:
@@ -56,7 +58,41 @@ def celery_worker(*, concurrency: int = 1, extra_env: dict[str, str] | None = No
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        kill_worker(process)  # what the main process left behind (a pool child, an embedded beat)
         log.close()
+
+
+def kill_worker(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker's whole process group, pool children and embedded beat included, as
+    a machine losing power or the OOM killer taking everything would: nothing cleans up."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def forget_unacked() -> None:
+    """Drop the messages a killed worker took and never acknowledged. Redis would deliver them
+    again after its visibility timeout (an hour), to whatever test's worker runs then; the
+    tests here show the work is finished without them, as it must be within that hour."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client.delete("unacked", "unacked_index")
+
+
+def pool_children(process: subprocess.Popen[bytes]) -> list[int]:
+    """Pids of the worker's prefork pool children (its direct children), from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[1]) == process.pid and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return children
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):  # type: ignore[no-untyped-def]

@@ -87,8 +87,9 @@ class SubjectImport(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     message = models.TextField(blank=True)
     rows_estimate = models.PositiveIntegerField(default=0)
-    # When a worker last reported progress: a running import silent for long has lost its
-    # worker, and the sweep fails it cleanly (issue 15).
+    # When a worker took the pass or last reported progress (empty: confirmed, waiting for a
+    # worker to take the import pass): a running import silent for long has lost its worker,
+    # and the sweep hands it out again or fails it cleanly (issues 15 and 17).
     progress_at = models.DateTimeField(null=True, blank=True, editable=False)
     rows_read = models.PositiveIntegerField(default=0)
     rows_valid = models.PositiveIntegerField(default=0)

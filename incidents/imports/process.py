@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -38,6 +38,7 @@ from breachtracker.records import attribute_to, attribute_to_system
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
 from ..people import tally
 from ..people.models import match_keys
+from ..register.services import incident_event_record
 from . import staged, upload
 from .models import AnswerSource
 from .reader import (
@@ -113,19 +114,32 @@ class _Report:
 
 
 class Cancelled(Exception):
-    """The user cancelled the import while a worker was reading its file."""
+    """The import stopped being this pass's while it ran: the user cancelled it, or the sweep
+    handed it to another worker."""
 
 
-# A running import whose worker has said nothing for this long has lost its worker.
-STALE_MINUTES = 15
+def stale_after() -> timedelta:
+    """A running import whose worker has said nothing for this long has lost its worker
+    (BREACHTRACKER_IMPORT_STALE_SECONDS): the sweep resumes it, or fails it cleanly."""
+    return timedelta(seconds=settings.BREACHTRACKER_IMPORT_STALE_SECONDS)
+
+
+# How many times the sweep starts a pass again whose worker died, before it fails the import
+# (a file that kills its worker every time must not be tried for ever).
+MAX_RESUMES = 2
+RESUMED = "Resumed: its worker stopped (system)"
 
 
 def _progress(subject_import: SubjectImport, **counts: int) -> None:
-    """Report progress; stop if the user has cancelled meanwhile. A progress bar, not an
-    audited change: QuerySet.update on purpose."""
-    running = SubjectImport.objects.filter(pk=subject_import.pk).exclude(status=Status.CANCELLED)
-    if not running.update(progress_at=timezone.now(), **counts):
+    """Report progress, the pass's sign of life; stop if the import is no longer this pass's:
+    cancelled by the user, or handed to another worker by the sweep (which thought this one
+    dead). A progress bar, not an audited change: QuerySet.update on purpose."""
+    now = timezone.now()
+    mine = SubjectImport.objects.filter(pk=subject_import.pk, status=subject_import.status,
+                                        progress_at=subject_import.progress_at)
+    if not mine.update(progress_at=now, **counts):
         raise Cancelled()
+    subject_import.progress_at = now
 
 
 def end_import(subject_import: SubjectImport, *, status: str, actor: Any, message: str | None = None,
@@ -151,16 +165,40 @@ def _fail(subject_import: SubjectImport, message: str) -> SubjectImport:
 def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectImport:
     """Check (and with commit=True, import) the file of one SubjectImport. Safe to run twice."""
     subject_import = SubjectImport.objects.select_related("incident").get(pk=subject_import_id)
+    # Claim the pass (one conditional UPDATE) and say so (progress_at, the worker's sign of
+    # life): a duplicated task, or one delivered again after its worker died, finds it taken,
+    # done or cancelled and does nothing. A pass whose worker died is handed out again by the
+    # sweep (_resume_or_fail_stale): a check back to queued, an import with no progress_at.
+    now = timezone.now()
     if commit:
-        if subject_import.status != Status.IMPORTING:
-            return subject_import  # a duplicated task: the first one did the work
-    else:
-        # VALIDATING too: a check whose worker died is delivered again (acks_late) and must resume.
         claimed = SubjectImport.objects.filter(
-            pk=subject_import.pk, status__in=(Status.QUEUED, Status.VALIDATING)).update(status=Status.VALIDATING)
-        if not claimed:
-            return subject_import
-        subject_import.status = Status.VALIDATING
+            pk=subject_import.pk, status=Status.IMPORTING, progress_at__isnull=True).update(progress_at=now)
+    else:
+        claimed = SubjectImport.objects.filter(
+            pk=subject_import.pk, status=Status.QUEUED).update(status=Status.VALIDATING, progress_at=now)
+    if not claimed:
+        return subject_import
+    subject_import.status = Status.IMPORTING if commit else Status.VALIDATING
+    subject_import.progress_at = now
+    try:
+        return _run_pass(subject_import, commit=commit)
+    except OperationalError:
+        _release(subject_import)  # so the task's retry can take the pass again
+        raise
+
+
+def _release(subject_import: SubjectImport) -> None:
+    """Give up this pass's claim after a transient database error, if the database answers
+    (if it does not, the sweep hands the pass out again once it is stale)."""
+    back: dict[str, Any] = {"progress_at": None} if subject_import.status == Status.IMPORTING else {"status": Status.QUEUED}
+    try:
+        SubjectImport.objects.filter(pk=subject_import.pk, status=subject_import.status,
+                                     progress_at=subject_import.progress_at).update(**back)
+    except DatabaseError:
+        log.warning("import %s: could not release its claim; the sweep will resume it", subject_import.pk)
+
+
+def _run_pass(subject_import: SubjectImport, *, commit: bool) -> SubjectImport:
     if not upload.upload_exists(subject_import):
         return _fail(subject_import, "The uploaded file is no longer here; upload it again.")
     kept = staged.staged(subject_import) if commit else None
@@ -205,6 +243,9 @@ def subject_import_process(*, subject_import_id: int, commit: bool) -> SubjectIm
         issues_upto = subject_import.issues.aggregate(last=models.Max("pk"))["last"] or 0
         staged.stage(subject_import, dedup, counts, issues_upto)
         result = _match_existing(subject_import.incident, dedup.groups.values(), report, lock=False)[1]
+    except Cancelled:
+        subject_import.refresh_from_db()
+        return subject_import
     except OperationalError:
         raise  # transient: the task retries; the status stays as it is
     except DatabaseError as exc:
@@ -630,18 +671,48 @@ def _executemany(cursor: Any, sql: str, rows: Iterable[Any]) -> None:
         cursor.executemany(sql, batch)
 
 
-def _fail_stale(now: datetime | None = None) -> int:
-    """Fail cleanly the running imports whose worker died (no progress for STALE_MINUTES):
-    their upload is deleted and the user is told to upload again. An import whose row is
-    locked is writing right now, so it is left alone. Returns the number of files deleted."""
-    cutoff = (now or timezone.now()) - timedelta(minutes=STALE_MINUTES)
-    stale = SubjectImport.objects.filter(status__in=(Status.VALIDATING, Status.IMPORTING)).filter(
+def _last_sign_of_life(subject_import: SubjectImport) -> datetime:
+    """When a running import last showed it was alive: its worker's last progress report, or,
+    while it waits for a worker (queued, or confirmed and not yet taken), when it was queued:
+    its latest history row (the upload, an answer, the confirmation, a resumption)."""
+    taken = subject_import.status == Status.VALIDATING or (
+        subject_import.status == Status.IMPORTING and subject_import.progress_at is not None)
+    if taken and subject_import.progress_at is not None:
+        return subject_import.progress_at
+    latest = subject_import.history.order_by("-history_date").values_list("history_date", flat=True).first()
+    return latest or subject_import.created_at
+
+
+def _resume_or_fail_stale(resume: Callable[[int, bool], None] | None, now: datetime | None = None) -> int:
+    """The running imports silent for longer than stale_after(): their worker died (or their
+    message was lost). Each is handed out again through `resume(pk, commit)` (a check back to
+    queued; an import, whose transaction the dead worker never committed, to be taken again),
+    at most MAX_RESUMES times; after that, or without `resume`, it is failed cleanly, its
+    upload deleted and the user told to upload again. An import whose row is locked is writing
+    right now, so it is left alone. Returns the number of files deleted."""
+    cutoff = (now or timezone.now()) - stale_after()
+    candidates = SubjectImport.objects.filter(status__in=SubjectImport.RUNNING).filter(
         models.Q(progress_at__lt=cutoff) | models.Q(progress_at__isnull=True, created_at__lt=cutoff))
     deleted = 0
-    for pk in stale.values_list("pk", flat=True):
+    for pk in candidates.values_list("pk", flat=True):
         with transaction.atomic():
             locked = SubjectImport.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if locked is None or locked.status not in (Status.VALIDATING, Status.IMPORTING):
+            if locked is None or not locked.is_running or _last_sign_of_life(locked) >= cutoff:
+                continue
+            resumed = locked.history.filter(history_change_reason=RESUMED).count()
+            if resume is not None and resumed < MAX_RESUMES and locked.tmp_name:
+                commit = locked.status == Status.IMPORTING
+                if commit:
+                    locked.progress_at = None  # to be taken again
+                else:
+                    locked.status = Status.QUEUED
+                attribute_to_system(locked, RESUMED)
+                locked.save()
+                incident_event_record(
+                    incident=locked.incident, actor=None, kind="import_resumed",
+                    detail=f"Import {locked.pk} of {locked.file_name}: the worker {'importing' if commit else 'checking'} "
+                           f"it stopped, so it was given to another worker ({resumed + 1} of at most {MAX_RESUMES} times).")
+                resume(locked.pk, commit)
                 continue
             deleted += 1 if locked.tmp_name else 0
             end_import(locked, status=Status.FAILED, actor=None, reason="Import stopped: its worker died (system)",
@@ -650,13 +721,14 @@ def _fail_stale(now: datetime | None = None) -> int:
     return deleted
 
 
-def subject_import_sweep(*, older_than_hours: int = 24) -> int:
-    """Fail the running imports whose worker died, and delete uploads left waiting (never
-    confirmed, or orphaned by a crash) after `older_than_hours`.
+def subject_import_sweep(*, older_than_hours: int = 24, resume: Callable[[int, bool], None] | None = None) -> int:
+    """Resume (or fail) the running imports whose worker died, and delete uploads left waiting
+    (never confirmed, or orphaned by a crash) after `older_than_hours`. `resume(pk, commit)`
+    sends a pass to a worker again (the task layer's to give).
 
     Returns the number of files deleted. An expired import is marked cancelled, with a reason.
     """
-    deleted = _fail_stale()
+    deleted = _resume_or_fail_stale(resume)
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
     stale = SubjectImport.objects.filter(created_at__lt=cutoff).exclude(tmp_name="").exclude(
         status__in=SubjectImport.RUNNING)

@@ -206,6 +206,7 @@ def subject_import_confirm(*, subject_import: SubjectImport, actor: Any, only_va
     locked.only_valid = only_valid
     locked.confirmed_by = actor
     locked.status = Status.IMPORTING
+    locked.progress_at = None  # waiting for a worker to take the import pass (process.py)
     save_import(locked, actor)
     _enqueue(locked, commit=True)
     return locked

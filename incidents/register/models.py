@@ -357,6 +357,7 @@ class IncidentEvent(models.Model):
         RETURNED = "returned", "Letters: returned mail recorded"
         BULK_TICK = "bulk_tick", "Letters: many people ticked at once"
         RELEASE_COPY = "release_copy", "Disclosure check: release-safe copy made"
+        IMPORT_RESUMED = "import_resumed", "Import: resumed after its worker stopped"
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
