@@ -98,7 +98,11 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "incidents",
+    "accounts",
     "notifications",
     "reporting",
 ]
@@ -109,11 +113,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "breachtracker.middleware.IdleTimeoutMiddleware",
+    # After the idle timeout (an idle session signs out first): a signed-in user who must use
+    # two-factor sign-in reaches nothing but its pages until the second step is done.
+    "accounts.middleware.TwoFactorMiddleware",
     "breachtracker.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -271,6 +280,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0) or None
+
+# Two-factor sign-in (accounts/, issue 17): DPOs and case handlers must use an authenticator
+# app (TOTP) after their password; auditors may, and must when this is on. Anyone with a
+# device is asked for a code. A wrong code locks that device for 1, 2, 4, 8... seconds times
+# the factor (django-otp's throttling), on top of django-axes' password lockout.
+BREACHTRACKER_OTP_AUDITORS = envbool("BREACHTRACKER_OTP_AUDITORS", False)
+OTP_TOTP_ISSUER = envstr("BREACHTRACKER_OTP_ISSUER", "breachtracker")
+OTP_TOTP_THROTTLE_FACTOR = envint("BREACHTRACKER_OTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 
 # Content Security Policy: everything from our own origin, no inline scripts or styles, no
 # third parties. `data:` images are Bootstrap's own inline SVG icons (form controls).
