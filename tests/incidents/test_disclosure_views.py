@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.base import BaseTestCase, make_incident
+from tests.base import BaseTestCase, make_incident, sign_in
 from tests.disclosure import files
 
 
@@ -95,7 +95,7 @@ class CheckFilePageTests(BaseTestCase):
         from django.test import Client
 
         client = Client(enforce_csrf_checks=True)
-        client.force_login(self.handler)
+        sign_in(client, self.handler)
         response = client.post(self.url, {"file": upload(files.clean_xlsx())})
         self.assertEqual(response.status_code, 403)
 

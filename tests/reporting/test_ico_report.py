@@ -16,7 +16,7 @@ from incidents.models import DataSubject
 from reporting.services import report_details_save
 from incidents.vocab import roles_to_mask
 from notifications.models import Notification
-from tests.base import BaseTestCase, category, make_incident, make_subject
+from tests.base import BaseTestCase, category, make_incident, make_subject, sign_in
 from tests.reporting.reports import add_distinctive_people, pii_strings, schema
 from tests.notifications.helpers import isolated_media, make_organisation
 
@@ -145,7 +145,7 @@ class ReportQueryCountTests(BaseTestCase):
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        self.client.force_login(self.dpo)
+        sign_in(self.client, self.dpo)
         url = f"/incidents/{incident.reference}/report/"
         self.client.get(url)  # warm-up: the session's first request writes it
         with CaptureQueriesContext(connection) as queries:
