@@ -4,13 +4,17 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
-from . import policy, services
+from . import oidc, policy, services
 
 # The pages a signed-in user who has not done the second step may still open.
-OPEN_BEFORE_SECOND_STEP = frozenset({"login", "logout", "two_factor_verify", "two_factor_enrol"})
+OPEN_BEFORE_SECOND_STEP = frozenset({
+    "login", "logout", "two_factor_verify", "two_factor_enrol", "oidc_authentication_init",
+    "oidc_authentication_callback",
+})
 
 
 class TwoFactorMiddleware:
@@ -36,6 +40,10 @@ class TwoFactorMiddleware:
         except Resolver404:
             name = None
         if name in OPEN_BEFORE_SECOND_STEP:
+            return self.get_response(request)
+        if (request.session.get(BACKEND_SESSION_KEY) == oidc.BACKEND_PATH
+                and not settings.BREACHTRACKER_OIDC_REQUIRE_OTP):
+            # Signed in through the identity provider, which enforces its own second factor.
             return self.get_response(request)
         if services.has_device(user):
             target = "two_factor_verify"

@@ -21,6 +21,7 @@ class SecurityEvent(models.Model):
         THROTTLED = "throttled", "Refused: too many wrong codes"
         RECOVERY_REGENERATED = "recovery_regenerated", "Made new recovery codes"
         RESET = "reset", "Two-factor sign-in reset"
+        SSO_SIGNED_IN = "sso_signed_in", "Signed in through single sign-on"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="security_events")
     # Who did it: the user themselves, or an administrator (a reset). Empty for a command run

@@ -7,6 +7,9 @@ signed-in user here until the second step is done.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import Http404
+from mozilla_django_oidc import views as oidc_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +37,38 @@ def _next_url(request: HttpRequest) -> str:
 def _wait_message(seconds: int) -> str:
     unit = "second" if seconds == 1 else "seconds"
     return f"Too many wrong codes. Wait {seconds} {unit}, then try again."
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """The password step (Django's LoginView, guarded by django-axes), and the single sign-on
+    button when it is on. With BREACHTRACKER_PASSWORD_LOGIN off, a password is refused."""
+    options = {"sso_enabled": settings.BREACHTRACKER_OIDC, "password_login": settings.BREACHTRACKER_PASSWORD_LOGIN}
+    if request.method == "POST" and not settings.BREACHTRACKER_PASSWORD_LOGIN:
+        return render(request, "registration/login.html", {
+            **options, "password_refused": True, "next": request.POST.get("next", "")}, status=403)
+    if request.GET.get("sso") == "failed":
+        messages.error(request, "Single sign-on did not work. Try again, or ask your system administrator "
+                                "to check your account has a breachtracker role.")
+    view = auth_views.LoginView.as_view(redirect_authenticated_user=True, extra_context=options)
+    return view(request)
+
+
+def _sso_on() -> None:
+    if not settings.BREACHTRACKER_OIDC:
+        raise Http404("Single sign-on is not turned on.")
+
+
+@require_http_methods(["GET"])
+def sso_start(request: HttpRequest) -> HttpResponse:
+    _sso_on()
+    return oidc_views.OIDCAuthenticationRequestView.as_view()(request)
+
+
+@require_http_methods(["GET"])
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    _sso_on()
+    return oidc_views.OIDCAuthenticationCallbackView.as_view()(request)
 
 
 @login_required

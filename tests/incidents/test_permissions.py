@@ -80,9 +80,10 @@ MATRIX: dict[str, set[str]] = {
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
-# The second sign-in step's pages: open to any signed-in user, and redirecting once it is done
+# The second sign-in step's pages and single sign-on: open before signing in, or redirecting once done
 # (tests/accounts/).
-SIGN_IN_STEPS = {"two_factor_verify", "two_factor_enrol", "two_factor_recovery_codes"}
+SIGN_IN_STEPS = {"two_factor_verify", "two_factor_enrol", "two_factor_recovery_codes", "oidc_authentication_init",
+                 "oidc_authentication_callback"}
 # Pages about one user's kept upload (issue 16): the role rule is the same, but an allowed role's
 # GET is 405 (a copy is made by POST) or 404 (no such file of theirs), never 200.
 TOKEN_PAGES: dict[str, tuple[set[str], int]] = {
