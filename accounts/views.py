@@ -11,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404
 from mozilla_django_oidc import views as oidc_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,7 +40,7 @@ def _wait_message(seconds: int) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def login(request: HttpRequest) -> HttpResponse:
+def login(request: HttpRequest) -> HttpResponseBase:
     """The password step (Django's LoginView, guarded by django-axes), and the single sign-on
     button when it is on. With BREACHTRACKER_PASSWORD_LOGIN off, a password is refused."""
     options = {"sso_enabled": settings.BREACHTRACKER_OIDC, "password_login": settings.BREACHTRACKER_PASSWORD_LOGIN}
@@ -60,13 +60,13 @@ def _sso_on() -> None:
 
 
 @require_http_methods(["GET"])
-def sso_start(request: HttpRequest) -> HttpResponse:
+def sso_start(request: HttpRequest) -> HttpResponseBase:
     _sso_on()
     return oidc_views.OIDCAuthenticationRequestView.as_view()(request)
 
 
 @require_http_methods(["GET"])
-def sso_callback(request: HttpRequest) -> HttpResponse:
+def sso_callback(request: HttpRequest) -> HttpResponseBase:
     _sso_on()
     return oidc_views.OIDCAuthenticationCallbackView.as_view()(request)
 
