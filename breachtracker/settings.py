@@ -293,6 +293,7 @@ BREACHTRACKER_OTP_AUDITORS = envbool("BREACHTRACKER_OTP_AUDITORS", False)
 OTP_TOTP_ISSUER = envstr("BREACHTRACKER_OTP_ISSUER", "breachtracker")
 OTP_TOTP_THROTTLE_FACTOR = envint("BREACHTRACKER_OTP_THROTTLE_FACTOR", 1)
 OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Single sign-on through OpenID Connect (accounts/oidc.py, mozilla-django-oidc): off by default.
 # The provider's roles claim is mapped onto our roles (BREACHTRACKER_OIDC_ROLE_MAP,

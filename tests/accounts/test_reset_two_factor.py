@@ -47,3 +47,11 @@ class ResetTwoFactorCommandTests(BaseTestCase):
         with self.assertRaisesMessage(CommandError, "--by: no user is called 'ghost'."):
             call_command("reset_two_factor", "handler", "--by", "ghost", stdout=StringIO())
         self.assertTrue(TOTPDevice.objects.filter(user=self.handler).exists())
+
+
+class AdminTests(BaseTestCase):
+    def test_devices_are_not_in_the_admin_where_a_reset_would_not_be_audited(self) -> None:
+        from django.contrib import admin
+
+        self.assertFalse(admin.site.is_registered(TOTPDevice))
+        self.assertFalse(admin.site.is_registered(StaticDevice))

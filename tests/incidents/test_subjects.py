@@ -168,11 +168,12 @@ class ConstantQueriesTests(BaseTestCase):
         self.login(self.auditor)
         url = incident.get_absolute_url()
         self.client.get(url)  # warm the session
-        # session, user, user's groups (roles), incident+handler, categories, exposed
+        # session, user, the session's two-factor device, user's groups (roles), incident+handler,
+        # categories, exposed
         # categories, one aggregate over subjects; the timeline's latest report decision and
         # notification aggregate; emergency overrides of the decision to tell; the people who may
         # be children by date of birth or vulnerable adults by representative (issue 13).
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             self.client.get(url)
 
     def test_subject_list_query_count_is_pinned(self) -> None:
@@ -181,6 +182,6 @@ class ConstantQueriesTests(BaseTestCase):
         self.login(self.auditor)
         url = reverse("subject_list", args=[incident.reference])
         self.client.get(url)
-        # session, user, groups, incident+handler, categories, count, page of 50.
-        with self.assertNumQueries(7):
+        # session, user, two-factor device, groups, incident+handler, categories, count, page of 50.
+        with self.assertNumQueries(8):
             self.client.get(url)
