@@ -59,9 +59,10 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (one per role):")
         for username, password, role in logins:
             self.stdout.write(f"  {role:<13} username: {username:<8} password: {password}")
-        self.stdout.write("\nTwo-factor sign-in: after the password, enter the 6-digit code from an authenticator "
-                          "app\n(add the key below to it by hand, or run `oathtool --totp -b KEY`), or the recovery "
-                          "code,\nwhich works once (run load_demo again for a new one):")
+        self.stdout.write(
+            "\nTwo-factor sign-in: after the password, enter the 6-digit code from an authenticator app\n"
+            "(type the key below into it, or with oathtool installed run `oathtool --totp -b KEY`),\n"
+            "or the recovery code, which works once (run load_demo again for a new one):")
         for username, (secret, recovery) in self._two_factor().items():
             self.stdout.write(f"  {username:<8} app key: {secret}  recovery code: {recovery}")
 
@@ -114,7 +115,8 @@ class Command(BaseCommand):
             token = recovery.token_set.order_by("pk").first()
             if token is None:
                 token = StaticToken.objects.create(device=recovery, token=StaticToken.random_token())
-            result[user.username] = (two_factor.secret_text(device), token.token)
+            # Without the grouping spaces: pasted as one word into an app or `oathtool -b`.
+            result[user.username] = (two_factor.secret_text(device).replace(" ", ""), token.token)
         return result
 
     @transaction.atomic
