@@ -29,7 +29,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy breachtracker incidents notifications reporting
+	$(VENV)/bin/mypy breachtracker incidents notifications reporting accounts
 
 bench: install
 	$(PY) manage.py benchmark all

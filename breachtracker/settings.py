@@ -100,7 +100,12 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "health_check",  # health endpoints' checks (breachtracker/health.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
     "incidents",
+    "accounts",
     "notifications",
     "reporting",
 ]
@@ -111,11 +116,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "breachtracker.middleware.IdleTimeoutMiddleware",
+    # After the idle timeout (an idle session signs out first): a signed-in user who must use
+    # two-factor sign-in reaches nothing but its pages until the second step is done.
+    "accounts.middleware.TwoFactorMiddleware",
     "breachtracker.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -124,7 +134,10 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses sign-in attempts from a locked-out username and address.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, off when BREACHTRACKER_PASSWORD_LOGIN is false (single sign-on only).
+    "accounts.oidc.PasswordBackend",
+    # OpenID Connect single sign-on; does nothing unless BREACHTRACKER_OIDC is on.
+    "accounts.oidc.RoleMappingOIDCBackend",
 ]
 
 ROOT_URLCONF = "breachtracker.urls"
@@ -311,6 +324,62 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0) or None
+
+# Two-factor sign-in (accounts/, issue 17): DPOs and case handlers must use an authenticator
+# app (TOTP) after their password; auditors may, and must when this is on. Anyone with a
+# device is asked for a code. A wrong code locks that device for 1, 2, 4, 8... seconds times
+# the factor (django-otp's throttling), on top of django-axes' password lockout.
+BREACHTRACKER_OTP_AUDITORS = envbool("BREACHTRACKER_OTP_AUDITORS", False)
+OTP_TOTP_ISSUER = envstr("BREACHTRACKER_OTP_ISSUER", "breachtracker")
+OTP_TOTP_THROTTLE_FACTOR = envint("BREACHTRACKER_OTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Single sign-on through OpenID Connect (accounts/oidc.py, mozilla-django-oidc): off by default.
+# The provider's roles claim is mapped onto our roles (BREACHTRACKER_OIDC_ROLE_MAP,
+# "provider-value=Role,..."); with BREACHTRACKER_PASSWORD_LOGIN off, only single sign-on works.
+# Single sign-on users are not asked for our code unless BREACHTRACKER_OIDC_REQUIRE_OTP: the
+# provider is expected to enforce its own multi-factor sign-in.
+BREACHTRACKER_OIDC = envbool("BREACHTRACKER_OIDC", False)
+BREACHTRACKER_PASSWORD_LOGIN = envbool("BREACHTRACKER_PASSWORD_LOGIN", True)
+BREACHTRACKER_OIDC_REQUIRE_OTP = envbool("BREACHTRACKER_OIDC_REQUIRE_OTP", False)
+BREACHTRACKER_OIDC_USERNAME_CLAIM = envstr("BREACHTRACKER_OIDC_USERNAME_CLAIM", "preferred_username")
+BREACHTRACKER_OIDC_ROLES_CLAIM = envstr("BREACHTRACKER_OIDC_ROLES_CLAIM", "groups")
+
+
+def envmap(name: str, default: str) -> dict[str, str]:
+    result = {}
+    for item in envlist(name, default):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not provider-value=Role")
+        result[key.strip()] = value.strip()
+    return result
+
+
+BREACHTRACKER_OIDC_ROLE_MAP = envmap(
+    "BREACHTRACKER_OIDC_ROLE_MAP",
+    "breachtracker-dpo=DPO,breachtracker-case-handler=Case handler,breachtracker-auditor=Auditor",
+)
+# The provider's issuer URL: ID tokens from any other issuer are refused.
+BREACHTRACKER_OIDC_ISSUER = envstr("BREACHTRACKER_OIDC_ISSUER")
+OIDC_RP_CLIENT_ID = envstr("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = envstr("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = envstr("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = envstr("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = envstr("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_SIGN_ALGO = envstr("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = envstr("OIDC_RP_SCOPES", "openid email profile")
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_USE_PKCE = True
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+if BREACHTRACKER_OIDC:
+    _missing = [name for name in ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT",
+                                  "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
+                if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(f"BREACHTRACKER_OIDC is on but these are not set: {', '.join(_missing)}")
 
 # Content Security Policy: everything from our own origin, no inline scripts or styles, no
 # third parties. `data:` images are Bootstrap's own inline SVG icons (form controls).

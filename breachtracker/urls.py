@@ -11,8 +11,8 @@ urlpatterns = [
     # them under /health/ (sign-in and two-factor middleware exempt that prefix).
     *[path(f"health/{suffix}", health.health, kwargs, name=f"health{'_' + kwargs['check'] if kwargs else ''}")
       for suffix, kwargs in health.url_names()],
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("incidents.urls")),

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from django_otp.oath import totp
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "load test password 2026"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -65,11 +67,16 @@ def seed(users: int, people: int) -> dict[str, Any]:
 
     ensure_letter_templates()
     Group.objects.get(name=roles.HANDLER)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     names = [f"load{i:02d}" for i in range(users)]
+    keys = {}
     for name in names:
         user = make_user(name, roles.HANDLER)
         user.set_password(PASSWORD)
         user.save()
+        # Case handlers sign in with a code from an authenticator app too (issue 17).
+        keys[name] = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True).key
     incident = make_incident(title="Load test")
     subjects = DataSubject.objects.bulk_create(
         [DataSubject(incident=incident, full_name=f"Person {i:04d}", postcode="LS1 4AP", roles=1)
@@ -80,7 +87,7 @@ def seed(users: int, people: int) -> dict[str, Any]:
         [Notification(incident=incident, batch=batch, subject=s, status=Notification.Status.GENERATED)
          for s in subjects])
     rows = dict(Notification.objects.filter(incident=incident).values_list("pk", "version"))
-    return {"reference": incident.reference, "users": names, "versions": rows}
+    return {"reference": incident.reference, "users": names, "keys": keys, "versions": rows}
 
 
 def verify() -> dict[str, Any]:
@@ -104,9 +111,10 @@ class User(threading.Thread):
     MIN_TICKS = 3
 
     def __init__(self, port: int, name: str, reference: str, versions: dict[int, int], seconds: float,
-                 results: dict[str, Any], lock: threading.Lock) -> None:
+                 results: dict[str, Any], lock: threading.Lock, key: str = "") -> None:
         super().__init__(daemon=True)
         self.port, self.name, self.reference, self.v0 = port, name, reference, versions
+        self.key = key
         self.seconds, self.results, self.lock = seconds, results, lock
         self.deadline = float("inf")
         self.ticks = 0
@@ -153,6 +161,13 @@ class User(threading.Thread):
             "csrfmiddlewaretoken": token, "username": self.name, "password": PASSWORD})
         if status != 302:
             raise RuntimeError(f"{self.name} could not sign in ({status})")
+        # The second step: the code the user's authenticator app shows now.
+        _, _, page = self.request("GET", "/account/two-factor/verify/")
+        token = CSRF.search(page).group(1)  # type: ignore[union-attr]
+        code = f"{totp(bytes.fromhex(self.key)):06d}"
+        status, _, _ = self.request("POST", "/account/two-factor/verify/", {"csrfmiddlewaretoken": token, "code": code})
+        if status != 302:
+            raise RuntimeError(f"{self.name} could not enter the code ({status})")
         self.signed_in = True
         # Each user's clock starts once it has signed in: a slow sign-in (a deliberately slow
         # password hash, on a busy machine) does not eat the ticking window.
@@ -231,7 +246,8 @@ def run(seconds: float, users: int, people: int) -> dict[str, Any]:
         try:
             _wait_listening(port, server)
             lock = threading.Lock()
-            threads = [User(port, name, seeded["reference"], versions, seconds, {}, lock) for name in seeded["users"]]
+            threads = [User(port, name, seeded["reference"], versions, seconds, {}, lock, seeded["keys"][name])
+                       for name in seeded["users"]]
             started = time.monotonic()
             for t in threads:
                 t.start()

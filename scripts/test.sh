@@ -27,5 +27,5 @@ fi
 # knows is not a rule.
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 # Types: mypy with django-stubs over the app packages (mypy.ini).
-.venv/bin/mypy breachtracker incidents notifications reporting
+.venv/bin/mypy breachtracker incidents notifications reporting accounts
 exec "$py" -m pytest "$@"

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from incidents.models import SubjectImport
 from incidents.tasks import subject_import_run
+from tests.base import sign_in
 from tests import hostile
 from tests.world import EveryKindOfRecordTestCase
 
@@ -94,7 +95,7 @@ def history_rows() -> int:
 class HostileInputTests(EveryKindOfRecordTestCase):
     def setUp(self) -> None:
         self.client = Client()
-        self.client.force_login(self.dpo)
+        sign_in(self.client, self.dpo)
         self.client.get(reverse("dashboard"))  # the session's first request writes it
 
     def _pages(self) -> list[str]:

@@ -26,6 +26,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -119,6 +121,12 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
 
     client = Client()
     client.force_login(user)
+    # A DPO's session counts only after the second sign-in step (issue 17): marked as django-otp's
+    # own login() does, with the benchmark user's authenticator app.
+    device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "Authenticator app", "confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     urls = _urls(incident, size)
     times: dict[str, list[float]] = {name: [] for name in PAGES}
     rounds: list[float] = []

@@ -19,7 +19,7 @@ from incidents import roles
 from incidents.models import Incident
 from notifications import services
 from notifications.models import Notification
-from tests.base import make_user
+from tests.base import make_user, sign_in
 from tests.notifications.test_worker_faults import PEOPLE, _assert_one_letter_each, _finished, _setup
 from tests.worker import ROOT, celery_worker, needs_services, wait_for
 
@@ -91,7 +91,7 @@ def test_pages_answer_a_clean_503_while_the_database_cannot_be_reached() -> None
     needs_services()
     dpo = make_user("outage-dpo", roles.DPO)
     client = Client(raise_request_exception=False)
-    client.force_login(dpo)
+    sign_in(client, dpo)
     assert client.get(reverse("incident_list")).status_code == 200
     with database_unreachable():
         status, retry, body = _page_while_down(client, reverse("incident_list"))
@@ -112,7 +112,7 @@ def test_letters_survive_postgresql_stopping_mid_batch(tmp_path: Path) -> None:
     incident, env = _setup(tmp_path)
     dpo = make_user("outage-dpo", roles.DPO)
     client = Client(raise_request_exception=False)
-    client.force_login(dpo)
+    sign_in(client, dpo)
     with override_settings(MEDIA_ROOT=str(tmp_path), NOTIFICATIONS_CLAIM_STALE_SECONDS=4):
         with celery_worker(extra_env=env, args=("--pool", "solo")) as worker:
             started = worker.log_path.stat().st_size

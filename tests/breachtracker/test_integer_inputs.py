@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from incidents.models import DataSubject, Incident, IncidentCategory, Restriction
 from notifications.models import Batch, Notification
+from tests.base import sign_in
 from tests.world import EveryKindOfRecordTestCase
 
 BAD = ["9999999999999999999999999", "-1", "abc", "1e5"]
@@ -19,7 +20,7 @@ BAD = ["9999999999999999999999999", "-1", "abc", "1e5"]
 
 class IntegerInputTests(EveryKindOfRecordTestCase):
     def setUp(self) -> None:
-        self.client.force_login(self.dpo)
+        sign_in(self.client, self.dpo)
         self.ref = self.incident.reference
 
     def assertRefused(self, response: Any, label: str) -> None:  # noqa: N802 (unittest's style)

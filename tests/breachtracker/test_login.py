@@ -5,7 +5,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.base import PASSWORD, BaseTestCase
+from tests.base import PASSWORD, BaseTestCase, app_device
 
 
 class LoginThrottlingTests(BaseTestCase):
@@ -14,7 +14,7 @@ class LoginThrottlingTests(BaseTestCase):
                                 REMOTE_ADDR="203.0.113.7")
 
     def test_a_correct_password_signs_in(self) -> None:
-        self.assertRedirects(self._attempt(PASSWORD), reverse("dashboard"))
+        self.assertRedirects(self._attempt(PASSWORD), reverse("dashboard"), fetch_redirect_response=False)
 
     def test_five_failures_lock_the_account_from_that_address(self) -> None:
         for _ in range(5):
@@ -27,18 +27,32 @@ class LoginThrottlingTests(BaseTestCase):
     def test_failures_below_the_limit_do_not_lock(self) -> None:
         for _ in range(4):
             self._attempt("wrong password")
-        self.assertRedirects(self._attempt(PASSWORD), reverse("dashboard"))
+        self.assertRedirects(self._attempt(PASSWORD), reverse("dashboard"), fetch_redirect_response=False)
 
     def test_the_lock_lifts_after_the_cool_off(self) -> None:
         for _ in range(5):
             self._attempt("wrong password")
         with time_machine.travel(timezone.now() + timezone.timedelta(minutes=16)):
-            self.assertRedirects(self._attempt(PASSWORD), reverse("dashboard"))
+            self.assertRedirects(self._attempt(PASSWORD), reverse("dashboard"), fetch_redirect_response=False)
 
     def test_another_username_is_not_locked(self) -> None:
         for _ in range(5):
             self._attempt("wrong password")
-        self.assertRedirects(self._attempt(PASSWORD, username="auditor"), reverse("dashboard"))
+        self.assertRedirects(self._attempt(PASSWORD, username="auditor"), reverse("dashboard"),
+                             fetch_redirect_response=False)
+
+
+class LockoutWithTwoFactorTests(BaseTestCase):
+    """django-axes still guards the password step when the user also has an authenticator app."""
+
+    def test_a_locked_out_dpo_is_not_asked_for_a_code(self) -> None:
+        app_device(self.dpo)
+        for _ in range(5):
+            self.client.post(reverse("login"), {"username": "dpo", "password": "wrong"}, REMOTE_ADDR="203.0.113.7")
+        response = self.client.post(reverse("login"), {"username": "dpo", "password": PASSWORD},
+                                    REMOTE_ADDR="203.0.113.7")
+        self.assertContains(response, "Too many failed sign-in attempts", status_code=429)
+        self.assertNotIn("_auth_user_id", self.client.session)
 
 
 @override_settings(SESSION_IDLE_SECONDS=600)

@@ -31,7 +31,7 @@ from notifications import services as notification_services
 from notifications.models import Batch, Notification, PrintPack
 from reporting import services as report_services
 from reporting.models import ReportPdf
-from tests.base import make_incident, make_subject, make_user
+from tests.base import make_incident, make_subject, make_user, sign_in
 from tests.incidents.imports import csv_bytes, person
 from tests.notifications.helpers import ensure_letter_templates, make_organisation, make_ready
 from tests.worker import celery_worker, needs_services, wait_for
@@ -131,7 +131,7 @@ def test_web_and_worker_share_only_the_bucket(bucket: dict[str, Any]) -> None:
 
         # The web side serves what the worker made, from the bucket.
         client = Client()
-        client.force_login(dpo)
+        sign_in(client, dpo)
         ref = incident.reference
         letter = Notification.objects.get(incident=incident, subject__name_index=blind_index(NAME))
         assert NAME in pdf_text(body(client.get(reverse("notification_pdf", args=[ref, letter.pk]))))

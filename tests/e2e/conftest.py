@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+
+from tests.base import app_device, unused_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("BREACHTRACKER_CHROMIUM", "/usr/bin/chromium")
@@ -58,11 +61,16 @@ class Visit:
         self.page.goto(self.base_url + path)
 
     def login(self, username: str, password: str) -> None:
+        """The password, then the code from the user's authenticator app (set up if need be)."""
+        device = app_device(get_user_model().objects.get(username=username))
         self.goto("/login/")
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(re.compile(r".*(?<!/login)/$"))  # left the login page
+        self.page.wait_for_url(re.compile(r".*/account/two-factor/verify/"))
+        self.page.get_by_label("Code").fill(unused_code(device))
+        self.page.get_by_role("button", name="Continue").click()
+        self.page.wait_for_url(re.compile(r".*(?<!/login)(?<!/verify)/$"))  # past both steps
 
     def tab_to(self, target: Any, limit: int = 200) -> None:
         """Press Tab until `target` (a locator) has focus, as a keyboard user would."""
@@ -79,13 +87,18 @@ class Visit:
         self.page.wait_for_load_state()
 
     def login_by_keyboard(self, username: str, password: str) -> None:
+        device = app_device(get_user_model().objects.get(username=username))
         self.goto("/login/")
         self.tab_to(self.page.get_by_label("Username"))
         self.page.keyboard.type(username)
         self.page.keyboard.press("Tab")
         self.page.keyboard.type(password)
         self.page.keyboard.press("Enter")
-        self.page.wait_for_url(re.compile(r".*(?<!/login)/$"))  # left the login page
+        self.page.wait_for_url(re.compile(r".*/account/two-factor/verify/"))
+        # The code box has focus when the page opens.
+        self.page.keyboard.type(unused_code(device))
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_url(re.compile(r".*(?<!/login)(?<!/verify)/$"))  # past both steps
 
     def check(self, step: str) -> None:
         """Screenshot the page, run axe-core on it, and fail on CSP or script errors."""

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from incidents.models import DataCategory
-from tests.base import BaseTestCase
+from tests.base import BaseTestCase, sign_in
 
 
 class AdminTests(BaseTestCase):
@@ -15,7 +15,7 @@ class AdminTests(BaseTestCase):
 
     def test_reverting_to_an_old_version_is_disabled(self) -> None:
         superuser = get_user_model().objects.create_superuser("root", "root@example.org", "x" * 20)
-        self.client.force_login(superuser)
+        sign_in(self.client, superuser)
         category = DataCategory.objects.get(code="health")
         category.save()  # a history row to try reverting to
         record = category.history.first()
@@ -27,7 +27,7 @@ class AdminTests(BaseTestCase):
 
     def test_a_category_cannot_be_deleted(self) -> None:
         superuser = get_user_model().objects.create_superuser("root", "root@example.org", "x" * 20)
-        self.client.force_login(superuser)
+        sign_in(self.client, superuser)
         category = DataCategory.objects.get(code="health")
         response = self.client.post(reverse("admin:incidents_datacategory_delete", args=[category.pk]), {"post": "yes"})
         self.assertEqual(response.status_code, 403)

@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from incidents.models import Evidence
-from tests.base import BaseTestCase, make_incident
+from tests.base import BaseTestCase, make_incident, sign_in
 from tests.disclosure import files
 from tests.disclosure.batches import CLEAN_CSV, PEOPLE_CSV, foi_response, make_zip
 from tests.incidents.test_disclosure_pdf import pdf_text
@@ -46,7 +46,7 @@ class BatchPageAccessTests(BaseTestCase):
 
     def test_a_post_without_a_csrf_token_is_rejected(self) -> None:
         client = Client(enforce_csrf_checks=True)
-        client.force_login(self.handler)
+        sign_in(client, self.handler)
         self.assertEqual(client.post(self.url, {"file": upload(foi_response())}).status_code, 403)
 
 

@@ -22,7 +22,7 @@ from openpyxl import Workbook, load_workbook
 
 from incidents.disclosure.held import HELD_DIR, held_sweep
 from incidents.models import IncidentEvent
-from tests.base import BaseTestCase, make_incident, make_user
+from tests.base import BaseTestCase, make_incident, make_user, sign_in
 from tests.disclosure import files
 
 INSERTED = "Added words."
@@ -302,7 +302,7 @@ class AccessTests(CopyTestCase):
     def test_a_csrf_token_is_needed(self) -> None:
         checked = self.check(incidents_workbook(), "response.xlsx")
         client = Client(enforce_csrf_checks=True)
-        client.force_login(self.handler)
+        sign_in(client, self.handler)
         self.assertEqual(client.post(checked.context["copy_url"], {}).status_code, 403)
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from incidents.disclosure.rows import exposed_people
 from incidents.models import Incident
+from tests.base import sign_in
 from tests.disclosure import files
 from tests.disclosure.files import check
 
@@ -40,7 +41,7 @@ class DemoLeakTests(TestCase):
         self.assertTrue(all(p["categories"] == ["basic_identifiers", "criminal"] for p in people))
 
     def test_the_incident_page_counts_them(self) -> None:
-        self.client.force_login(self.incident.created_by)
+        sign_in(self.client, self.incident.created_by)
         url = reverse("incident_disclosure_check", args=[self.incident.reference])
         response = self.client.post(url, {"file": SimpleUploadedFile("foi-response.xlsx", self.leak)})
         self.assertContains(response, "exposes <strong>40</strong> people")
@@ -54,7 +55,7 @@ class DemoLeakTests(TestCase):
 
         dpo = self.incident.created_by
         fresh = make_incident(actor=dpo, title="The same file, logged as a new incident")
-        self.client.force_login(dpo)
+        sign_in(self.client, dpo)
         url = reverse("incident_disclosure_check", args=[fresh.reference])
         response = self.client.post(url, {"file": SimpleUploadedFile("foi-response.xlsx", self.leak),
                                           "add_people": "on"})
@@ -78,7 +79,7 @@ class DemoLeakTests(TestCase):
         from incidents.tasks import subject_import_run
         from tests.incidents.imports import confirm
 
-        self.client.force_login(self.incident.created_by)
+        sign_in(self.client, self.incident.created_by)
         url = reverse("incident_disclosure_check", args=[self.incident.reference])
         self.client.post(url, {"file": SimpleUploadedFile("foi-response.xlsx", self.leak), "add_people": "on"})
         subject_import = SubjectImport.objects.get(incident=self.incident)

@@ -271,9 +271,10 @@ class MappingSamplesTests(BaseTestCase):
         big = self._csv([[f"value {r}-{c}" for c in range(30)] for r in range(40)], headers=["Full name", *wide[1:]])
         self.login(self.handler)
         self.client.get(reverse("subject_import_template", args=[self.incident.reference]))  # records last-seen
-        # session + user + groups; incident; import with its uploader and confirmer; data categories.
+        # session + user + two-factor device + groups; incident; import with its uploader and
+        # confirmer; data categories.
         for subject_import in (small, big):
-            with self.assertNumQueries(6):
+            with self.assertNumQueries(7):
                 page = self.client.get(self._url(subject_import))
             self.assertEqual(page.status_code, 200)
         self.assertEqual(samples(page)[29], ["value 0-29", "value 1-29", "value 2-29"])

@@ -281,10 +281,11 @@ class ImportFlowTests(BaseTestCase):
         big = upload(self.incident, self.handler, csv_bytes([person(role="?", dob=f"19{n % 90 + 10}-01-01") for n in range(300)]))
         self.login(self.handler)
         self.client.get(self._url("subject_import_template"))  # the session's first request records last-seen
-        # session + user + groups; incident; import + uploader; issue count; issue page.
+        # session + user + two-factor device + groups; incident; import + uploader; issue count;
+        # issue page.
         for subject_import in (small, big):
             url = self._url("subject_import_detail", subject_import)
-            with self.assertNumQueries(7):
+            with self.assertNumQueries(8):
                 self.client.get(url)
 
     def test_the_affected_people_page_links_to_the_import_for_editors_only(self) -> None:

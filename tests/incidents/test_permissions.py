@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reporting import services as report_services
-from tests.base import make_incident
+from tests.base import make_incident, sign_in
 from tests.world import EveryKindOfRecordTestCase
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
@@ -77,11 +77,18 @@ MATRIX: dict[str, set[str]] = {
     "report_snapshot": READ,
     "report_snapshot_download": {"dpo", "auditor"},
     "register_export": {"dpo", "auditor"},
+    # two-factor sign-in (issue 17): your own settings, and everyone's activity
+    "two_factor_status": READ | {"outsider"},
+    "security_log": {"dpo", "auditor"},
 }
 # Django's own pages, with their own access rules.
 NOT_OURS = {"login", "logout"}
 # Health checks for load balancers: public, "OK"/"failed" only (tests/breachtracker/test_health.py).
 PUBLIC = {"health", "health_web", "health_database", "health_redis", "health_workers"}
+# The second sign-in step's pages and single sign-on: open before signing in, or redirecting once done
+# (tests/accounts/).
+SIGN_IN_STEPS = {"two_factor_verify", "two_factor_enrol", "two_factor_recovery_codes", "oidc_authentication_init",
+                 "oidc_authentication_callback"}
 # Pages about one user's kept upload (issue 16): the role rule is the same, but an allowed role's
 # GET is 405 (a copy is made by POST) or 404 (no such file of theirs), never 200.
 TOKEN_PAGES: dict[str, tuple[set[str], int]] = {
@@ -141,7 +148,8 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         return reverse(name, args=args.get(name, []))
 
     def test_every_url_has_a_rule(self) -> None:
-        unlisted = _names(get_resolver().url_patterns) - set(MATRIX) - set(TOKEN_PAGES) - NOT_OURS - PUBLIC
+        unlisted = (_names(get_resolver().url_patterns) - set(MATRIX) - set(TOKEN_PAGES) - NOT_OURS - PUBLIC
+                    - SIGN_IN_STEPS)
         self.assertEqual(unlisted, set(), "Add these views to the permission matrix")
 
     def test_anonymous_users_are_sent_to_login(self) -> None:
@@ -155,7 +163,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         people = {"dpo": self.dpo, "handler": self.handler, "auditor": self.auditor, "outsider": self.outsider}
         checked = 0
         for persona, user in people.items():
-            self.client.force_login(user)
+            sign_in(self.client, user)
             for name, allowed in MATRIX.items():
                 response = self.client.get(self._url(name))
                 expected = 200 if persona in allowed else 403
@@ -173,34 +181,34 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             self.client.logout()
             self.assertEqual(self.client.get(url).status_code, 302, name)
             for persona, user in people.items():
-                self.client.force_login(user)
+                sign_in(self.client, user)
                 expected = status if persona in allowed else 403
                 self.assertEqual(self.client.get(url).status_code, expected, f"{persona} GET {name}")
 
     def test_a_refused_post_changes_nothing(self) -> None:
-        self.client.force_login(self.auditor)
+        sign_in(self.client, self.auditor)
         response = self.client.post(self._url("incident_edit"), {"title": "Changed by an auditor"})
         self.assertEqual(response.status_code, 403)
         self.incident.refresh_from_db()
         self.assertNotEqual(self.incident.title, "Changed by an auditor")
 
     def test_the_403_page_explains_itself(self) -> None:
-        self.client.force_login(self.handler)
+        sign_in(self.client, self.handler)
         response = self.client.get(self._url("organisation_edit"))
         self.assertContains(response, "You do not have permission", status_code=403)
 
     def test_auditors_see_no_edit_buttons(self) -> None:
-        self.client.force_login(self.auditor)
+        sign_in(self.client, self.auditor)
         response = self.client.get(self._url("incident_detail"))
         self.assertNotContains(response, self._url("incident_edit"))
         self.assertNotContains(response, reverse("incident_create"))
 
     def test_an_unknown_incident_is_404(self) -> None:
-        self.client.force_login(self.dpo)
+        sign_in(self.client, self.dpo)
         self.assertEqual(self.client.get(reverse("incident_detail", args=["BR-1999-0001"])).status_code, 404)
 
     def test_a_subject_is_only_found_under_its_own_incident(self) -> None:
         other = make_incident(actor=self.dpo)
-        self.client.force_login(self.dpo)
+        sign_in(self.client, self.dpo)
         url = reverse("subject_detail", args=[other.reference, self.subject.pk])
         self.assertEqual(self.client.get(url).status_code, 404)

@@ -175,11 +175,11 @@ class ConstantQueriesTests(BaseTestCase):
         self.login(self.auditor)
         url = incident.get_absolute_url()
         self.client.get(url)  # warm the session
-        # session, user, user's groups (roles), incident+handler, categories, exposed
-        # categories, the people's tally (nobody counted: incidents.people.tally); the
-        # timeline's latest report decision and notification aggregate; emergency overrides of
-        # the decision to tell.
-        with self.assertNumQueries(10):
+        # session, user, the session's two-factor device, user's groups (roles), incident+handler,
+        # categories, exposed categories, the people's tally (nobody counted:
+        # incidents.people.tally); the timeline's latest report decision and notification
+        # aggregate; emergency overrides of the decision to tell.
+        with self.assertNumQueries(11):
             self.client.get(url)
 
     def test_subject_list_query_count_is_pinned(self) -> None:
@@ -188,6 +188,6 @@ class ConstantQueriesTests(BaseTestCase):
         self.login(self.auditor)
         url = reverse("subject_list", args=[incident.reference])
         self.client.get(url)
-        # session, user, groups, incident+handler, categories, count, page of 50.
-        with self.assertNumQueries(7):
+        # session, user, two-factor device, groups, incident+handler, categories, count, page of 50.
+        with self.assertNumQueries(8):
             self.client.get(url)

@@ -33,12 +33,13 @@ class NotificationPageTests(BaseTestCase):
         self.add_people(2)
         start_batch(self.incident, self.dpo)
         self.list_page()
-        # session + user + groups; incident; plan; progress aggregate; latest batch; count; page
-        with self.assertNumQueries(9):
+        # session + user + two-factor device + groups; incident; plan; progress aggregate; latest
+        # batch; count; page
+        with self.assertNumQueries(10):
             self.list_page()
         self.add_people(20)
         start_batch(self.incident, self.dpo)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             self.list_page()
 
     def test_it_shows_progress_by_status_channel_and_role(self) -> None:

@@ -13,7 +13,7 @@ from reporting import charts
 from incidents.models import Incident
 from incidents.models import RegulatorSubmission
 from notifications.models import Notification, NotificationPlan
-from tests.base import close_incident, make_incident, make_subject, make_user
+from tests.base import close_incident, make_incident, make_subject, make_user, sign_in
 from incidents import roles
 
 
@@ -27,7 +27,7 @@ def tell(incident: Incident, count: int, *, days_ago: int = 0, start: int = 0) -
 class DashboardProgressChartTests(TestCase):
     def setUp(self) -> None:
         self.dpo = make_user("dpo", roles.DPO)
-        self.client.force_login(self.dpo)
+        sign_in(self.client, self.dpo)
         self.client.get("/")  # the session's first write
 
     def test_it_counts_people_told_by_day_against_the_target_date(self) -> None:
@@ -75,7 +75,7 @@ class DashboardProgressChartTests(TestCase):
 class CaseTimelineTests(TestCase):
     def setUp(self) -> None:
         self.dpo = make_user("dpo", roles.DPO)
-        self.client.force_login(self.dpo)
+        sign_in(self.client, self.dpo)
         self.client.get("/")
 
     def test_it_lists_the_steps_so_far_and_what_is_still_to_come(self) -> None:

@@ -17,9 +17,13 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
+from accounts import policy as two_factor_policy
+from accounts import services as two_factor
 from incidents.assessment import services as assessment_services
 from incidents import roles
 from incidents.register import services
@@ -56,6 +60,12 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (one per role):")
         for username, password, role in logins:
             self.stdout.write(f"  {role:<13} username: {username:<8} password: {password}")
+        self.stdout.write(
+            "\nTwo-factor sign-in: after the password, enter the 6-digit code from an authenticator app\n"
+            "(type the key below into it, or with oathtool installed run `oathtool --totp -b KEY`),\n"
+            "or the recovery code, which works once (run load_demo again for a new one):")
+        for username, (secret, recovery) in self._two_factor().items():
+            self.stdout.write(f"  {username:<8} app key: {secret}  recovery code: {recovery}")
 
     def _users(self) -> list[tuple[str, str, str]]:
         """Create the demo users once; their random passwords are kept in var/ to print again."""
@@ -84,6 +94,30 @@ class Command(BaseCommand):
             result.append((username, password, role))
         store.parent.mkdir(parents=True, exist_ok=True)
         store.write_text("".join(f"{k} {v}\n" for k, v in saved.items()))
+        return result
+
+    @transaction.atomic
+    def _two_factor(self) -> dict[str, tuple[str, str]]:
+        """An authenticator app for each demo user who must use one, and one unused recovery code.
+
+        The app's key stays the same between runs; a recovery code used since the last run is
+        replaced (it works once), so what is printed always works.
+        """
+        result: dict[str, tuple[str, str]] = {}
+        for user in get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]).order_by("pk"):
+            if not two_factor_policy.requires_two_factor(user) and not two_factor.has_device(user):
+                continue
+            device = two_factor.app_device(user)
+            if device is None:
+                TOTPDevice.objects.filter(user=user).delete()
+                device = TOTPDevice.objects.create(user=user, name=two_factor.APP_DEVICE_NAME, confirmed=True)
+            recovery, _ = StaticDevice.objects.get_or_create(
+                user=user, name=two_factor.RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
+            token = recovery.token_set.order_by("pk").first()
+            if token is None:
+                token = StaticToken.objects.create(device=recovery, token=StaticToken.random_token())
+            # Without the grouping spaces: pasted as one word into an app or `oathtool -b`.
+            result[user.username] = (two_factor.secret_text(device).replace(" ", ""), token.token)
         return result
 
     @transaction.atomic
