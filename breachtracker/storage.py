@@ -104,13 +104,10 @@ class EncryptedFileSystemStorage(EncryptingMixin, FileSystemStorage):
         return name
 
 
-try:
+def _s3_storage() -> type:
+    """The S3 storage class, made on first use: django-storages' S3 backend brings boto3
+    (about 37 MB in every process), which the local-disk default never needs."""
     from storages.backends.s3 import S3Storage
-except ImportError:  # pragma: no cover - django-storages is in requirements.txt
-    S3Storage = None  # type: ignore[assignment,misc]
-
-
-if S3Storage is not None:
 
     class EncryptedS3Storage(EncryptingMixin, S3Storage):
         """An S3 (or compatible) bucket; an object is replaced whole by one PUT."""
@@ -121,3 +118,15 @@ if S3Storage is not None:
         def get_available_name(self, name: str, max_length: int | None = None) -> str:
             # Like local disk: save() never overwrites, replace() does.
             return str(super(S3Storage, self).get_available_name(name, max_length))
+
+    EncryptedS3Storage.__module__ = __name__
+    EncryptedS3Storage.__qualname__ = "EncryptedS3Storage"
+    return EncryptedS3Storage
+
+
+def __getattr__(name: str) -> Any:
+    # `breachtracker.storage.EncryptedS3Storage`, as settings name it, imported only when chosen.
+    if name == "EncryptedS3Storage":
+        cls = globals()["EncryptedS3Storage"] = _s3_storage()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

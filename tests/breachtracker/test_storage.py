@@ -112,3 +112,16 @@ def test_app_code_never_asks_a_storage_for_a_local_path() -> None:
             if re.search(r"storage\.path\(|\.pdf\.path\b|\.manifest\.path\b|MEDIA_ROOT\)\s*/", text):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_local_default_does_not_load_the_s3_backend() -> None:
+    """boto3 costs about 37 MB in every web and worker process: only S3 installations pay it."""
+    import subprocess
+    import sys
+
+    code = ("import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'breachtracker.settings'); "
+            "django.setup(); from django.core.files.storage import default_storage; default_storage.exists('x'); "
+            "import breachtracker.storage; print('boto3' in sys.modules)")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("BREACHTRACKER_S3_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stdout
