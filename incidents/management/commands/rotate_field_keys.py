@@ -49,8 +49,8 @@ class Command(BaseCommand):
             return
         total = 0
         for model, key in ((DataSubject, "id"), (DataSubject.history.model, "history_id")):  # type: ignore[attr-defined]
-            total += self._rotate_table(model._meta.db_table, key, model)
-        total += self._rotate_values(SubjectImportIssue)
+            total += self._rotate_table(model, key, indexes=True)
+        total += self._rotate_table(SubjectImportIssue)
         self.stdout.write(f"Re-encrypted {total} rows.")
         self._rotate_files()
 
@@ -76,39 +76,29 @@ class Command(BaseCommand):
                 f"{', '.join(unreadable[:10])}{' …' if len(unreadable) > 10 else ''}. "
                 "Do not remove the old key until they are restored or deleted.")
 
-    def _rotate_values(self, model: Any) -> int:
-        """Encrypted columns of a table with no blind index: re-encrypted, batch by batch."""
+    def _rotate_table(self, model: Any, key: str = "id", *, indexes: bool = False) -> int:
+        """The table's encrypted columns re-encrypted, batch by batch; with `indexes`, a
+        person's blind indexes (name, matching keys) worked out again under the new key."""
         q = connection.ops.quote_name
         table = model._meta.db_table
         columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]  # type: ignore[attr-defined]
         sets = ", ".join(f"{q(c)} = %s" for c in columns)
+        if indexes:
+            sets += f", {q('name_index')} = %s, {q('match_keys')} = %s"
         last, done = 0, 0
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SELECT {q('id')}, {', '.join(q(c) for c in columns)} FROM {q(table)} "  # noqa: S608
-                               f"WHERE {q('id')} > %s ORDER BY {q('id')} LIMIT %s", [last, BATCH])
+                cursor.execute(f"SELECT {q(key)}, {', '.join(q(c) for c in columns)} FROM {q(table)} "  # noqa: S608
+                               f"WHERE {q(key)} > %s ORDER BY {q(key)} LIMIT %s", [last, BATCH])
                 rows = cursor.fetchall()
                 if not rows:
                     return done
-                cursor.executemany(f"UPDATE {q(table)} SET {sets} WHERE {q('id')} = %s",  # noqa: S608
-                                   [[*(rotate(v) if v else v for v in values), pk] for pk, *values in rows])
-                last, done = rows[-1][0], done + len(rows)
-
-    def _rotate_table(self, table: str, key: str, model: Any) -> int:
-        q = connection.ops.quote_name
-        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]  # type: ignore[attr-defined]
-        sets = ", ".join(f"{q(c)} = %s" for c in columns)
-        last, done = 0, 0
-        while True:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SELECT {q(key)}, {q('full_name')}, {', '.join(q(c) for c in columns)} "  # noqa: S608
-                               f"FROM {q(table)} WHERE {q(key)} > %s ORDER BY {q(key)} LIMIT %s", [last, BATCH])
-                rows = cursor.fetchall()
-                if not rows:
-                    return done
-                updates = [[*(rotate(v) if v else v for v in values), blind_index(decrypt(name or "")),
-                            _match_keys(dict(zip(columns, values, strict=True))), pk]
-                           for pk, name, *values in rows]
-                cursor.executemany(f"UPDATE {q(table)} SET {sets}, {q('name_index')} = %s, {q('match_keys')} = %s "  # noqa: S608
-                                   f"WHERE {q(key)} = %s", updates)
+                updates = []
+                for pk, *values in rows:
+                    update = [rotate(v) if v else v for v in values]
+                    if indexes:
+                        stored = dict(zip(columns, values, strict=True))
+                        update += [blind_index(decrypt(stored["full_name"] or "")), _match_keys(stored)]
+                    updates.append([*update, pk])
+                cursor.executemany(f"UPDATE {q(table)} SET {sets} WHERE {q(key)} = %s", updates)  # noqa: S608
                 last, done = rows[-1][0], done + len(rows)
