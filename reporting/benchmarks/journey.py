@@ -19,38 +19,28 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db.models import Count
 
-from incidents.models import Incident, Organisation
+from incidents.models import Incident
 from notifications import delivery, tasks
-from notifications.benchmarks import _in_child, _pool
+from notifications.benchmarks import _in_child, _pool, ensure_organisation, make_batch
 from notifications.models import Batch, Notification, PrintPack
 from reporting import services as report_services
 from reporting.models import ReportPdf
 
 from .common import benchmark_user, fresh_incident, peak_mb, run_child, throwaway_database
-from .imports import child_ours, write_file
+from .imports import write_file
 
 STAGES = ("import", "letters", "pack", "report")
 
 
 def child_journey_setup(path: Path, options: dict[str, Any]) -> dict[str, Any]:
-    if not Organisation.objects.exists():
-        Organisation.objects.create(controller_name="Benchmark Constabulary", registered_address="HQ\n1 High St\nNN1 1AA",
-                                    dpo_name="Dana Okafor", dpo_email="dpo@example.org", dpo_phone="01234 567890")
+    ensure_organisation()
     return {"incident": fresh_incident(benchmark_user()).pk}
-
-
-def child_journey_import(path: Path, options: dict[str, Any]) -> dict[str, Any]:
-    return child_ours(path, options)
 
 
 def child_journey_letters(path: Path, options: dict[str, Any]) -> dict[str, Any]:
     incident = Incident.objects.get(pk=options["incident"])
     started = time.perf_counter()
-    ids = list(incident.subjects.order_by("pk").values_list("pk", flat=True))
-    batch = Batch.objects.create(incident=incident, total=len(ids))
-    for start in range(0, len(ids), 5000):
-        Notification.objects.bulk_create([Notification(incident=incident, subject_id=pk, batch=batch)
-                                          for pk in ids[start:start + 5000]])
+    batch = make_batch(incident)
     rows = list(batch.notifications.order_by("pk").values_list("pk", flat=True))
     size = tasks.chunk_size()
     seconds, worker_peak = _pool(options["workers"], [rows[i:i + size] for i in range(0, len(rows), size)],

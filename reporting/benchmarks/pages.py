@@ -15,9 +15,9 @@ the p50s (near 1: the page does not grow with the number of people) and the quer
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
-from pathlib import Path
 from datetime import timedelta
 from typing import Any
 
@@ -183,7 +183,4 @@ def run_pages(command: Any, options: dict[str, Any]) -> str:
 
 
 def _load() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
