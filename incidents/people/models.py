@@ -67,6 +67,13 @@ REPRESENTATIVE_CHOICES = [
 ]
 
 
+def age_on(born: date | None, day: date) -> int | None:
+    """Age in whole years on `day` of someone born on `born` (None when not known)."""
+    if not born:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 class PersonMixin:
     date_of_birth: Any
     is_child: bool
@@ -85,10 +92,7 @@ class PersonMixin:
 
     def age_on(self, day: date) -> int | None:
         """Age in whole years on `day`, from the date of birth (None when not recorded)."""
-        born = self.date_of_birth
-        if not born:
-            return None
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(self.date_of_birth, day)
 
     def is_child_on(self, day: date) -> bool:
         """Under 18 on `day` by the date of birth, or marked a child by hand."""

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ..register.models import DataCategory, Incident
 from ..vocab import ROLES
-from .models import PeopleTally
+from .models import PeopleTally, age_on
 
 # What people add to a tally: total, do_not_write, children, vulnerable, role:<code>, cat:<code>
 Share = Counter[str]
@@ -39,8 +39,8 @@ def shares(people: Iterable[Any], on: date, categories: Iterable[DataCategory]) 
         if isinstance(born, str):  # the ISO text a fixture may hold before it is read back
             born = date.fromisoformat(born) if born else None
         # As DataSubject.is_child_on and has_representative say, for an import's row too.
-        child = person.is_child or (born is not None and
-                                    on.year - born.year - ((on.month, on.day) < (born.month, born.day)) < 18)
+        age = age_on(born, on)
+        child = person.is_child or (age is not None and age < 18)
         vulnerable = not child and bool(person.is_vulnerable or (
             getattr(person, "representative_relationship", "") and getattr(person, "representative_name", "").strip()))
         kinds[(person.roles, person.categories_mask, bool(person.do_not_write), child, vulnerable)] += 1
