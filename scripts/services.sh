@@ -140,7 +140,12 @@ s3_up() {
 
 down() {
   if s3_ours; then
-    kill "$(cat "$s3_dir.pid")" 2>/dev/null || true
+    # weed does not always stop on TERM: wait for it, then KILL, so the port is free again.
+    local pid
+    pid="$(cat "$s3_dir.pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
     rm -f "$s3_dir.pid"
   fi
   [ -n "$pg_bin" ] && [ -f "$pgdata/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null || true
