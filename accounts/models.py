@@ -38,3 +38,20 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_kind_display()}"
+
+
+class SsoIdentity(models.Model):
+    """Which identity at the provider an account belongs to: the ID token's issuer and subject
+    (`iss`, `sub`), which never change, unlike a username or an email address. An account is
+    linked at its first single sign-on and is matched by this pair from then on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} = {self.subject} at {self.issuer}"

@@ -2,9 +2,13 @@
 
 The identity provider's roles claim (BREACHTRACKER_OIDC_ROLES_CLAIM, a list or one string) is
 mapped onto our three roles by BREACHTRACKER_OIDC_ROLE_MAP at every sign-in, so taking someone
-out of a group at the provider takes the role away at their next sign-in. Users are matched by
-BREACHTRACKER_OIDC_USERNAME_CLAIM; a local account with a password is never taken over by a
-provider's user of the same name.
+out of a group at the provider takes the role away at their next sign-in.
+
+Accounts are matched by the provider's identity (the ID token's `iss` and `sub`, kept in
+SsoIdentity), which never changes: a renamed user keeps their account, and a new user given a
+departed colleague's username does not get theirs. BREACHTRACKER_OIDC_USERNAME_CLAIM only names a
+new account, and links an existing single sign-on account made before identities were kept. A
+local account with a password is never taken over by a provider's user of the same name.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from incidents import roles
 
-from .models import SecurityEvent
+from .models import SecurityEvent, SsoIdentity
 from .services import event_record
 
 logger = logging.getLogger(__name__)
@@ -74,6 +78,16 @@ class RoleMappingOIDCBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("The ID token was issued by another provider")
         return payload
 
+    def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The provider's user details, for the user its ID token names (OpenID Connect Core
+        5.3.2: the two `sub` must be the same), with the token's issuer added."""
+        info = dict(super().get_userinfo(access_token, id_token, payload))
+        subject = payload.get("sub")
+        if not isinstance(subject, str) or not subject or info.get("sub") != subject:
+            raise SuspiciousOperation("The provider's user details are not for the user its ID token names")
+        info["iss"] = str(payload.get("iss") or settings.BREACHTRACKER_OIDC_ISSUER)
+        return info
+
     def _username(self, claims: dict[str, Any]) -> str:
         username = claims.get(settings.BREACHTRACKER_OIDC_USERNAME_CLAIM)
         if not isinstance(username, str) or not username.strip():
@@ -81,12 +95,17 @@ class RoleMappingOIDCBackend(OIDCAuthenticationBackend):
         return username.strip()[:150]
 
     def verify_claims(self, claims: dict[str, Any]) -> bool:
-        return bool(claims.get(settings.BREACHTRACKER_OIDC_USERNAME_CLAIM))
+        return bool(claims.get(settings.BREACHTRACKER_OIDC_USERNAME_CLAIM)) and bool(claims.get("sub"))
 
     def filter_users_by_claims(self, claims: dict[str, Any]) -> Any:
-        users = self.UserModel.objects.filter(username=self._username(claims))
+        linked = SsoIdentity.objects.select_related("user").filter(issuer=claims["iss"], subject=claims["sub"]).first()
+        if linked is not None:
+            return [linked.user]
+        users = list(self.UserModel.objects.filter(username=self._username(claims)).select_related("sso_identity"))
         if any(user.has_usable_password() for user in users):
             raise SuspiciousOperation("A local account with a password has this username; single sign-on refused")
+        if any(hasattr(user, "sso_identity") for user in users):
+            raise SuspiciousOperation("This username belongs to another person at the provider; single sign-on refused")
         return users
 
     @transaction.atomic
@@ -96,6 +115,8 @@ class RoleMappingOIDCBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def update_user(self, user: Any, claims: dict[str, Any]) -> Any:
+        if not hasattr(user, "sso_identity"):
+            SsoIdentity.objects.create(user=user, issuer=claims["iss"], subject=claims["sub"])
         user.first_name = str(claims.get("given_name", user.first_name))[:150]
         user.last_name = str(claims.get("family_name", user.last_name))[:150]
         user.email = str(claims.get("email", user.email))[:254]

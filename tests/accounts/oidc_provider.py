@@ -34,6 +34,9 @@ class Provider:
         self.audience = CLIENT_ID
         self.codes: dict[str, dict[str, Any]] = {}
         self.access_tokens: dict[str, dict[str, Any]] = {}
+        # Claims the user-details endpoint answers with instead of the signed-in user's (a
+        # provider, or someone in between, answering for another user).
+        self.userinfo_override: dict[str, Any] | None = None
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -110,6 +113,8 @@ class Provider:
                     token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     with provider.lock:
                         claims = provider.access_tokens.get(token)
+                        if claims is not None and provider.userinfo_override is not None:
+                            claims = provider.userinfo_override
                     self._json(200, claims) if claims is not None else self._json(401, {"error": "invalid_token"})
                 else:
                     self._json(404, {"error": "not_found"})

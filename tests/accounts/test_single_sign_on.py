@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.urls import reverse
 
-from accounts.models import SecurityEvent
+from accounts.models import SecurityEvent, SsoIdentity
 from incidents import roles
 from tests.accounts.oidc_provider import Provider
 from tests.base import PASSWORD, BaseTestCase, make_user
@@ -77,6 +77,43 @@ class SingleSignOnTests(BaseTestCase):
         self.assertNotIn("_auth_user_id", self.client.session)
         self.assertContains(self.client.get(response["Location"]), "Single sign-on did not work")
         self.assertEqual(self._roles("dpo"), {roles.DPO})
+
+    def test_an_account_is_matched_by_the_providers_identity_not_its_username(self) -> None:
+        self._sign_in(sub="u-20", preferred_username="ann", groups=["breachtracker-dpo"])
+        ann = get_user_model().objects.get(username="ann")
+        self.assertEqual((ann.sso_identity.issuer, ann.sso_identity.subject), (self.provider.url, "u-20"))
+        self.client.post(reverse("logout"))
+        # Renamed at the provider: still her account, with her role, and no second account.
+        response = self._sign_in(sub="u-20", preferred_username="ann.smith", groups=["breachtracker-dpo"])
+        self.assertRedirects(response, reverse("dashboard"))
+        self.assertEqual(int(self.client.session["_auth_user_id"]), ann.pk)
+        self.assertFalse(get_user_model().objects.filter(username="ann.smith").exists())
+
+    def test_a_new_person_given_a_departed_colleagues_username_does_not_get_their_account(self) -> None:
+        self._sign_in(sub="u-21", preferred_username="lee", groups=["breachtracker-dpo"])
+        lee = get_user_model().objects.get(username="lee")
+        self.client.post(reverse("logout"))
+        response = self._sign_in(sub="u-22", preferred_username="lee", groups=["breachtracker-auditor"])
+        self.assertRedirects(response, "/login/?sso=failed", fetch_redirect_response=False)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertEqual(self._roles("lee"), {roles.DPO})
+        self.assertEqual(SsoIdentity.objects.get(user=lee).subject, "u-21")
+
+    def test_an_account_made_before_identities_were_kept_is_linked_at_its_next_sign_in(self) -> None:
+        old = get_user_model().objects.create_user(username="pat")  # single sign-on only: no password
+        self._sign_in(sub="u-23", preferred_username="pat", groups=["breachtracker-case-handler"])
+        self.assertEqual(int(self.client.session["_auth_user_id"]), old.pk)
+        self.assertEqual(SsoIdentity.objects.get(user=old).subject, "u-23")
+
+    def test_user_details_for_another_user_than_the_id_token_are_refused(self) -> None:
+        self.provider.userinfo_override = {"sub": "u-25", "preferred_username": "boss", "groups": ["breachtracker-dpo"]}
+        try:
+            response = self._sign_in(sub="u-24", preferred_username="temp", groups=[])
+        finally:
+            self.provider.userinfo_override = None
+        self.assertRedirects(response, "/login/?sso=failed", fetch_redirect_response=False)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertFalse(get_user_model().objects.filter(username__in=["boss", "temp"]).exists())
 
     def test_a_token_issued_for_another_client_is_refused(self) -> None:
         self.provider.audience = "another-application"
