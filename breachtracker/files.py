@@ -31,6 +31,7 @@ from cryptography.fernet import InvalidToken
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
+from django.http import FileResponse
 
 from . import crypto
 
@@ -202,6 +203,39 @@ def write(name: str, content: Any) -> str:
         raise ImproperlyConfigured("The default storage must be one of breachtracker.storage's "
                                    "(it encrypts files at rest)")
     return str(replace(name, content))
+
+
+def _full_record() -> int:
+    """Stored bytes of one full chunk's record: its length field and a Fernet token's raw
+    bytes (version, time, IV, the padded chunk with its number and last-flag, HMAC)."""
+    return _LENGTH + 1 + 8 + 16 + ((_NUMBER + 1 + CHUNK) // 16 + 1) * 16 + 32
+
+
+def plain_size(name: str) -> int:
+    """The plain size of a stored file, for a download's Content-Length, from its stored size
+    and its last record alone (every record before the last holds a full chunk)."""
+    store = storage()
+    body = store.size(name) - len(MAGIC)
+    if body <= _LENGTH:
+        raise DamagedFile(f"{name} is cut short")
+    records = -(-body // _full_record())
+    tail = store.raw_tail(name, len(MAGIC) + (records - 1) * _full_record())  # type: ignore[attr-defined]
+    if len(tail) != _LENGTH + int.from_bytes(tail[:_LENGTH], "big"):
+        raise DamagedFile(f"{name} is cut short, or has data after its end")
+    last, data = _open_record(tail[_LENGTH:], records - 1)
+    if not last:
+        raise DamagedFile(f"{name} is cut short")
+    return (records - 1) * CHUNK + len(data)
+
+
+def download(name: str, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file as an attachment, decrypted as it streams, with its plain Content-Length
+    (so a browser shows how much is left)."""
+    size = plain_size(name)
+    response = FileResponse(storage().open(name, "rb"), as_attachment=True, filename=filename,
+                            content_type=content_type)
+    response["Content-Length"] = str(size)
+    return response
 
 
 def read(name: str) -> bytes:

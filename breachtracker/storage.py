@@ -36,6 +36,13 @@ class EncryptingMixin:
         """The stored (encrypted) bytes, for key rotation and tests."""
         return super()._open(name, "rb")  # type: ignore[misc]
 
+    def raw_tail(self, name: str, offset: int) -> bytes:
+        """The stored (encrypted) bytes from `offset` to the end: the last record of a file,
+        whose plain length gives the file's size without reading the rest."""
+        with super()._open(name, "rb") as handle:  # type: ignore[misc]
+            handle.seek(offset)
+            return bytes(handle.read())
+
     def save_raw(self, name: str, content: Any) -> str:
         """Store already-encrypted bytes under exactly `name` (key rotation)."""
         return self._replace(name, content)
@@ -108,12 +115,18 @@ def _s3_storage() -> type:
     """The S3 storage class, made on first use: django-storages' S3 backend brings boto3
     (about 37 MB in every process), which the local-disk default never needs."""
     from storages.backends.s3 import S3Storage
+    from storages.utils import clean_name
 
     class EncryptedS3Storage(EncryptingMixin, S3Storage):
         """An S3 (or compatible) bucket; an object is replaced whole by one PUT."""
 
         def _replace(self, name: str, content: Any) -> str:
             return str(S3Storage._save(self, name, content))
+
+        def raw_tail(self, name: str, offset: int) -> bytes:
+            # One ranged GET: S3Storage's file object would fetch the whole object first.
+            key = self._normalize_name(clean_name(name))
+            return bytes(self.bucket.Object(key).get(Range=f"bytes={offset}-")["Body"].read())
 
         def get_available_name(self, name: str, max_length: int | None = None) -> str:
             # Like local disk: save() never overwrites, replace() does.

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from breachtracker import files
 from breachtracker.inputs import MAX_INTEGER, InputRefused, page_number, record_id, record_ids, whole_number
 from breachtracker.pdf import render_pdf
 from breachtracker.records import field_of
@@ -276,8 +277,8 @@ def notification_pdf(request: HttpRequest, reference: str, pk: int) -> FileRespo
     notification = _notification(incident, pk)
     if not notification.pdf:
         raise Http404("No letter has been generated for this person.")
-    return FileResponse(notification.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
-                        filename=f"{incident.reference}-{notification.pk}.pdf")
+    return files.download(notification.pdf.name, content_type="application/pdf",
+                          filename=f"{incident.reference}-{notification.pk}.pdf")
 
 
 @require(READ)
@@ -327,11 +328,11 @@ def print_pack_download(request: HttpRequest, reference: str, pk: int, part: str
     incident = incident_or_404(reference)
     pack = get_object_or_404(PrintPack, batch__incident=incident, pk=pk, status=PrintPack.Status.READY)
     if part == "pdf":
-        return FileResponse(pack.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
-                            filename=f"{incident.reference}-pack-{pack.pk}.pdf")
+        return files.download(pack.pdf.name, content_type="application/pdf",
+                              filename=f"{incident.reference}-pack-{pack.pk}.pdf")
     if part == "manifest":
-        return FileResponse(pack.manifest.open("rb"), as_attachment=True, content_type="text/csv",
-                            filename=f"{incident.reference}-pack-{pack.pk}-manifest.csv")
+        return files.download(pack.manifest.name, content_type="text/csv",
+                              filename=f"{incident.reference}-pack-{pack.pk}-manifest.csv")
     raise Http404("Unknown part")
 
 

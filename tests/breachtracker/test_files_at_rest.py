@@ -98,14 +98,16 @@ class FilesAtRestTests(BaseTestCase):
     def test_the_pages_still_serve_the_right_content(self) -> None:
         self.login(self.dpo)
         ref = self.incident.reference
-        letter = b"".join(self.client.get(reverse("notification_pdf", args=[ref, self.notification.pk]))
-                          .streaming_content)
+        served = {}
+        for key, url in (("letter", reverse("notification_pdf", args=[ref, self.notification.pk])),
+                         ("pack", reverse("print_pack_download", args=[ref, self.pack.pk, "pdf"])),
+                         ("manifest", reverse("print_pack_download", args=[ref, self.pack.pk, "manifest"]))):
+            response = self.client.get(url)
+            served[key] = b"".join(response.streaming_content)
+            self.assertEqual(response["Content-Length"], str(len(served[key])), key)  # the plain length
+        letter, pack, manifest = served["letter"], served["pack"], served["manifest"].decode()
         self.assertIn(NAME, pdf_text(letter))
-        pack = b"".join(self.client.get(reverse("print_pack_download", args=[ref, self.pack.pk, "pdf"]))
-                        .streaming_content)
         self.assertIn(NAME, pdf_text(pack))
-        manifest = b"".join(self.client.get(reverse("print_pack_download", args=[ref, self.pack.pk, "manifest"]))
-                            .streaming_content).decode()
         self.assertIn([NAME, "7 Quiet Lane", "", "York", POSTCODE], [row[5:10] for row in csv.reader(io.StringIO(manifest))])
         report = self.client.get(reverse("report_pdf", args=[ref]))
         self.assertIn(ref, pdf_text(report.content))

@@ -135,7 +135,9 @@ def test_web_and_worker_share_only_the_bucket(bucket: dict[str, Any]) -> None:
         ref = incident.reference
         letter = Notification.objects.get(incident=incident, subject__name_index=blind_index(NAME))
         assert NAME in pdf_text(body(client.get(reverse("notification_pdf", args=[ref, letter.pk]))))
-        pack_pdf = body(client.get(reverse("print_pack_download", args=[ref, pack.pk, "pdf"])))
+        pack_response = client.get(reverse("print_pack_download", args=[ref, pack.pk, "pdf"]))
+        pack_pdf = body(pack_response)
+        assert pack_response["Content-Length"] == str(len(pack_pdf))  # from a ranged read of the bucket
         assert NAME in pdf_text(pack_pdf) and len(PdfReader(io.BytesIO(pack_pdf)).pages) == pack.pages
         manifest = body(client.get(reverse("print_pack_download", args=[ref, pack.pk, "manifest"]))).decode()
         assert [NAME, POSTCODE] in [[row[5], row[9]] for row in csv.reader(io.StringIO(manifest))]

@@ -125,3 +125,41 @@ def test_the_local_default_does_not_load_the_s3_backend() -> None:
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("BREACHTRACKER_S3_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip().splitlines()[-1] == "False", done.stdout
+
+
+class PlainSizeTests(SimpleTestCase):
+    """A download's Content-Length is the plain size, worked out from the stored size and the
+    last record alone."""
+
+    def setUp(self) -> None:
+        self.media = Path(self.enterContext(tempfile.TemporaryDirectory(prefix="bt-size-")))
+        self.enterContext(override_settings(MEDIA_ROOT=str(self.media)))
+
+    def test_the_full_record_size_is_what_a_full_chunk_takes(self) -> None:
+        files.write("full.bin", os.urandom(files.CHUNK) + b"x")
+        stored = (self.media / "full.bin").stat().st_size
+        last = stored - len(files.MAGIC) - files._full_record()
+        self.assertGreater(last, 0)
+        self.assertLess(last, 200)  # one byte's record
+
+    def test_every_size_around_the_chunk_boundaries(self) -> None:
+        for size in (0, 1, 15, 16, 17, files.CHUNK - 1, files.CHUNK, files.CHUNK + 1, 2 * files.CHUNK + 123):
+            with self.subTest(size=size):
+                files.write("a.bin", os.urandom(size))
+                self.assertEqual(files.plain_size("a.bin"), size)
+
+    def test_a_file_cut_short_or_extended_is_refused(self) -> None:
+        files.write("a.bin", BIG)
+        path = self.media / "a.bin"
+        data = path.read_bytes()
+        for damaged in (data[:-1], data + b"x", data[:len(files.MAGIC) + files._full_record()]):
+            path.write_bytes(damaged)
+            with self.assertRaises(files.DamagedFile):
+                files.plain_size("a.bin")
+
+    def test_a_download_says_its_plain_length(self) -> None:
+        files.write("letters/a.pdf", BIG)
+        response = files.download("letters/a.pdf", filename="a.pdf", content_type="application/pdf")
+        self.assertEqual(response["Content-Length"], str(len(BIG)))
+        self.assertEqual(b"".join(response.streaming_content), BIG)
+        self.assertEqual(response["Content-Disposition"], 'attachment; filename="a.pdf"')
