@@ -32,7 +32,7 @@ from breachtracker.records import field_of
 from incidents.assessment import rules
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, REGIMES, ROLES
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPlan
 
 from .models import ReportDetails
 
@@ -158,6 +158,26 @@ def _clock_corrections(incident: Incident) -> list[dict[str, Any]]:
     } for c in rows]
 
 
+# The report's answers that the notification plan already holds (what people are told is what
+# the regulator is told): typed once, in the plan, and taken from there.
+FROM_PLAN = {"consequences": "consequences", "actions_taken": "measures"}
+PLAN_SOURCE = "notification plan"
+ANSWERS_SOURCE = "report answers"
+
+
+def plan_answers(plan: NotificationPlan | None) -> dict[str, str]:
+    """ReportDetails field -> the plan's text for it ("" when the plan does not say)."""
+    return {field: (getattr(plan, plan_field) if plan else "").strip() for field, plan_field in FROM_PLAN.items()}
+
+
+def one_source(from_plan: str, answered: str) -> tuple[str | None, str | None]:
+    """The text and where it comes from: the plan when it says, else the report's own answer."""
+    if from_plan:
+        return from_plan, PLAN_SOURCE
+    answered = answered.strip()
+    return (answered, ANSWERS_SOURCE) if answered else (None, None)
+
+
 def build_report(incident: Incident, *, submission: RegulatorSubmission | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
     """The ICO report for this incident, as it stands now (or as sent with `submission`)."""
@@ -172,6 +192,8 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     latest_report = next((d for d in decisions if d.kind == "report"), None)
     latest_tell = next((d for d in decisions if d.kind == "tell"), None)
     assessment = incident.assessments.order_by("-version").first()
+    plan = NotificationPlan.objects.filter(incident=incident).first()
+    told_from_plan = plan_answers(plan)
 
     # Report type: this submission's kind; before any, the initial report (being prepared).
     initial = next((s for s in submissions if s.kind == RegulatorSubmission.Kind.INITIAL), None)
@@ -237,8 +259,10 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
                       "detail": (exposed[c.pk].detail or None) if c.pk in exposed else None}
                      for c in categories]
     people = subject_counts(incident)
-    exposed_records = [e.approx_records for e in exposed.values() if e.approx_records]
-    records = incident.approx_records or (sum(exposed_records) if exposed_records else None)
+    # Asked, never summed: one record (a crime report) can hold several categories, so the
+    # categories' counts add up to more than the records there are.
+    records = incident.approx_records
+    category_total = sum(e.approx_records for e in exposed.values() if e.approx_records)
     subjects_max = max(people["total"], incident.approx_subjects or 0) or None
     personal_data = {
         "categories": category_rows,
@@ -249,7 +273,9 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     }
     if not exposed:
         gaps.check(None, "personal_data", "categories", "Categories of personal data", "categories")
-    gaps.check(records, "personal_data", "number_of_records", "Number of personal data records", "incident")
+    gaps.check(records, "personal_data", "number_of_records", "Number of personal data records" + (
+        f" (the categories' counts add up to {category_total}, but one record can hold several categories)"
+        if category_total else ""), "incident")
     gaps.check(subjects_max, "personal_data", "number_of_data_subjects", "Number of data subjects", "subjects")
 
     subject_rows = [{"name": name, "count": people.get(name, 0)} for name in ICO_SUBJECT_CATEGORIES]
@@ -259,9 +285,11 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     data_subjects = {"categories": subject_rows, "ticked": [r["name"] for r in subject_rows if r["count"]],
                      "roles": role_rows}
 
+    said, source = one_source(told_from_plan["consequences"], details.consequences)
     consequences = {
-        "potential_consequences": gaps.check(details.consequences.strip() or None, "consequences",
-                                             "potential_consequences", "Potential consequences", "details"),
+        "potential_consequences": gaps.check(said, "consequences", "potential_consequences",
+                                             "Potential consequences", "details"),
+        "potential_consequences_source": source,
         "likelihood": gaps.check(_choice(ReportDetails, "likelihood", details.likelihood), "consequences",
                                  "likelihood", "Likelihood of significant consequences", "details"),
         # The engine's own answer to the likelihood question, beside the DPO's (one risk everywhere).
@@ -290,9 +318,10 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
             "Staff data protection training in the last two years", "details"),
         "training_details": details.training_details.strip() or None,
     }
+    said, source = one_source(told_from_plan["actions_taken"], details.actions_taken)
     actions = {
-        "taken_or_proposed": gaps.check(details.actions_taken.strip() or None, "actions", "taken_or_proposed",
-                                        "Actions taken or proposed", "details"),
+        "taken_or_proposed": gaps.check(said, "actions", "taken_or_proposed", "Actions taken or proposed", "details"),
+        "taken_or_proposed_source": source,
         "measures_in_place_before": gaps.check(details.measures_before.strip() or None, "actions",
                                                "measures_in_place_before", "Measures in place before", "details"),
         "steps_to_prevent_recurrence": gaps.check(details.prevent_recurrence.strip() or None, "actions",

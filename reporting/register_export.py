@@ -30,6 +30,8 @@ from incidents.templatetags.breach import london
 from incidents.vocab import REGULATOR_STATES
 from notifications.models import Notification
 
+from .ico_report import one_source, plan_answers
+
 # The reference and title share the first column: a column of bare references (BR-2026-0001)
 # looks to our own disclosure check like a column of crime reference numbers.
 HEADER = [
@@ -51,7 +53,7 @@ def register_queryset() -> Any:
             .order_by().values("incident").annotate(n=Count("id")).values("n"))
     return (Incident.objects.with_subject_count().with_regulator_state()
             .annotate(told_count=Coalesce(Subquery(told, output_field=IntegerField()), 0))
-            .select_related("report_details")
+            .select_related("report_details", "notification_plan")
             .prefetch_related(
                 "exposed_categories__category",
                 Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")
@@ -97,6 +99,10 @@ def _decision_text(decision: Decision) -> str:
 def register_rows(incidents: Any = None) -> Iterator[list[Any]]:
     for incident in incidents if incidents is not None else register_queryset():
         details = getattr(incident, "report_details", None)
+        # The same words as the report: the notification plan's where it says (one source).
+        from_plan = plan_answers(getattr(incident, "notification_plan", None))
+        consequences = one_source(from_plan["consequences"], details.consequences if details else "")[0] or ""
+        actions = one_source(from_plan["actions_taken"], details.actions_taken if details else "")[0] or ""
         submissions = list(incident.submissions.all())
         initial = next((s for s in submissions if s.kind == RegulatorSubmission.Kind.INITIAL), None)
         follow_ups = [s for s in submissions if s.kind == RegulatorSubmission.Kind.FOLLOW_UP]
@@ -114,8 +120,8 @@ def register_rows(incidents: Any = None) -> Iterator[list[Any]]:
             incident.subject_count, incident.approx_subjects or "", incident.approx_records or "",
             _yes(incident.breach_confidentiality), _yes(incident.breach_integrity), _yes(incident.breach_availability),
             f"{latest.risk} ({latest.band}, score {latest.score}; version {latest.version})" if latest else "",
-            details.consequences if details else "", details.get_likelihood_display() if details else "",
-            details.actions_taken if details else "", details.prevent_recurrence if details else "",
+            consequences, details.get_likelihood_display() if details else "",
+            actions, details.prevent_recurrence if details else "",
             "\n".join(_decision_text(d) for d in decisions),
             "\n".join(d.regulator_advice.strip() for d in decisions if d.regulator_advice.strip()),
             REGULATOR_STATES[incident.regulator_state], _when(initial.submitted_at) if initial else "",

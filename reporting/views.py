@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from breachtracker.inputs import page_number
+from breachtracker.records import field_of
 from breachtracker.csvsafe import csv_response
 from incidents.assessment import rules
 from incidents.assessment import services as assessment_services
@@ -28,11 +29,12 @@ from incidents.models import DataCategory, Decision, Incident, RegulatorSubmissi
 from incidents.people import tally
 from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, require
 from incidents.vocab import ROLES
+from notifications.models import NotificationPlan
 
 from . import audit, charts, register_export
 from . import services as report_services
 from .forms import ReportDetailsForm
-from .ico_report import build_report, content_sha256, diff_reports, report_json
+from .ico_report import build_report, content_sha256, diff_reports, plan_answers, report_json
 from .models import ExportRecord, ReportDetails, ReportPdf, SubmissionSnapshot
 
 
@@ -69,6 +71,11 @@ def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
     # The likelihood question starts from the risk assessment's answer (one risk everywhere).
     initial = {"likelihood": suggested} if suggested and not instance.likelihood else {}
     form = ReportDetailsForm(posted(request), instance=instance, initial=initial)
+    # What the notification plan already says is not asked again (one source for each fact).
+    from_plan = {field: text for field, text in plan_answers(
+        NotificationPlan.objects.filter(incident=incident).first()).items() if text}
+    for field in from_plan:
+        del form.fields[field]
     if result is not None:
         form.fields["likelihood"].help_text = (
             f"The risk assessment (version {version}) suggests “{ReportDetails.Likelihood(suggested).label}”: "
@@ -76,7 +83,7 @@ def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             report_services.report_details_save(incident=incident, actor=request.user,
-                                                fields={k: form.cleaned_data[k] for k in form.Meta.fields})
+                                                fields={k: form.cleaned_data[k] for k in form.fields})
         except ValidationError as error:
             for field, errors in error.error_dict.items():
                 form.add_error(field, errors)
@@ -86,7 +93,8 @@ def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
     conflict = (rules.ico_likelihood_conflict(result, form["likelihood"].value() or "") if result else "")
     return render(request, "incidents/report_details_form.html",
                   {"incident": incident, "form": form, "now": timezone.now(), "tab": "report",
-                   "likelihood_conflict": conflict, "suggested_likelihood": suggested})
+                   "likelihood_conflict": conflict, "suggested_likelihood": suggested,
+                   "from_plan": [(str(field_of(ReportDetails, f).verbose_name), text) for f, text in from_plan.items()]})
 
 
 @require(EXPORT)
