@@ -37,6 +37,8 @@ STATUSES = ("exact", "different", "missing")
 @dataclass(frozen=True)
 class Question:
     key: str
+    # The online form's wording where it was read; else the Word form's (in_word=True, from the
+    # copy named in `source`); else, with confirmed=False, the nearest wording found.
     text: str
     answer_type: str
     source: str
@@ -51,8 +53,9 @@ class Question:
     char_limit: int | None = None
     # A free-text box for the details of an "Other" answer.
     other_details: bool = False
-    # Where the Word form "Report a personal data breach" was read and words it differently, its
-    # wording; in_online / in_word: whether the question is on that version (None: not read).
+    # The Word form's wording where both versions were read and they differ (none yet: past its
+    # first question the online form could not be read); in_online / in_word: whether the
+    # question was read on that version (None: not read, not that it is absent).
     word: str | None = None
     in_online: bool | None = None
     in_word: bool | None = None

@@ -158,7 +158,7 @@ PART_3 = Part(3, "Details of the data and people affected", False, ONLINE_START,
     Question(
         "number_of_records", "Number of personal data records concerned?", "number", WORD_COPY, True,
         ("Incident.approx_records", "IncidentCategory.approx_records"), "different", in_word=True,
-        note="A free-text box in the Word form. " + FROM_WORD,
+        note="A blank box in the Word form; the online form's input was not read. " + FROM_WORD,
         status_note=("When Incident.approx_records is empty the report adds up the categories' record counts "
                      "(a record counted in several categories counts several times), while the register "
                      "export shows it empty: two answers to one question.")),
