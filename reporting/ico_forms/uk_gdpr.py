@@ -157,11 +157,10 @@ PART_3 = Part(3, "Details of the data and people affected", False, ONLINE_START,
         status_note="Our last category reads “Other (details)” (vocab.DATA_CATEGORY_SEEDS); the others match."),
     Question(
         "number_of_records", "Number of personal data records concerned?", "number", WORD_COPY, True,
-        ("Incident.approx_records", "IncidentCategory.approx_records"), "different", in_word=True,
+        ("Incident.approx_records",), "exact", in_word=True,
         note="A blank box in the Word form; the online form's input was not read. " + FROM_WORD,
-        status_note=("When Incident.approx_records is empty the report adds up the categories' record counts "
-                     "(a record counted in several categories counts several times), while the register "
-                     "export shows it empty: two answers to one question.")),
+        status_note=("Asked on the incident page, never summed; the categories' record counts are a hint in "
+                     "the report's gap (fixed on 2026-12-03: the report used to add them up).")),
     Question(
         "number_of_data_subjects", "How many data subjects could be affected?", "number", WORD_COPY, True,
         ("Incident.approx_subjects", "DataSubject"), "exact", in_word=True,
@@ -178,11 +177,10 @@ PART_3 = Part(3, "Details of the data and people affected", False, ONLINE_START,
                      "filled.")),
     Question(
         "potential_consequences", "Potential consequences of the breach?", "text", THIRD_PARTY_FORM, False,
-        ("ReportDetails.consequences",), "different",
+        ("NotificationPlan.consequences", "ReportDetails.consequences"), "exact",
         note=NOT_READ + " Text from a third-party form derived from the ICO's (gydeline.com).",
-        status_note=("Asked again on the report's answers page although NotificationPlan.consequences already "
-                     "holds the likely consequences; the plan's text is public wording for letters, so the "
-                     "two may rightly differ.")),
+        status_note=("The notification plan's likely consequences when it says them (not asked again), else "
+                     "the report's own answer (ico_report.one_source).")),
     Question(
         "likelihood", "What is the likelihood that data subjects will experience significant consequences?",
         "choice", THIRD_PARTY_FORM, False, ("ReportDetails.likelihood",), "exact",
@@ -258,10 +256,10 @@ PART_5 = Part(5, "Your efforts to contain the breach", False, ONLINE_START, gap=
     "told, or need to tell about the breach”), not read as a part heading."), questions=(
     Question(
         "actions_taken", "Describe the actions you took or propose to take as a result of the breach.",
-        "text", ITGOVERNANCE, False, ("ReportDetails.actions_taken",), "different",
+        "text", ITGOVERNANCE, False, ("NotificationPlan.measures", "ReportDetails.actions_taken"), "exact",
         note=NOT_READ + " Text from a third-party guide (itgovernance.co.uk).",
-        status_note=("Asked again on the report's answers page although NotificationPlan.measures (“what we "
-                     "have done”) holds the same facts in public wording.")),
+        status_note=("The notification plan's “what we have done” when it says it (not asked again), else the "
+                     "report's own answer (ico_report.one_source).")),
     Question(
         "measures_before", "what preventative measures were in place beforehand", "text", ONLINE_START, False,
         ("ReportDetails.measures_before",), "exact",
