@@ -180,6 +180,9 @@ class ExportRecord(AppendOnly):
         SNAPSHOT_JSON = "snapshot_json", "Submitted report (JSON)"
         REGISTER_CSV = "register_csv", "Breach register (CSV)"
         REGISTER_XLSX = "register_xlsx", "Breach register (XLSX)"
+        PECR_LOG_CSV = "pecr_log_csv", "PECR breach log for a month (CSV)"
+        PECR_LOG_XLSX = "pecr_log_xlsx", "PECR breach log for a month (XLSX)"
+        PECR_NIL_RETURN = "pecr_nil_return", "PECR nil return for a month"
 
     class Via(models.TextChoices):
         WEB = "web", "Web"

@@ -130,14 +130,15 @@ def register_rows(incidents: Any = None) -> Iterator[list[Any]]:
         ]
 
 
-def build_xlsx(rows: Iterator[list[Any]]) -> bytes:
+def build_xlsx(rows: Iterator[list[Any]], *, header: list[str] = HEADER, title: str = "Breach register",
+               sheet_name: str = "Register") -> bytes:
     book = Workbook(write_only=True)
     props = book.properties
     # No author or last-saved-by: the file names no person or account.
-    props.creator, props.lastModifiedBy, props.title = None, None, "Breach register"
+    props.creator, props.lastModifiedBy, props.title = None, None, title
     props.subject = props.description = props.keywords = props.category = None
     props.created = props.modified = timezone.now().replace(tzinfo=None, microsecond=0)
-    sheet = book.create_sheet("Register")
+    sheet = book.create_sheet(sheet_name)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -152,7 +153,7 @@ def build_xlsx(rows: Iterator[list[Any]]) -> bytes:
             setattr(made, key, item)
         return made
 
-    sheet.append([cell(h, font=bold) for h in HEADER])
+    sheet.append([cell(h, font=bold) for h in header])
     for row in rows:
         sheet.append([cell(v, alignment=wrap) for v in row])
     out = io.BytesIO()
@@ -160,10 +161,10 @@ def build_xlsx(rows: Iterator[list[Any]]) -> bytes:
     return out.getvalue()
 
 
-def build_csv(rows: Iterator[list[Any]]) -> bytes:
+def build_csv(rows: Iterator[list[Any]], *, header: list[str] = HEADER) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADER)
+    writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode()

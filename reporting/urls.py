@@ -23,4 +23,6 @@ urlpatterns = [
     path("incidents/<str:reference>/report/submissions/<int:pk>/report.<str:fmt>", views.snapshot_download,
          name="report_snapshot_download"),
     path("register/export.<str:fmt>", views.register_download, name="register_export"),
+    path("register/pecr-log/", views.pecr_log, name="pecr_log"),
+    path("register/pecr-log/<str:month>.<str:fmt>", views.pecr_log_download, name="pecr_log_download"),
 ]

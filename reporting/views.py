@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from breachtracker.inputs import page_number
+from breachtracker.inputs import InputRefused, page_number
 from breachtracker.records import field_of
 from breachtracker.csvsafe import csv_response
 from incidents.assessment import rules
@@ -27,11 +27,12 @@ from incidents.assessment.views import attach_errors, form_page
 from incidents.http import acting_user, incident_or_404, posted
 from incidents.models import DataCategory, Decision, Incident, RegulatorSubmission
 from incidents.people import tally
-from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, require
+from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, can, require
 from incidents.vocab import ROLES
 from notifications.models import NotificationPlan
 
 from . import audit, charts, register_export
+from . import pecr_log as pecr_log_module
 from . import services as report_services
 from .forms import ReportDetailsForm
 from .ico_report import build_report, content_sha256, diff_reports, plan_answers, report_json
@@ -174,6 +175,44 @@ def register_download(request: HttpRequest, fmt: str) -> HttpResponse:
     report_services.export_record(kind=kind, actor=request.user, incident=None, incident_count=len(incidents),
                                   sha=report_services.sha256(data))
     return _download(data, f"breach-register-{timezone.localdate():%Y-%m-%d}.{fmt}", content_type)
+
+
+@require(READ)
+def pecr_log(request: HttpRequest) -> HttpResponse:
+    """The PECR breach log of a month (reg. 5A(8)) before it is downloaded, or its nil return."""
+    month = pecr_log_module.parse_month(request.GET.get("month"))
+    incidents = pecr_log_module.incidents_in(month)
+    return render(request, "reporting/pecr_log.html", {
+        "month": month, "header": pecr_log_module.HEADER, "rows": list(pecr_log_module.log_rows(incidents)),
+        "nil_return": "" if incidents else pecr_log_module.nil_return(month),
+        "can_export": can(request.user, EXPORT), "now": timezone.now()})
+
+
+@require(EXPORT)
+def pecr_log_download(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx", "txt"):
+        raise Http404("No such format.")
+    chosen = pecr_log_module.parse_month(month)
+    incidents = pecr_log_module.incidents_in(chosen)
+    if fmt == "txt":
+        if incidents:
+            raise InputRefused(f"There were PECR breaches in {chosen.label}: send the log, not a nil return.")
+        data = pecr_log_module.nil_return(chosen).encode()
+        kind, content_type = ExportRecord.Kind.PECR_NIL_RETURN, "text/plain; charset=utf-8"
+    elif not incidents:
+        raise InputRefused(f"There were no PECR breaches in {chosen.label}: send a nil return, not an empty log.")
+    elif fmt == "csv":
+        data = register_export.build_csv(pecr_log_module.log_rows(incidents), header=pecr_log_module.HEADER)
+        kind, content_type = ExportRecord.Kind.PECR_LOG_CSV, "text/csv; charset=utf-8"
+    else:
+        data = register_export.build_xlsx(pecr_log_module.log_rows(incidents), header=pecr_log_module.HEADER,
+                                          title="PECR breach log", sheet_name=chosen.slug)
+        kind = ExportRecord.Kind.PECR_LOG_XLSX
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    report_services.export_record(kind=kind, actor=request.user, incident=None, incident_count=len(incidents),
+                                  sha=report_services.sha256(data))
+    name = "nil-return" if fmt == "txt" else "log"
+    return _download(data, f"pecr-breach-{name}-{chosen.slug}.{fmt}", content_type)
 
 
 # --- Across the apps: dashboard, overview, history -------------------------------------------
