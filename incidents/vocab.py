@@ -166,6 +166,8 @@ ROLES: dict[str, Role] = {
         Role("student", "Student", "Students", 7),
         Role("service_user", "Service user", "Users", 8),
         Role("other", "Other", "Other", 9),
+        # A telephone or internet service's subscriber (the ICO form's "Subscribers"; PECR breaches).
+        Role("subscriber", "Subscriber", "Subscribers", 10),
     )
 }
 ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]

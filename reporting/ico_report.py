@@ -46,7 +46,7 @@ REPORTING_REASONS = {
 TELL_ANSWERS = {
     "told": "Yes, told",
     "in_process": "About to, or in the process",
-    "already_aware": "No, already aware",
+    "already_aware": "No, they're already aware",
     "planning": "No, but planning to",
     "decided_not": "No, decided not to",
     "not_decided": "Not decided yet",
@@ -202,7 +202,8 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     case_ref = next((s.ico_reference for s in reversed(submissions) if s.ico_reference), "") or None
     report_type: dict[str, Any] = {"type": kind, "label": "Follow-up report" if kind == "follow_up" else "Initial report",
                    "ico_case_reference": case_ref, "previous_submissions": len(
-                       [s for s in submissions if current is None or s.pk != current.pk])}
+                       [s for s in submissions if current is None or s.pk != current.pk]),
+                   "ico_staff_contact": details.ico_staff_contact.strip() or None}
     if kind == "follow_up":
         gaps.check(case_ref, "report_type", "ico_case_reference", "The ICO case reference", "submission")
     # Corrections of the clock after the initial report (only then possible; no query before):
@@ -303,10 +304,14 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
         "confidentiality": incident.breach_confidentiality,
         "integrity": incident.breach_integrity,
         "availability": incident.breach_availability,
+        "systems_affected": _choice(ReportDetails, "systems_affected", details.systems_affected),
         "impact_on_organisation": _choice(ReportDetails, "cyber_impact", details.cyber_impact),
         "recovery_time": _choice(ReportDetails, "recovery_time", details.recovery_time),
     }
     if is_cyber:
+        gaps.check(cyber["systems_affected"], "cyber", "systems_affected",
+                   "Whether your information systems' confidentiality, integrity or availability was affected",
+                   "details")
         gaps.check(cyber["impact_on_organisation"], "cyber", "impact_on_organisation",
                    "Impact on the organisation", "details")
         gaps.check(cyber["recovery_time"], "cyber", "recovery_time", "Recovery time", "details")
@@ -317,6 +322,7 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
             _choice(ReportDetails, "staff_trained", details.staff_trained), "staff", "training_in_last_two_years",
             "Staff data protection training in the last two years", "details"),
         "training_details": details.training_details.strip() or None,
+        "instructions_or_guidance": details.staff_instructions.strip() or None,
     }
     said, source = one_source(told_from_plan["actions_taken"], details.actions_taken)
     actions = {
@@ -327,13 +333,21 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
         "steps_to_prevent_recurrence": gaps.check(details.prevent_recurrence.strip() or None, "actions",
                                                   "steps_to_prevent_recurrence", "Steps to prevent recurrence",
                                                   "details"),
+        "expected_completion": details.prevent_recurrence_by.isoformat() if details.prevent_recurrence_by else None,
     }
+    if actions["steps_to_prevent_recurrence"]:
+        gaps.check(actions["expected_completion"], "actions", "expected_completion",
+                   "When you expect the steps to prevent recurrence to be complete", "details")
 
     told = notification_counts(incident)
     not_yet = max(people["total"] - told["rows"], 0)
     counts = {"total": people["total"], "told": told["told"], "in_progress": told["in_progress"],
               "withheld": told["withheld"], "withheld_total": told["withheld_total"], "not_yet": not_yet}
-    if latest_tell is not None and not latest_tell.outcome:
+    if details.told_answer and not (told["told"] or told["in_progress"]):
+        # "Already aware" or "something else": the DPO's answer, which no record could give,
+        # and only while the letters' records do not say otherwise.
+        tell_code = details.told_answer
+    elif latest_tell is not None and not latest_tell.outcome:
         tell_code = "decided_not"
     elif people["total"] and told["told"] == people["total"]:
         tell_code = "told"
@@ -344,6 +358,7 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     else:
         tell_code = "not_decided"
     telling = {"answer": TELL_ANSWERS[tell_code], "code": tell_code,
+               "answer_details": details.told_answer_details.strip() or None if tell_code == details.told_answer else None,
                "decision_justification": latest_tell.justification or None if latest_tell else None,
                "exemption": latest_tell.get_exemption_display() if latest_tell and latest_tell.exemption else None,
                "counts": counts}
@@ -351,8 +366,13 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
         gaps.check(None, "telling_data_subjects", "answer", "Whether you have told the people (record a decision)",
                    "decision_tell")
 
-    other = {"organisations_told": gaps.check(details.other_organisations.strip() or None, "other_organisations",
-                                              "organisations_told", "Other organisations told", "details")}
+    other = {"answer": gaps.check(_choice(ReportDetails, "other_organisations_told", details.other_organisations_told),
+                                  "other_organisations", "answer",
+                                  "Whether you have told, or plan to tell, other organisations", "details"),
+             "organisations_told": details.other_organisations.strip() or None}
+    if details.other_organisations_told == ReportDetails.YesNo.YES:
+        gaps.check(other["organisations_told"], "other_organisations", "organisations_told",
+                   "Which other organisations, and when", "details")
 
     about = {
         "controller_name": gaps.check(organisation.controller_name or None, "about_you", "controller_name",

@@ -65,6 +65,16 @@ class ReportDetails(models.Model):
         FROM_CAUSE = "", "As the cause says"
         DONT_KNOW = "dont_know", "Don't know"
 
+    class YesNo(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        DONT_KNOW = "dont_know", "Don't know"
+
+    class Told(models.TextChoices):
+        # The answers to "Have you told data subjects?" that the letters' records cannot give.
+        ALREADY_AWARE = "already_aware", "No, they're already aware"
+        OTHER = "other", "Something else"
+
     incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="report_details")
     cyber_answer = models.CharField(
         "was it a cyber incident", max_length=20, choices=Cyber.choices, blank=True,
@@ -77,6 +87,9 @@ class ReportDetails(models.Model):
     )
     likelihood_reason = _text("why your answer differs from the risk assessment",
                               "Needed when your answer is far from what the assessment found.")
+    systems_affected = models.CharField(
+        "has the confidentiality, integrity or availability of your information systems been affected (cyber)",
+        max_length=20, choices=YesNo.choices, blank=True)
     cyber_impact = models.CharField(
         "impact on the organisation (cyber)", max_length=20, choices=Impact.choices, blank=True
     )
@@ -86,12 +99,26 @@ class ReportDetails(models.Model):
         "data protection training in the last two years", max_length=20, choices=Training.choices, blank=True
     )
     training_details = _text("training details")
+    staff_instructions = _text("specific instructions or guidance given to the staff member",
+                               "About the task that went wrong, if any. Roles, not names.")
     actions_taken = _text("actions taken or proposed", "Including what you did to contain the breach and "
                                                         "mitigate its effects.")
     measures_before = _text("measures in place before the breach")
     prevent_recurrence = _text("steps to prevent it happening again")
-    other_organisations = _text("other organisations told", "Police, other regulators, NCSC, banks...; "
-                                                             "write “None” if none.")
+    prevent_recurrence_by = models.DateField(
+        "when you expect these steps to be complete", null=True, blank=True)
+    other_organisations_told = models.CharField(
+        "have you told, or are you planning to tell, any other organisations", max_length=20,
+        choices=YesNo.choices, blank=True)
+    other_organisations = _text("which organisations, and when", "Police, other regulators, NCSC, banks...")
+    told_answer = models.CharField(
+        "have you told the people: an answer the letters cannot give", max_length=20, choices=Told.choices,
+        blank=True, help_text="Only while nobody has been told or is being told: after that the report says so "
+                              "from the letters' records.")
+    told_answer_details = _text("details of that answer")
+    ico_staff_contact = models.CharField(
+        "ICO staff member you have already spoken to about this breach", max_length=200, blank=True,
+        help_text="Their name, if you have spoken to someone at the ICO about it.")
     delay_reasons = _text("reasons for any delay in reporting",
                           "Needed when the report is made after the 72-hour deadline.")
     reporter_name = models.CharField("person reporting: name", max_length=200, blank=True)

@@ -56,12 +56,13 @@ PART_2 = Part(2, "Monthly log", True, FORM_PAGE, help_text=(
     Question(
         "pecr_monthly_log_file",
         "If there have been personal data breaches, please attach your completed breach log below.", "file",
-        FORM_PAGE, True, (), "missing",
+        FORM_PAGE, True, ("Incident.regime", "Incident.aware_at"), "exact",
         help_text=("We accept Excel, Word and Open Office spreadsheet and document files, CSVs and text-based "
                    "files. Maximum of 3 MB."),
         note="The nil return's address is hidden (“[email protected]”) in the stored copy.",
-        status_note=("No monthly PECR log is made and no nil return: the register export is every incident in "
-                     "our own columns, not a month's breaches in the ICO's log.")),
+        status_note=("The month's log from the register (reporting/pecr_log.py: reg. 5A(8)'s facts, effects "
+                     "and remedial action; the ICO template's own headings were not read), or the nil return "
+                     "to email for a month with none.")),
 ))
 
 PART_3 = Part(3, "Initial notification of a security breach", True, FORM_PAGE, help_text=(

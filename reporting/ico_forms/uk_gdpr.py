@@ -87,8 +87,7 @@ PART_1 = Part(1, "About your report", True, ONLINE, help_text=(
     Question(
         "ico_staff_spoken_to",
         "If you have already spoken to a member of ICO staff about this breach, please give their name:",
-        "text", WORD_COPY, True, (), "missing", in_word=True, note=FROM_WORD,
-        status_note="Nothing records it; Decision.regulator_advice holds the advice given, not who gave it."),
+        "text", WORD_COPY, True, ("ReportDetails.ico_staff_contact",), "exact", in_word=True, note=FROM_WORD),
     Question(
         "report_type", "Report type", "choice", WORD_COPY, True, ("RegulatorSubmission.kind",), "exact",
         options=("Initial report", "Follow-up report"), in_word=True,
@@ -172,9 +171,9 @@ PART_3 = Part(3, "Details of the data and people affected", False, ONLINE_START,
         WORD_COPY, True, ("DataSubject.roles", "DataSubject.is_child", "DataSubject.is_vulnerable"), "different",
         options=DATA_SUBJECT_CATEGORIES, other_details=True, in_word=True,
         note="The copy breaks off inside the last option. " + FROM_WORD,
-        status_note=("No role maps to “Subscribers”, so it can never be ticked; “Other” is ticked for victims, "
-                     "witnesses, suspects and complainants but the details box the form offers is never "
-                     "filled.")),
+        status_note=("“Subscribers” is ticked for people with the Subscriber role (added 2026-12-03); “Other” is "
+                     "ticked for victims, witnesses, suspects and complainants, and the report lists our roles "
+                     "behind it, but not in the form's details box as such.")),
     Question(
         "potential_consequences", "Potential consequences of the breach?", "text", THIRD_PARTY_FORM, False,
         ("NotificationPlan.consequences", "ReportDetails.consequences"), "exact",
@@ -192,13 +191,14 @@ PART_3 = Part(3, "Details of the data and people affected", False, ONLINE_START,
         "cyber_cia_affected",
         "Has confidentiality, integrity or availablity of your information systems been affected?",
         "yes_no_dont_know", THIRD_PARTY_FORM, False,
-        ("Incident.breach_confidentiality", "Incident.breach_integrity", "Incident.breach_availability"),
-        "different", options=YES_NO_DONT_KNOW, options_confirmed=False,
+        ("ReportDetails.systems_affected", "Incident.breach_confidentiality", "Incident.breach_integrity",
+         "Incident.breach_availability"),
+        "exact", options=YES_NO_DONT_KNOW, options_confirmed=False,
         note=(NOT_READ + " Text (its spelling kept) and options from a third-party form derived from the "
               "ICO's (gydeline.com). shared/DOMAIN.md says the form asks which of the three: whether it asks "
               "yes/no/don't know, which ones, or both was not read. Cyber incidents only."),
-        status_note=("Three yes/no booleans about the data, set on the incident: no “Don't know”, and "
-                     "nothing about the organisation's information systems as such.")),
+        status_note=("Asked as Yes / No / Don't know about the information systems (ReportDetails); the "
+                     "incident's three booleans about the data say which, beside it.")),
     Question(
         "cyber_impact", "What is the impact to your organisation?", "choice", THIRD_PARTY_FORM, False,
         ("ReportDetails.cyber_impact",), "different",
@@ -246,8 +246,7 @@ PART_4 = Part(4, "Details of staff members", False, ONLINE_START, gap=(
         note=NOT_READ + " Text from the start page's checklist; whether it is its own question was not read."),
     Question(
         "staff_instructions", "specific instructions or guidance given to the staff member", "text", ISSUE_19,
-        False, (), "missing", note=NOT_READ + " Text from issue 19.",
-        status_note="Nothing records it (training_details is about training)."),
+        False, ("ReportDetails.staff_instructions",), "exact", note=NOT_READ + " Text from issue 19."),
 ))
 
 PART_5 = Part(5, "Your efforts to contain the breach", False, ONLINE_START, gap=(
@@ -266,27 +265,28 @@ PART_5 = Part(5, "Your efforts to contain the breach", False, ONLINE_START, gap=
         note=NOT_READ + " Text from the start page's checklist."),
     Question(
         "prevent_recurrence", "what actions you’ve taken to stop it happening again", "text", ONLINE_START, False,
-        ("ReportDetails.prevent_recurrence",), "different",
+        ("ReportDetails.prevent_recurrence", "ReportDetails.prevent_recurrence_by"), "exact",
         note=(NOT_READ + " Text from the start page's checklist; issue 19 says the form also asks when the "
               "steps are expected to be completed (not read)."),
-        status_note="No expected completion date."),
+        status_note="With the expected completion date (asked once steps are given)."),
     Question(
         "told_data_subjects", "Have you told data subjects?", "choice", ISSUE_19, False,
-        ("Decision.outcome", "Decision.exemption", "Notification.status"), "different",
+        ("Decision.outcome", "Decision.exemption", "Notification.status", "ReportDetails.told_answer"), "exact",
         options=("Yes, told", "About to, or in the process", "No, already aware", "No, but planning to",
                  "No, decided not to", "Not decided yet", "Something else"),
         options_confirmed=False, other_details=True,
         note=(NOT_READ + " Question from issue 19; options are shared/DOMAIN.md's short forms (issue 19 quotes "
               "two as “No, they're already aware” and “Something else”), not the ICO's wording."),
-        status_note=("Derived from the tell decision and the letters' states: “No, already aware” and "
-                     "“Something else” can never be produced.")),
+        status_note=("Derived from the tell decision and the letters' states; “No, they're already aware” and "
+                     "“Something else” (with details) are the DPO's answer while nobody is told or being told.")),
     Question(
         "other_organisations", "Have you told, or are you planning to tell any other organisations?",
-        "yes_no_dont_know", ISSUE_19, False, ("ReportDetails.other_organisations",), "different",
+        "yes_no_dont_know", ISSUE_19, False,
+        ("ReportDetails.other_organisations_told", "ReportDetails.other_organisations"), "exact",
         options=YES_NO_DONT_KNOW, options_confirmed=False, other_details=True,
         note=(NOT_READ + " Question and its Yes / No / Don't know with details from issue 19; the start page "
               "asks for “what other organisations you have told, or need to tell about the breach”."),
-        status_note="Free text only, no Yes / No / Don't know."),
+        status_note="Yes / No / Don't know, with which organisations and when (asked when Yes)."),
 ))
 
 PART_6 = Part(6, "About you", False, DOMAIN, gap=(

@@ -240,7 +240,9 @@ class Command(BaseCommand):
             "measures_before": "A two-person check of each FOI response before release.",
             "prevent_recurrence": "Every released spreadsheet now goes through the disclosure check for hidden "
             "sheets, columns and pivot caches; data is released as CSV only.",
-            "other_organisations": "None yet; the Police Federation will be told before staff are contacted.",
+            "prevent_recurrence_by": timezone.localdate() + timedelta(days=30),
+            "other_organisations_told": "yes",
+            "other_organisations": "The Police Federation, before staff are contacted.",
             "reporter_name": "Dana Okafor",
             "reporter_job_title": "Data Protection Officer",
             "reporter_email": "dpo@example.org",
