@@ -16,6 +16,7 @@ urlpatterns = [
     path("incidents/<str:reference>/submissions/new/", views.submission_create, name="submission_create"),
     path("incidents/<str:reference>/report/", views.report_preview, name="report_preview"),
     path("incidents/<str:reference>/report/details/", views.report_details_edit, name="report_details_edit"),
+    path("incidents/<str:reference>/report/copy/", views.report_copy, name="report_copy"),
     path("incidents/<str:reference>/report.json", views.report_json_download, name="report_json"),
     path("incidents/<str:reference>/report.pdf", views.report_pdf_download, name="report_pdf"),
     path("incidents/<str:reference>/report/submissions/<int:pk>/", views.snapshot_detail,

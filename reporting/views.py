@@ -31,7 +31,7 @@ from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, can, require
 from incidents.vocab import ROLES
 from notifications.models import NotificationPlan
 
-from . import audit, charts, register_export
+from . import audit, charts, copy_form, register_export
 from . import pecr_log as pecr_log_module
 from . import services as report_services
 from .forms import ReportDetailsForm
@@ -96,6 +96,19 @@ def report_details_edit(request: HttpRequest, reference: str) -> HttpResponse:
                   {"incident": incident, "form": form, "now": timezone.now(), "tab": "report",
                    "likelihood_conflict": conflict, "suggested_likelihood": suggested,
                    "from_plan": [(str(field_of(ReportDetails, f).verbose_name), text) for f, text in from_plan.items()]})
+
+
+@require(EXPORT)
+def report_copy(request: HttpRequest, reference: str) -> HttpResponse:
+    """The report's answers in the ICO online form's parts and order, each to copy and tick."""
+    incident = incident_or_404(reference)
+    report = build_report(incident)
+    parts = copy_form.form_answers(report)
+    answers = [a for _part, rows in parts for a in rows]
+    return render(request, "reporting/report_copy.html", {
+        "incident": incident, "parts": parts, "gaps": report["gaps"], "tab": "report", "now": timezone.now(),
+        "answered": sum(a.state == "answered" for a in answers), "total": len(answers),
+        "too_long": [a for a in answers if a.too_long], "content_sha256": content_sha256(report)})
 
 
 @require(EXPORT)
