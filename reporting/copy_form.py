@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .ico_forms import Form, Question, uk_gdpr
+from .ico_forms import Form, Question, pecr, uk_gdpr
 
 NOT_RECORDED = "not_recorded"
 NOT_APPLICABLE = "not_applicable"
@@ -99,6 +99,39 @@ ANSWERS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "person_reporting": lambda r: _contact(r["about_you"]["person_reporting"]),
     "dpo": lambda r: _contact(r["about_you"]["dpo"]),
 }
+def _breach_type(r: dict[str, Any]) -> str:
+    cyber = r["cyber"]
+    which = [name for name in ("confidentiality", "integrity", "availability") if cyber[name]]
+    return _lines(r["what_happened"]["cause"], f"A breach of {', '.join(which)}." if which else None)
+
+
+def _personal_data(r: dict[str, Any]) -> str:
+    records = r["personal_data"]["number_of_records"]
+    return _lines(_categories(r), f"About {records} records." if records is not None else None)
+
+
+# The PECR security breach notification's questions (ico_forms/pecr.py), for a PECR incident.
+ANSWERS.update({
+    "pecr_submission_type": lambda r: r["report_type"]["label"],
+    "pecr_monthly_log_file": lambda r: None,  # the month's log is made on the PECR log page, not here
+    "pecr_initial_occurred_at": lambda r: _occurred(r) if r["report_type"]["type"] != "follow_up" else None,
+    "pecr_initial_detected_at": lambda r: _when(r["what_happened"]["discovered_at"])
+    if r["report_type"]["type"] != "follow_up" else None,
+    "pecr_initial_breach_type": lambda r: _breach_type(r) if r["report_type"]["type"] != "follow_up" else None,
+    "pecr_initial_personal_data": lambda r: _personal_data(r) if r["report_type"]["type"] != "follow_up" else None,
+    "pecr_followup_occurred_at": lambda r: _occurred(r) if r["report_type"]["type"] == "follow_up" else None,
+    "pecr_followup_attachments": lambda r: None,  # files are attached on the ICO's form itself
+    "pecr_provider": lambda r: _lines(r["about_you"]["controller_name"], r["about_you"]["registered_address"]),
+    "pecr_contact": lambda r: _contact(r["about_you"]["person_reporting"]),
+})
+
+
+def form_for(regime: str) -> Form:
+    """The ICO form an incident's report is made on: PECR's security breach notification, or
+    the personal data breach report (UK GDPR and DPA 2018 Part 3)."""
+    return pecr.FORM if regime == "pecr" else uk_gdpr.FORM
+
+
 # Asked by the form (as far as it was read) but recorded nowhere here: the DPO answers on the form.
 NOT_RECORDED_KEYS = frozenset({"sector", "organisation_size"})
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from breachtracker.records import field_of
 from incidents.assessment import rules
+from incidents.assessment.models import PECR_SECOND_NOTIFICATION
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, REGIMES, ROLES
 from notifications.models import Notification, NotificationPlan
@@ -198,12 +199,26 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     # Report type: this submission's kind; before any, the initial report (being prepared).
     initial = next((s for s in submissions if s.kind == RegulatorSubmission.Kind.INITIAL), None)
     current = submission or None
-    kind = current.kind if current else ("follow_up" if initial else "initial")
+    pecr = incident.regime == "pecr"
+    second = next((s for s in submissions if s.kind == RegulatorSubmission.Kind.SECOND), None)
+    if current:
+        kind = current.kind
+    elif initial is None:
+        kind = "initial"
+    else:
+        # PECR: the second notification comes next, unless it is already recorded.
+        kind = "second" if pecr and second is None else "follow_up"
     case_ref = next((s.ico_reference for s in reversed(submissions) if s.ico_reference), "") or None
-    report_type: dict[str, Any] = {"type": kind, "label": "Follow-up report" if kind == "follow_up" else "Initial report",
+    labels = {"initial": "Initial notification" if pecr else "Initial report",
+              "second": "Second notification", "follow_up": "Follow-up notification" if pecr else "Follow-up report"}
+    report_type: dict[str, Any] = {"type": kind, "label": labels[kind],
                    "ico_case_reference": case_ref, "previous_submissions": len(
                        [s for s in submissions if current is None or s.pk != current.pk]),
                    "ico_staff_contact": details.ico_staff_contact.strip() or None}
+    if pecr and initial is not None and second is None:
+        # The ICO's PECR form: a second notification within three days of the initial one, for
+        # whatever the initial notification could not say.
+        report_type["second_notification_due"] = _iso(initial.submitted_at + PECR_SECOND_NOTIFICATION)
     if kind == "follow_up":
         gaps.check(case_ref, "report_type", "ico_case_reference", "The ICO case reference", "submission")
     # Corrections of the clock after the initial report (only then possible; no query before):

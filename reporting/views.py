@@ -103,10 +103,13 @@ def report_copy(request: HttpRequest, reference: str) -> HttpResponse:
     """The report's answers in the ICO online form's parts and order, each to copy and tick."""
     incident = incident_or_404(reference)
     report = build_report(incident)
-    parts = copy_form.form_answers(report)
+    form = copy_form.form_for(incident.regime)
+    parts = copy_form.form_answers(report, form)
     answers = [a for _part, rows in parts for a in rows]
     return render(request, "reporting/report_copy.html", {
         "incident": incident, "parts": parts, "gaps": report["gaps"], "tab": "report", "now": timezone.now(),
+        "form": form, "form_url": form.url.replace("http://ico.org.uk:80/", "https://ico.org.uk/"),
+        "second_due": report["report_type"].get("second_notification_due"),
         "answered": sum(a.state == "answered" for a in answers), "total": len(answers),
         "too_long": [a for a in answers if a.too_long], "content_sha256": content_sha256(report)})
 
@@ -341,7 +344,8 @@ def submission_create(request: HttpRequest, reference: str) -> HttpResponse:
     instance = RegulatorSubmission(incident=incident, recorded_by=acting_user(request))
     form = SubmissionForm(
         posted(request), instance=instance,
-        initial={"kind": "follow_up" if has_initial else "initial",
+        initial={"kind": ("second" if incident.regime == "pecr" and not incident.submissions.filter(
+            kind=RegulatorSubmission.Kind.SECOND).exists() else "follow_up") if has_initial else "initial",
                  "submitted_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
     if request.method == "POST" and form.is_valid():

@@ -377,6 +377,9 @@ class RegulatorSubmission(models.Model):
 
     class Kind(models.TextChoices):
         INITIAL = "initial", "Initial report"
+        # PECR only: the ICO's PECR form asks for a second notification with further detail
+        # within three days of the initial one, when the initial one could not say everything.
+        SECOND = "second", "Second notification (PECR)"
         FOLLOW_UP = "follow_up", "Follow-up report"
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="submissions")
@@ -422,6 +425,17 @@ class RegulatorSubmission(models.Model):
                     "This report was made after the deadline: give the reasons for the delay "
                     "(Art. 33(1), s.67(2))."
                 )
+        elif self.kind == self.Kind.SECOND:
+            if incident.regime != "pecr":
+                errors["kind"] = "A second notification is for PECR breaches only: record a follow-up report."
+            elif initial is None:
+                errors["kind"] = "Record the initial notification before the second one."
+            elif incident.submissions.filter(kind=self.Kind.SECOND).exclude(pk=self.pk).exists():
+                errors["kind"] = "The second notification is already recorded: record a follow-up."
+            elif self.submitted_at and self.submitted_at < initial.submitted_at:
+                errors["submitted_at"] = "The second notification cannot be before the initial one."
+            if not self.what_changed.strip():
+                errors["what_changed"] = "Say what further detail this notification gives."
         else:
             if initial is None:
                 errors["kind"] = "Record the initial report before a follow-up."
@@ -433,6 +447,11 @@ class RegulatorSubmission(models.Model):
                 errors["what_changed"] = "Say what changed since the last report."
         if errors:
             raise ValidationError(errors)
+
+
+# The ICO's PECR form: "If not, you must send a second notification form within three days"
+# (of the initial notification; reporting/ico_forms/pecr.py). Counted in absolute hours.
+PECR_SECOND_NOTIFICATION = timedelta(days=3)
 
 
 class ReminderSent(models.Model):

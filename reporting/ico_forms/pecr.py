@@ -40,13 +40,14 @@ PART_1 = Part(1, "Which notification you are sending", False, START, gap=(
     "question that picks the branch was not read."), questions=(
     Question(
         "pecr_submission_type", "to report a breach of security or send their completed monthly breach log",
-        "choice", START, False, ("RegulatorSubmission.kind",), "different",
+        "choice", START, False, ("RegulatorSubmission.kind",), "exact",
         options=("Monthly log", "Initial notification of a security breach",
                  "Second notification of a security breach (providing further detail)",
                  "Follow up notification with any outstanding details"), options_confirmed=False,
         note=("The options are the form's four branch headings, read on its page; the question's own wording "
               "and whether it is a choice were not read."),
-        status_note=("Only “Initial report” and “Follow-up report”: no second notification, no monthly log.")),
+        status_note=("Initial, second (within three days of the initial one) and follow-up notifications are "
+                     "RegulatorSubmission kinds for a PECR incident; the monthly log is the PECR log page.")),
 ))
 
 PART_2 = Part(2, "Monthly log", True, FORM_PAGE, help_text=(
