@@ -155,3 +155,14 @@ class IcoFormsTests(SimpleTestCase):
         self.assertEqual(uk_gdpr.PERSONAL_DATA_CATEGORIES[:-1], ours[:-1])
         self.assertEqual((uk_gdpr.PERSONAL_DATA_CATEGORIES[-1], ours[-1]),
                          ("Other (please give details below)", "Other (details)"))
+
+
+def test_the_questions_file_is_up_to_date() -> None:
+    """reporting/ico_forms/QUESTIONS.md (linked from the READMEs) is what the data says now:
+    regenerate it with `manage.py ico_form_questions > reporting/ico_forms/QUESTIONS.md`."""
+    from pathlib import Path
+
+    from reporting.ico_forms import questions_markdown
+
+    path = Path(__file__).resolve().parents[2] / "reporting" / "ico_forms" / "QUESTIONS.md"
+    assert path.read_text() == questions_markdown((uk_gdpr.FORM, pecr.FORM)) + "\n"
