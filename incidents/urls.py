@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .assessment import views as assessment_views
+from .casework import views as casework_views
 from .disclosure import batch_views as disclosure_batch_views
 from .disclosure import views as disclosure_views
 from .imports import views as import_views
@@ -50,6 +51,9 @@ urlpatterns = [
          name="subject_import_progress"),
     path("incidents/<str:reference>/subjects/import/<int:pk>/report.csv", import_views.subject_import_report,
          name="subject_import_report"),
+    path("incidents/<str:reference>/requests/", casework_views.request_list, name="request_list"),
+    path("incidents/<str:reference>/requests/new/", casework_views.request_create, name="request_create"),
+    path("incidents/<str:reference>/requests/<int:pk>/", casework_views.request_detail, name="request_detail"),
     path("organisation/", register_views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", register_views.organisation_edit, name="organisation_edit"),
 ]

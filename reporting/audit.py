@@ -21,6 +21,7 @@ from incidents.models import (
     Incident,
     IncidentCategory,
     IncidentEvent,
+    PersonRequest,
     SubjectImport,
 )
 from incidents.templatetags.breach import london
@@ -108,8 +109,19 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
     )
     timeline += report_events(incident)
     timeline += timeline_events(incident)
+    timeline += _request_events(incident)
     timeline.sort(key=lambda e: e.when)
     return timeline
+
+
+def _request_events(incident: Incident) -> list[Event]:
+    """Requests and claims from the people told: who changed what and when, the person by
+    record number, and never what they asked or were told (personal data)."""
+    records = list(PersonRequest.history.filter(incident_id=incident.pk).select_related("history_user")
+                   .order_by("id", "history_date", "history_id"))
+    people = {r.subject_id: f"Affected person #{r.subject_id}" for r in records}
+    return events(records, model=PersonRequest, subject="Request or claim", categories={},
+                  related_labels={"subject": people}, skip=frozenset({"incident", "summary", "outcome"}))
 
 
 def audit_events(incident: Incident) -> list[tuple[Event, bool]]:

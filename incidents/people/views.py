@@ -15,7 +15,7 @@ from ..assessment import services as assessment_services
 from ..history import events
 from ..http import incident_or_404, posted
 from ..register.models import DataCategory, Incident
-from ..roles import EDIT_CASE, READ, require
+from ..roles import EDIT_CASE, READ, can, require
 from . import services
 from .forms import SubjectFilterForm, SubjectForm
 from .models import DataSubject
@@ -80,6 +80,8 @@ def subject_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
                                                             incident.exposed_categories.select_related("category")]),
             "own_categories": bool(subject.categories_mask),
             "notification_block": assessment_services.subject_notification_block(subject),
+            "requests": subject.requests.select_related("owner").order_by("-received_on", "-pk"),
+            "can_edit_case": can(request.user, EDIT_CASE),
             "tab": "subjects",
         },
     )

@@ -7,6 +7,9 @@ from typing import Any
 from datetime import timedelta
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from incidents.casework import services as casework_services
 
 from reporting import services as report_services
 from tests.base import make_incident, sign_in
@@ -77,6 +80,14 @@ MATRIX: dict[str, set[str]] = {
     "report_snapshot": READ,
     "report_snapshot_download": {"dpo", "auditor"},
     "register_export": {"dpo", "auditor"},
+    # issue 19: the ICO's forms
+    "report_copy": {"dpo", "auditor"},
+    "pecr_log": READ,
+    "pecr_log_download": {"dpo", "auditor"},
+    # issue 20: requests and claims from the people told
+    "request_list": READ,
+    "request_create": EDIT,
+    "request_detail": READ,
     # two-factor sign-in (issue 17): your own settings, and everyone's activity
     "two_factor_status": READ | {"outsider"},
     "security_log": {"dpo", "auditor"},
@@ -117,6 +128,9 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         cls.submission = report_services.report_submit(
             incident=cls.incident, actor=cls.dpo,
             fields={"kind": "initial", "submitted_at": cls.incident.aware_at + timedelta(hours=1)})
+        cls.person_request = casework_services.request_create(incident=cls.incident, actor=cls.handler, fields={
+            "subject": cls.subject, "kind": "access", "received_on": timezone.localdate(), "summary": "A copy.",
+            "owner": cls.handler})
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -144,6 +158,8 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "report_preview": [ref], "report_details_edit": [ref], "report_json": [ref], "report_pdf": [ref],
             "report_snapshot": [ref, self.submission.snapshot.pk],
             "report_snapshot_download": [ref, self.submission.snapshot.pk, "pdf"], "register_export": ["xlsx"],
+            "report_copy": [ref], "pecr_log_download": ["2024-02", "txt"],  # a month with no PECR breach
+            "request_list": [ref], "request_create": [ref], "request_detail": [ref, self.person_request.pk],
         }
         return reverse(name, args=args.get(name, []))
 

@@ -1,0 +1,106 @@
+"""A request or claim from a person told of the breach (issue 20)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from simple_history.models import HistoricalRecords
+
+from breachtracker.crypto import EncryptedTextField
+
+from ..assessment.models import LIMITED, TEXT_LIMIT
+from .deadlines import EXTENDED_MONTHS, ONE_MONTH, add_months
+
+def _money(label: str) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=12, decimal_places=2, null=True, blank=True,
+                               validators=[MinValueValidator(Decimal("0"), "An amount cannot be negative.")])
+
+
+class PersonRequest(models.Model):
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", "Complaint"
+        ACCESS = "access", "Subject access request"
+        ERASURE = "erasure", "Erasure request"
+        OTHER_RIGHT = "other_right", "Other rights request (rectification, objection, restriction)"
+        CLAIM = "claim", "Compensation claim"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        EXTENDED = "extended", "Open, time extended"
+        ANSWERED = "answered", "Answered"
+        SETTLED = "settled", "Settled"
+        CLOSED = "closed", "Closed"
+
+    # Rights requests run on the statutory month (Art. 12(3)); complaints and claims on the
+    # date agreed or set by the organisation's own procedure, which the DPO enters.
+    STATUTORY = frozenset({Kind.ACCESS, Kind.ERASURE, Kind.OTHER_RIGHT})
+    OPEN_STATUSES = frozenset({Status.OPEN, Status.EXTENDED})
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="person_requests")
+    subject = models.ForeignKey("incidents.DataSubject", on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    received_on = models.DateField("received on")
+    due_on = models.DateField("respond by", null=True, blank=True,
+                              help_text="For a complaint or a claim: the date agreed or set by your procedure. "
+                                        "For a rights request it is worked out: one calendar month from receipt.")
+    extended_to = models.DateField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
+    # What the person asked or claimed, in their words: personal data, encrypted at rest.
+    summary = EncryptedTextField("what they asked for")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    answered_on = models.DateField(null=True, blank=True)
+    outcome = EncryptedTextField("outcome", blank=True)
+    amount_claimed = _money("amount claimed (£)")
+    amount_offered = _money("amount offered (£)")
+    amount_settled = _money("amount settled (£)")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        app_label = "incidents"
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["incident", "status", "due_on"], name="person_request_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from person {self.subject_id}"
+
+    @property
+    def deadline(self) -> date | None:
+        return self.extended_to or self.due_on
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def statutory_due(self) -> date:
+        return add_months(self.received_on, ONE_MONTH)
+
+    def latest_extension(self) -> date:
+        return add_months(self.received_on, EXTENDED_MONTHS)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.subject_id and self.incident_id and self.subject.incident_id != self.incident_id:
+            errors["subject"] = "That person is not one of this incident's affected people."
+        if self.received_on and self.received_on > timezone.localdate():
+            errors["received_on"] = "A request cannot be received in the future."
+        if self.kind in self.STATUTORY and self.received_on:
+            self.due_on = self.statutory_due()
+        elif self.kind and not self.due_on:
+            errors["due_on"] = "Set the date you will respond by."
+        elif self.due_on and self.received_on and self.due_on < self.received_on:
+            errors["due_on"] = "The date to respond by cannot be before the request was received."
+        if self.kind != self.Kind.CLAIM and any(
+                v is not None for v in (self.amount_claimed, self.amount_offered, self.amount_settled)):
+            errors["amount_claimed"] = "Amounts are for compensation claims only."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,109 @@
+"""Writes to a person's requests and claims: each one names who did it in the history."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from breachtracker.records import apply_fields, attribute_to
+
+from ..models import Incident
+from .models import PersonRequest
+
+
+@transaction.atomic
+def request_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> PersonRequest:
+    """Record a complaint, rights request or claim from one of the incident's people."""
+    record = PersonRequest(incident=incident)
+    apply_fields(record, fields)
+    record.full_clean()
+    attribute_to(record, actor, f"{record.get_kind_display()} received")
+    record.save()
+    return record
+
+
+def _locked(record: PersonRequest) -> PersonRequest:
+    return PersonRequest.objects.select_for_update().get(pk=record.pk)
+
+
+@transaction.atomic
+def request_extend(*, record: PersonRequest, actor: Any, reason: str) -> PersonRequest:
+    """Extend a rights request by up to two further months (Art. 12(3)), with the reason the
+    person must be told within the first month."""
+    locked = _locked(record)
+    if locked.kind not in PersonRequest.STATUTORY:
+        raise ValidationError("Only a rights request has a statutory time that can be extended: "
+                              "change the date to respond by instead.")
+    if not locked.is_open:
+        raise ValidationError("This request is no longer open.")
+    if locked.extended_to:
+        raise ValidationError("This request's time has already been extended.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why more time is needed (the request is complex, or there are many)."})
+    if timezone.localdate() > locked.statutory_due():
+        raise ValidationError("The time can only be extended within the first month: it has passed.")
+    locked.extended_to, locked.extension_reason = locked.latest_extension(), reason.strip()
+    locked.status = PersonRequest.Status.EXTENDED
+    attribute_to(locked, actor, "Time extended")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def request_answer(*, record: PersonRequest, actor: Any, answered_on: date, outcome: str,
+                   amounts: dict[str, Any] | None = None) -> PersonRequest:
+    """Record the response (and, for a claim, what was offered or settled)."""
+    locked = _locked(record)
+    if not locked.is_open:
+        raise ValidationError("This request is already answered or closed.")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "Say what the response was."})
+    if answered_on < locked.received_on or answered_on > timezone.localdate():
+        raise ValidationError({"answered_on": "The response date must be between receipt and today."})
+    locked.answered_on, locked.outcome = answered_on, outcome.strip()
+    apply_fields(locked, amounts or {})
+    settled = locked.kind == PersonRequest.Kind.CLAIM and locked.amount_settled is not None
+    locked.status = PersonRequest.Status.SETTLED if settled else PersonRequest.Status.ANSWERED
+    locked.full_clean()
+    attribute_to(locked, actor, "Settled" if settled else "Answered")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def request_close(*, record: PersonRequest, actor: Any, reason: str) -> PersonRequest:
+    """Close a request without answering it (withdrawn by the person, or a duplicate)."""
+    locked = _locked(record)
+    if not locked.is_open:
+        raise ValidationError("This request is already answered or closed.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why it is closed (withdrawn, a duplicate...)."})
+    locked.status, locked.outcome = PersonRequest.Status.CLOSED, reason.strip()
+    attribute_to(locked, actor, f"Closed: {reason.strip()}"[:100])
+    locked.save()
+    return locked
+
+
+def totals(incident: Incident) -> dict[str, Any]:
+    """Per incident, for the board and the insurer: requests by kind and state, and the money
+    (a constant number of queries however many there are)."""
+    rows = PersonRequest.objects.filter(incident=incident)
+    today = timezone.localdate()
+    open_rows = rows.filter(status__in=PersonRequest.OPEN_STATUSES)
+    overdue = open_rows.filter(Q(extended_to__lt=today) | Q(extended_to__isnull=True, due_on__lt=today))
+    money = rows.aggregate(claimed=Sum("amount_claimed"), offered=Sum("amount_offered"),
+                           settled=Sum("amount_settled"), total=Count("id"), open=Count("id", filter=Q(
+                               status__in=PersonRequest.OPEN_STATUSES)))
+    kinds = dict(rows.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    return {
+        "total": money["total"], "open": money["open"], "overdue": overdue.count(),
+        "by_kind": {kind.label: kinds.get(kind.value, 0) for kind in PersonRequest.Kind},
+        "claimed": money["claimed"] or Decimal("0"), "offered": money["offered"] or Decimal("0"),
+        "settled": money["settled"] or Decimal("0"),
+    }
