@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from breachtracker.records import attribute_to
 
-from .models import DataCategory, DataSubject, Evidence, Incident, SubjectImportIssue
+from .models import DataCategory, DataSubject, Evidence, Incident, PersonRequest, SubjectImportIssue
 from .people import tally
 
 PURGED_NAME = "[removed under retention]"
@@ -37,6 +37,11 @@ def incident_purge_people(*, incident: Incident, actor: object, reason: str) -> 
         attribute_to(evidence, actor, reason)
         evidence.delete()
     SubjectImportIssue.objects.filter(subject_import__incident=incident).update(value="")
+    # What people asked of us and were told: personal data too (the requests' dates, kinds and
+    # amounts stay, for the totals).
+    PersonRequest.objects.filter(incident=incident).update(summary="(removed at the end of retention)", outcome="")
+    PersonRequest.history.filter(incident_id=incident.pk).update(  # type: ignore[attr-defined]
+        summary="(removed at the end of retention)", outcome="")
     incident.personal_data_purged_at = timezone.now()
     incident.purged_counts = counts
     attribute_to(incident, actor, reason)

@@ -195,3 +195,49 @@ class RequestHistoryTests(BaseTestCase):
         self.assertIn("Dana Okafor", body)
         self.assertNotIn("Secret Street", body)
         self.assertNotIn("Rhiannon", body)
+
+
+class RequestDataProtectionTests(BaseTestCase):
+    """What a person asked is personal data: encrypted at rest, rotated with the keys, purged
+    at the end of retention (the dates, kinds and amounts stay, for the totals)."""
+
+    def setUp(self) -> None:
+        self.incident = make_incident(actor=self.handler)
+        person = make_subject(self.incident, actor=self.handler, full_name="Rhiannon Requester")
+        self.record = services.request_create(incident=self.incident, actor=self.handler, fields={
+            "subject": person, "kind": "claim", "received_on": timezone.localdate(),
+            "due_on": timezone.localdate(), "summary": "My address 12 Secret Street was leaked",
+            "owner": self.handler, "amount_claimed": Decimal("900")})
+
+    def test_it_is_encrypted_and_rotated_with_the_keys(self) -> None:
+        from io import StringIO
+
+        from cryptography.fernet import Fernet
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test import override_settings
+
+        from breachtracker import crypto
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT summary FROM incidents_personrequest")
+            self.assertNotIn("Secret Street", cursor.fetchone()[0])
+        new = Fernet.generate_key().decode()
+        with override_settings(FIELD_KEYS=[new, *crypto.settings.FIELD_KEYS]):
+            call_command("rotate_field_keys", stdout=StringIO())
+        with override_settings(FIELD_KEYS=[new]):
+            fresh = PersonRequest.objects.get(pk=self.record.pk)
+            self.assertEqual(fresh.summary, "My address 12 Secret Street was leaked")
+            self.assertEqual(fresh.history.earliest().summary, "My address 12 Secret Street was leaked")
+
+    def test_the_retention_purge_removes_what_was_asked(self) -> None:
+        from django.db import transaction
+
+        from incidents.retention import incident_purge_people
+
+        with transaction.atomic():
+            incident_purge_people(incident=self.incident, actor=None, reason="Retention period over")
+        fresh = PersonRequest.objects.get(pk=self.record.pk)
+        self.assertNotIn("Secret Street", fresh.summary)
+        self.assertFalse(any("Secret Street" in h.summary for h in fresh.history.all()))
+        self.assertEqual(services.totals(self.incident)["claimed"], Decimal("900"))
