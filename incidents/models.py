@@ -33,4 +33,4 @@ from .assessment.models import (  # noqa: F401
     Restriction,
 )
 from .disclosure.models import Evidence  # noqa: F401
-from .casework.models import PersonRequest  # noqa: F401
+from .casework.models import IncidentAction, PersonRequest  # noqa: F401

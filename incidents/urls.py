@@ -51,6 +51,7 @@ urlpatterns = [
          name="subject_import_progress"),
     path("incidents/<str:reference>/subjects/import/<int:pk>/report.csv", import_views.subject_import_report,
          name="subject_import_report"),
+    path("incidents/<str:reference>/actions/", casework_views.action_list, name="action_list"),
     path("incidents/<str:reference>/requests/", casework_views.request_list, name="request_list"),
     path("incidents/<str:reference>/requests/new/", casework_views.request_create, name="request_create"),
     path("incidents/<str:reference>/requests/<int:pk>/", casework_views.request_detail, name="request_detail"),

@@ -20,6 +20,7 @@ from incidents.models import (
     Evidence,
     Incident,
     IncidentCategory,
+    IncidentAction,
     IncidentEvent,
     PersonRequest,
     SubjectImport,
@@ -120,8 +121,12 @@ def _request_events(incident: Incident) -> list[Event]:
     records = list(PersonRequest.history.filter(incident_id=incident.pk).select_related("history_user")
                    .order_by("id", "history_date", "history_id"))
     people = {r.subject_id: f"Affected person #{r.subject_id}" for r in records}
-    return events(records, model=PersonRequest, subject="Request or claim", categories={},
-                  related_labels={"subject": people}, skip=frozenset({"incident", "summary", "outcome"}))
+    found = events(records, model=PersonRequest, subject="Request or claim", categories={},
+                   related_labels={"subject": people}, skip=frozenset({"incident", "summary", "outcome"}))
+    return found + events(
+        IncidentAction.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=IncidentAction, subject="Action", categories={}, skip=frozenset({"incident"}))
 
 
 def audit_events(incident: Incident) -> list[tuple[Event, bool]]:

@@ -349,6 +349,10 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
                                                   "steps_to_prevent_recurrence", "Steps to prevent recurrence",
                                                   "details"),
         "expected_completion": details.prevent_recurrence_by.isoformat() if details.prevent_recurrence_by else None,
+        # The actions recorded on the Actions tab, each with its due date and when it was done.
+        "records": [{"kind": str(a.get_kind_display()), "description": a.description, "due_on": a.due_on.isoformat(),
+                     "status": str(a.get_status_display()), "done_on": a.done_on.isoformat() if a.done_on else None}
+                    for a in incident.actions.order_by("due_on", "pk")],
     }
     if actions["steps_to_prevent_recurrence"]:
         gaps.check(actions["expected_completion"], "actions", "expected_completion",

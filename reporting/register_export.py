@@ -43,6 +43,7 @@ HEADER = [
     "Remedial action taken or proposed", "Steps to prevent recurrence", "Decisions (when, who, what, why)",
     "Advice from the regulator", "Regulator state", "Initial report submitted at", "Reported late",
     "Reasons for delay", "Regulator's case reference", "Follow-up reports", "People told",
+    "Actions (kind, what, due, status, done on)",
 ]
 
 
@@ -59,7 +60,7 @@ def register_queryset() -> Any:
                 Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")
                          .order_by("decided_at", "pk")),
                 Prefetch("submissions", queryset=RegulatorSubmission.objects.order_by("submitted_at", "pk")),
-                "assessments")
+                "assessments", "actions")
             .order_by("aware_at", "pk"))
 
 
@@ -127,6 +128,9 @@ def register_rows(incidents: Any = None) -> Iterator[list[Any]]:
             REGULATOR_STATES[incident.regulator_state], _when(initial.submitted_at) if initial else "",
             _late(incident, initial), initial.delay_reasons if initial else (details.delay_reasons if details else ""),
             case_ref, len(follow_ups), incident.told_count,
+            "\n".join(f"{a.get_kind_display().split(' (')[0]}: {a.description} (due {a.due_on:%d %b %Y}; "
+                      f"{a.get_status_display().lower()}{f' {a.done_on:%d %b %Y}' if a.done_on else ''})"
+                      for a in sorted(incident.actions.all(), key=lambda a: (a.due_on, a.pk))),
         ]
 
 

@@ -11,7 +11,7 @@ from breachtracker.inputs import whole_number
 
 from .. import roles
 from ..models import DataSubject, Incident
-from .models import PersonRequest
+from .models import IncidentAction, PersonRequest
 
 DATE = {"type": "date"}
 
@@ -61,3 +61,24 @@ class AnswerForm(forms.Form):
 
 class CloseForm(forms.Form):
     reason = forms.CharField(label="Why it is closed", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = IncidentAction
+        fields = ["kind", "description", "owner", "due_on"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}),
+                   "due_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        owner.queryset = get_user_model().objects.filter(  # type: ignore[attr-defined]
+            is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]).distinct().order_by("username")
+        owner.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
+
+
+class ActionDoneForm(forms.Form):
+    done_on = forms.DateField(label="Done on", widget=forms.DateInput(attrs=DATE))
+    evidence = forms.CharField(label="What shows it was done", max_length=5000,
+                               widget=forms.Textarea(attrs={"rows": 2}))

@@ -104,3 +104,39 @@ class PersonRequest(models.Model):
             errors["amount_claimed"] = "Amounts are for compensation claims only."
         if errors:
             raise ValidationError(errors)
+
+
+class IncidentAction(models.Model):
+    """A containment, remedial or preventive action promised or taken (issue 20): the ICO
+    form's "steps to prevent recurrence" and the letters' "what we have done", with an owner,
+    a due date and what shows it was done. Never names an affected person."""
+
+    class Kind(models.TextChoices):
+        CONTAINMENT = "containment", "Containment (stop the breach)"
+        REMEDIAL = "remedial", "Remedial (put right what happened)"
+        PREVENTIVE = "preventive", "Preventive (stop it happening again)"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField("what will be done", max_length=TEXT_LIMIT, validators=LIMITED,
+                                   help_text="Never name an affected person.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField("due by")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    done_on = models.DateField(null=True, blank=True)
+    evidence = models.TextField("what shows it was done", blank=True, max_length=TEXT_LIMIT, validators=LIMITED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        app_label = "incidents"
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description[:60]}"

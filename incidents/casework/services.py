@@ -14,7 +14,7 @@ from django.utils import timezone
 from breachtracker.records import apply_fields, attribute_to
 
 from ..models import Incident
-from .models import PersonRequest
+from .models import IncidentAction, PersonRequest
 
 
 @transaction.atomic
@@ -107,3 +107,48 @@ def totals(incident: Incident) -> dict[str, Any]:
         "claimed": money["claimed"] or Decimal("0"), "offered": money["offered"] or Decimal("0"),
         "settled": money["settled"] or Decimal("0"),
     }
+
+
+@transaction.atomic
+def action_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> IncidentAction:
+    action = IncidentAction(incident=incident)
+    apply_fields(action, fields)
+    action.full_clean()
+    attribute_to(action, actor, f"{action.get_kind_display().split(' (')[0]} action added")
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_done(*, action: IncidentAction, actor: Any, done_on: date, evidence: str) -> IncidentAction:
+    """Mark an action done: when, and what shows it (a procedure updated, training records...)."""
+    locked = IncidentAction.objects.select_for_update().get(pk=action.pk)
+    if locked.status != IncidentAction.Status.OPEN:
+        raise ValidationError("This action is no longer open.")
+    if not evidence.strip():
+        raise ValidationError({"evidence": "Say what shows it was done."})
+    if done_on > timezone.localdate() or done_on < timezone.localtime(locked.created_at).date():
+        raise ValidationError({"done_on": "The date it was done must be between when it was added and today."})
+    locked.status, locked.done_on, locked.evidence = IncidentAction.Status.DONE, done_on, evidence.strip()
+    attribute_to(locked, actor, "Done")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def action_drop(*, action: IncidentAction, actor: Any, reason: str) -> IncidentAction:
+    locked = IncidentAction.objects.select_for_update().get(pk=action.pk)
+    if locked.status != IncidentAction.Status.OPEN:
+        raise ValidationError("This action is no longer open.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why it is dropped."})
+    locked.status, locked.evidence = IncidentAction.Status.DROPPED, f"Dropped: {reason.strip()}"
+    attribute_to(locked, actor, f"Dropped: {reason.strip()}"[:100])
+    locked.save()
+    return locked
+
+
+def actions_overdue(today: date | None = None) -> Any:
+    """Open actions past their due date, across incidents (for the DPO's digest and dashboard)."""
+    return IncidentAction.objects.filter(status=IncidentAction.Status.OPEN,
+                                         due_on__lt=today or timezone.localdate()).select_related("incident", "owner")

@@ -8,11 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from breachtracker.inputs import record_id
+
 from ..http import incident_or_404, posted
 from ..roles import EDIT_CASE, READ, can, require
 from . import services
-from .forms import AnswerForm, CloseForm, ExtendForm, PersonRequestForm
-from .models import PersonRequest
+from .forms import ActionDoneForm, ActionForm, AnswerForm, CloseForm, ExtendForm, PersonRequestForm
+from .models import IncidentAction, PersonRequest
 
 
 @require(READ)
@@ -83,3 +85,40 @@ def request_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
         "incident": incident, "record": record, "forms": forms, "today": timezone.localdate(),
         "can_edit": can(request.user, EDIT_CASE), "now": timezone.now(), "tab": "requests",
         "history": record.history.select_related("history_user").order_by("-history_date")}, status=status)
+
+
+@require(READ)
+def action_list(request: HttpRequest, reference: str) -> HttpResponse:
+    """The incident's containment, remedial and preventive actions; add one, mark one done."""
+    incident = incident_or_404(reference)
+    form = ActionForm(posted(request) if request.POST.get("action") == "add" else None,
+                      initial={"owner": request.user})
+    done_form = ActionDoneForm(posted(request) if request.POST.get("action") == "done" else None,
+                               initial={"done_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        if not can(request.user, EDIT_CASE):
+            return render(request, "403.html", status=403)
+        try:
+            if request.POST.get("action") == "add" and form.is_valid():
+                services.action_create(incident=incident, actor=request.user, fields=dict(form.cleaned_data))
+                messages.success(request, "Action added.")
+                return redirect("action_list", incident.reference)
+            if request.POST.get("action") == "done" and done_form.is_valid():
+                target = get_object_or_404(IncidentAction, incident=incident,
+                                           pk=record_id(request.POST.get("pk"), what="action"))
+                services.action_done(action=target, actor=request.user, done_on=done_form.cleaned_data["done_on"],
+                                     evidence=done_form.cleaned_data["evidence"])
+                messages.success(request, "Action marked done.")
+                return redirect("action_list", incident.reference)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        if request.POST.get("action") == "done" and done_form.errors:
+            messages.error(request, "To mark an action done, give the date it was done (not in the future) "
+                                    "and say what shows it was done.")
+        status = 400
+    actions = list(incident.actions.select_related("owner").order_by("status", "due_on", "pk"))
+    return render(request, "incidents/casework/action_list.html", {
+        "incident": incident, "actions": actions, "form": form, "done_form": done_form,
+        "today": timezone.localdate(), "can_edit": can(request.user, EDIT_CASE), "now": timezone.now(),
+        "tab": "actions"}, status=status)

@@ -241,3 +241,65 @@ class RequestDataProtectionTests(BaseTestCase):
         self.assertNotIn("Secret Street", fresh.summary)
         self.assertFalse(any("Secret Street" in h.summary for h in fresh.history.all()))
         self.assertEqual(services.totals(self.incident)["claimed"], Decimal("900"))
+
+
+class ActionTests(BaseTestCase):
+    def setUp(self) -> None:
+        self.incident = make_incident(actor=self.handler)
+        self.url = reverse("action_list", args=[self.incident.reference])
+
+    def test_an_action_added_done_and_shown_in_the_report_register_and_history(self) -> None:
+        from incidents.casework.models import IncidentAction
+        from reporting.ico_report import build_report
+        from reporting.register_export import HEADER, register_rows
+
+        self.login(self.handler)
+        due = timezone.localdate() + timedelta(days=30)
+        response = self.client.post(self.url, {"action": "add", "kind": "preventive",
+                                               "description": "Release spreadsheets as CSV only.",
+                                               "owner": str(self.handler.pk), "due_on": due.isoformat()})
+        self.assertRedirects(response, self.url)
+        action = IncidentAction.objects.get()
+        bad = self.client.post(self.url, {"action": "done", "pk": str(action.pk),
+                                          "done_on": timezone.localdate().isoformat(), "evidence": " "})
+        self.assertContains(bad, "say what shows it was done.", status_code=400)
+        self.client.post(self.url, {"action": "done", "pk": str(action.pk),
+                                    "done_on": timezone.localdate().isoformat(), "evidence": "Procedure v3."})
+        action.refresh_from_db()
+        self.assertEqual((action.status, action.done_on), ("done", timezone.localdate()))
+        record = build_report(self.incident)["actions"]["records"][0]
+        self.assertEqual((record["description"], record["status"], record["done_on"]),
+                         ("Release spreadsheets as CSV only.", "Done", timezone.localdate().isoformat()))
+        row = next(r for r in register_rows() if r[0].startswith(self.incident.reference))
+        self.assertIn("Preventive: Release spreadsheets as CSV only.", row[HEADER.index(
+            "Actions (kind, what, due, status, done on)")])
+        self.login(self.dpo)
+        history = self.client.get(reverse("incident_history", args=[self.incident.reference]))
+        self.assertContains(history, "Preventive action added")
+        self.assertContains(history, "Done")
+
+    def test_bad_input_and_roles(self) -> None:
+        from incidents.casework.models import IncidentAction
+
+        self.login(self.handler)
+        response = self.client.post(self.url, {"action": "add", "kind": "preventive", "description": "",
+                                               "owner": str(self.handler.pk), "due_on": "2026-13-01"})
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "This field is required.", status_code=400)
+        self.assertContains(response, "Enter a valid date.", status_code=400)
+        self.assertContains(self.client.post(self.url, {"action": "done", "pk": "x", "done_on": "2026-01-01",
+                                                        "evidence": "e"}), "not valid", status_code=400)
+        self.login(self.auditor)
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+        self.assertEqual(self.client.post(self.url, {"action": "add", "kind": "preventive", "description": "x",
+                                                     "owner": str(self.handler.pk),
+                                                     "due_on": "2027-01-01"}).status_code, 403)
+        self.assertFalse(IncidentAction.objects.exists())
+
+    def test_overdue_actions_are_found_across_incidents(self) -> None:
+        action = services.action_create(incident=self.incident, actor=self.handler, fields={
+            "kind": "remedial", "description": "Recall the file.", "owner": self.handler,
+            "due_on": timezone.localdate() - timedelta(days=1)})
+        self.assertEqual(list(services.actions_overdue()), [action])
+        services.action_drop(action=action, actor=self.dpo, reason="Not needed: the recipient deleted it.")
+        self.assertEqual(list(services.actions_overdue()), [])

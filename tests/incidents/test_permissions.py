@@ -86,6 +86,7 @@ MATRIX: dict[str, set[str]] = {
     "pecr_log_download": {"dpo", "auditor"},
     # issue 20: requests and claims from the people told
     "request_list": READ,
+    "action_list": READ,
     "request_create": EDIT,
     "request_detail": READ,
     # two-factor sign-in (issue 17): your own settings, and everyone's activity
@@ -159,7 +160,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "report_snapshot": [ref, self.submission.snapshot.pk],
             "report_snapshot_download": [ref, self.submission.snapshot.pk, "pdf"], "register_export": ["xlsx"],
             "report_copy": [ref], "pecr_log_download": ["2024-02", "txt"],  # a month with no PECR breach
-            "request_list": [ref], "request_create": [ref], "request_detail": [ref, self.person_request.pk],
+            "request_list": [ref], "action_list": [ref], "request_create": [ref], "request_detail": [ref, self.person_request.pk],
         }
         return reverse(name, args=args.get(name, []))
 

@@ -157,10 +157,10 @@ class ReportQueryCountTests(BaseTestCase):
         large = self._page_queries(make_incident(actor=self.dpo), 5000)
         self.assertEqual(small, large)
         # session, user, the session's two-factor device, roles; incident (regulator state in subqueries); report details,
-        # organisation, submissions, decisions, latest assessment, notification plan; categories,
+        # organisation, submissions, decisions, latest assessment, notification plan, actions; categories,
         # exposed categories; one aggregate over subjects; one over notifications; snapshots; stored
         # PDF; the people who may be children or vulnerable adults by date of birth or representative.
-        self.assertEqual(large, 18)
+        self.assertEqual(large, 19)
 
 
 @isolated_media
