@@ -8,14 +8,14 @@ import io
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -23,7 +23,8 @@ from breachtracker import files
 from breachtracker.csvsafe import neutralise
 from breachtracker.pdf import StreamingPdfMerger
 from breachtracker.records import attribute_to, attribute_to_system
-from incidents.models import DataCategory, Organisation, Restriction
+from incidents.casework import services as casework_services
+from incidents.models import DataCategory, Organisation, PersonRequest, Restriction
 from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
@@ -220,9 +221,37 @@ def _restrictions_due(user: Any, today: date) -> list[str]:
     return [f"{r.incident.reference}: restriction {r.pk}, review due {r.review_date:%d %b %Y}" for r in due]
 
 
+def _requests_due(user: Any, today: date) -> list[str]:
+    """Requests and claims the user owns that are overdue or due within three days."""
+    soon = today + timedelta(days=3)
+    rows = (PersonRequest.objects.filter(owner=user, status__in=PersonRequest.OPEN_STATUSES)
+            .filter(Q(extended_to__lte=soon) | Q(extended_to__isnull=True, due_on__lte=soon))
+            .select_related("incident").order_by("due_on", "pk"))
+    return [f"{r.incident.reference}: {r.get_kind_display().lower()} from record {r.subject_id}, "
+            f"{'overdue since' if r.deadline and r.deadline < today else 'due'} {r.deadline:%d %b %Y}" for r in rows]
+
+
+def _actions_overdue(user: Any, today: date) -> list[str]:
+    """Actions the user owns that are past their due date."""
+    return [f"{a.incident.reference}: {a.description[:80]} (due {a.due_on:%d %b %Y})"
+            for a in casework_services.actions_overdue(today).filter(owner=user).order_by("due_on", "pk")]
+
+
 DIGEST_SECTIONS: list[tuple[str, Callable[[Any, date], list[str]]]] = [
     ("Restrictions due for review", _restrictions_due),
+    ("Requests and claims due", _requests_due),
+    ("Actions overdue", _actions_overdue),
 ]
+
+
+def _owners_with_work(today: date) -> set[int]:
+    """Users who own an overdue action or a request due within three days (they get a digest
+    even with no overdue notification)."""
+    soon = today + timedelta(days=3)
+    requests = PersonRequest.objects.filter(status__in=PersonRequest.OPEN_STATUSES).filter(
+        Q(extended_to__lte=soon) | Q(extended_to__isnull=True, due_on__lte=soon)).values_list("owner_id", flat=True)
+    actions = casework_services.actions_overdue(today).values_list("owner_id", flat=True)
+    return set(requests) | set(actions)
 
 
 def _overdue_by_handler(today: date) -> dict[int, list[tuple[str, str, int]]]:
@@ -240,12 +269,14 @@ def digests_send(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     overdue = _overdue_by_handler(today)
     sent = 0
-    for user in get_user_model().objects.filter(pk__in=list(overdue)).exclude(email=""):
+    for user in get_user_model().objects.filter(pk__in=set(overdue) | _owners_with_work(today)).exclude(email=""):
         extra = [(title, lines) for title, section in DIGEST_SECTIONS if (lines := section(user, today))]
+        if not overdue.get(user.pk) and not extra:
+            continue
         try:
             with transaction.atomic():
                 DigestSent.objects.create(user=user, day=today, overdue=sum(n for *_, n in overdue[user.pk]))
-                context = {"user": user, "today": today, "incidents": overdue[user.pk], "extra": extra,
+                context = {"user": user, "today": today, "incidents": overdue.get(user.pk, []), "extra": extra,
                            "site": settings.BREACHTRACKER_BASE_URL.rstrip("/")}
                 send_mail(render_to_string("emails/digest-subject.txt", context).strip(),
                           render_to_string("emails/digest-body.txt", context), None, [user.email],

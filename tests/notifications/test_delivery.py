@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.assessment import services as assessment_services
 from incidents.people import services as incident_services
@@ -104,6 +105,29 @@ class OutstandingTests(BaseTestCase):
         self.assertIn(self.incident.reference, mail.outbox[0].body)
         self.assertEqual(DigestSent.objects.get().overdue, 1)
         self.assertEqual(delivery.digests_send(today=date(2026, 1, 5) + timedelta(days=1)), 1)
+
+    def test_the_digest_lists_actions_overdue_and_requests_due_to_their_owner(self) -> None:
+        from incidents.casework import services as casework_services
+
+        self.dpo.email = "dpo@example.org"
+        self.dpo.save()
+        today = timezone.localdate()
+        casework_services.action_create(incident=self.incident, actor=self.dpo, fields={
+            "kind": "preventive", "description": "Train the FOI team", "owner": self.dpo,
+            "due_on": today - timedelta(days=2)})
+        person = make_subject(self.incident, full_name="Asking Person")
+        casework_services.request_create(incident=self.incident, actor=self.dpo, fields={
+            "subject": person, "kind": "access", "received_on": today - timedelta(days=29), "summary": "A copy",
+            "owner": self.dpo})
+        self.assertEqual(delivery.digests_send(today=today), 1)  # no overdue letters: the owner still hears
+        body = mail.outbox[0].body
+        self.assertEqual(mail.outbox[0].to, ["dpo@example.org"])
+        self.assertIn("Actions overdue:", body)
+        self.assertIn("Train the FOI team", body)
+        self.assertIn("Requests and claims due:", body)
+        self.assertIn(f"subject access request from record {person.pk}", body)
+        self.assertNotIn("Asking Person", body)
+        self.assertNotIn("People not yet told", body)
 
     def test_no_digest_before_the_target_date(self) -> None:
         self.handler.email = "handler@example.org"
