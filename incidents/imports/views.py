@@ -239,8 +239,8 @@ def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> Http
         return redirect(subject_import)
     issues = subject_import.issues.all()
     # A line per row of the file at most: paged by key (breachtracker/keyset.py), not OFFSET.
-    page = keyset.paginate(request, issues, key="pk", count=issues.count(), per_page=ISSUES_PER_PAGE,
-                           salt=f"import_report:{subject_import.pk}")
+    page = keyset.paginate(request, issues, key="pk", within=("subject_import_id", subject_import.pk), count=issues.count(),
+                           per_page=ISSUES_PER_PAGE, salt=f"import_report:{subject_import.pk}")
     reasons = _left_out_reasons(subject_import) if subject_import.rows_invalid else []
     return render(request, "incidents/import_detail.html",
                   {"incident": incident, "import": subject_import, "page": page, "confirm_form": confirm_form,

@@ -60,8 +60,8 @@ def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
         count = (kept.by_role.get(role, 0) if role else kept.by_category.get(category.code, 0) if category
                  else kept.total)
     # In the order people were recorded (the list's index), the page found by key, not OFFSET.
-    page = keyset.paginate(request, subjects, key="pk", count=count, per_page=SUBJECTS_PER_PAGE,
-                           salt=f"subject_list:{incident.pk}:{query}")
+    page = keyset.paginate(request, subjects, key="pk", within=("incident_id", incident.pk), count=count,
+                           per_page=SUBJECTS_PER_PAGE, salt=f"subject_list:{incident.pk}:{query}")
     for subject in page.object_list:
         subject.exposed = subject.category_list(categories)
     return render(

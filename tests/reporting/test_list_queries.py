@@ -99,11 +99,11 @@ class ListQueriesTests(BaseTestCase):
         self.assertEqual((small, self.count(deep)), (SIGNED_IN + 4, SIGNED_IN + 4))
 
     def test_the_notifications_first_page(self) -> None:
-        # + incident; plan; progress counters; latest batch; the page (with each person), by key.
-        self.assertFlat(SIGNED_IN + 5, reverse("notification_list", args=[self.ref]))
+        # + incident; plan; progress counters; latest batch; the page, by key; its people.
+        self.assertFlat(SIGNED_IN + 6, reverse("notification_list", args=[self.ref]))
 
     def test_the_notifications_last_page(self) -> None:
-        self.assertFlat(SIGNED_IN + 5, reverse("notification_list", args=[self.ref]) + "?cursor=last")
+        self.assertFlat(SIGNED_IN + 6, reverse("notification_list", args=[self.ref]) + "?cursor=last")  # as the first
 
     def test_the_notifications_next_page_and_a_filter(self) -> None:
         url = reverse("notification_list", args=[self.ref])
@@ -113,7 +113,7 @@ class ListQueriesTests(BaseTestCase):
         deep = self.next_link(url)
         self.assertIn("cursor=", deep)
         large = [self.count(deep), self.count(f"{url}?show=outstanding&cursor=last")]
-        self.assertEqual((small, large), ([SIGNED_IN + 5] * 2, [SIGNED_IN + 5] * 2))
+        self.assertEqual((small, large), ([SIGNED_IN + 6] * 2, [SIGNED_IN + 6] * 2))
 
     def test_the_regulator_report(self) -> None:
         # + incident and the report's constant set (reporting/ico_report.py; its notification
