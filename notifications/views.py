@@ -5,7 +5,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from breachtracker.pdf import render_pdf
 from breachtracker.records import field_of
 from incidents.http import incident_or_404, posted
 from incidents.models import Incident
+from incidents.people import tally
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
@@ -119,8 +119,10 @@ def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("batch_start", incident.reference)
         messages.success(request, f"Batch {batch.pk}: generating letters for {batch.total} people.")
         return redirect(f"{reverse('notification_list', args=[incident.reference])}?batch={batch.pk}")
-    waiting = incident.subjects.filter(Q(notification__isnull=True)
-                                       | Q(notification__status=Notification.Status.PENDING)).count()
+    # People with no notification yet, or one still pending: from the people's tally and the
+    # progress counters, not counted.
+    counts = progress.summary(progress.stored([incident.pk]).get(incident.pk, Counter()))
+    waiting = max(0, tally.current(incident).total - counts["total"]) + counts["status_pending"]
     problems = approvals.batch_problems(incident)
     return render(request, "notifications/batch_start.html", {
         "incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),
