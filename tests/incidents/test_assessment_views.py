@@ -208,7 +208,7 @@ class AssessmentPageTests(BaseTestCase):
             other = make_incident(actor=self.dpo)
             assessment_services.submission_record(incident=other, actor=self.dpo,
                                        fields={"kind": "initial", "submitted_at": timezone.now()})
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             response = self.client.get(reverse("dashboard"))
         self.assertContains(response, "Reported on time", count=3)
 
