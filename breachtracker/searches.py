@@ -48,7 +48,7 @@ def results_redirect(request: HttpRequest, posted: QueryDict, *, field: str = "q
     not personal data) and the text, if any, only as a token."""
     params = QueryDict(mutable=True)
     for key, values in posted.lists():
-        if key not in (field, "csrfmiddlewaretoken", "page", PARAM):
+        if key not in (field, "csrfmiddlewaretoken", "page", "cursor", PARAM):
             params.setlist(key, [v for v in values if v])
     text = (posted.get(field) or "").strip()
     if text:
@@ -64,6 +64,7 @@ def filters(request: HttpRequest, *, field: str = "q") -> tuple[QueryDict | None
     data = request.GET.copy()
     data.pop(field, None)
     data.pop("page", None)
+    data.pop("cursor", None)  # the list's position (breachtracker/keyset.py), not a filter
     expired = False
     token = data.get(PARAM)
     if token:

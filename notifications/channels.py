@@ -11,6 +11,7 @@ from breachtracker.records import attribute_to
 from incidents.roles import DECIDE, can
 from incidents.vocab import Channel
 
+from . import progress
 from .models import Notification
 from .services import NotAllowed, _locked
 from .withholding import withhold_reason
@@ -38,8 +39,10 @@ def notification_set_channel(*, notification: Notification, actor: Any, channel:
     problem = withhold_reason(row.subject, channel)
     if problem:
         raise NotAllowed(f"They cannot be told by {label}: {problem[1]}")
+    before = progress.of_row(row, progress.roles_of([row.pk])[row.pk])
     row.channel, row.status, row.batch = channel, Status.PENDING, None
     row.withheld_code = row.withheld_reason = row.last_error = ""
+    progress.moved([(before, progress.of_row(row, before.roles))])
     row.version += 1
     attribute_to(row, actor, f"The DPO chose to tell them by {label}")
     row.save()

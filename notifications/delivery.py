@@ -28,6 +28,7 @@ from incidents.models import DataCategory, Organisation, PersonRequest, Restrict
 from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
+from . import progress
 from .letters import addressee, compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
 from .generation import Status, _claim, _finish
@@ -196,7 +197,9 @@ def notification_email_give_up(*, notification_id: int, error: str) -> None:
                .filter(pk=notification_id, status=Status.GENERATED, channel=Channel.EMAIL).first())
         if row is None:
             return
+        before = progress.of_row(row, progress.roles_of([row.pk])[row.pk])
         row.status = Status.FAILED
+        progress.moved([(before, progress.after(before, status=Status.FAILED))])
         row.last_error = f"Gave up after retries: {error}"[:500]
         row.version += 1
         attribute_to_system(row, "Email: gave up after retries")

@@ -27,6 +27,7 @@ from breachtracker.records import attribute_to_system
 from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
+from . import progress
 from .cache import LetterCache
 from .letters import letter_context, render_letter_html
 from .models import Batch, LetterTemplate, Notification, audience_for, letter_reference
@@ -90,8 +91,12 @@ def _claim(notification_id: int, *, from_status: str, to_status: str, allow_stal
     available = Q(status=from_status)
     if allow_stale:
         available |= Q(status=to_status, claimed_at__lt=now - claim_stale_after())
-    claimed = Notification.objects.filter(available, pk=notification_id, **match).update(
-        status=to_status, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+    with transaction.atomic():
+        before = progress.lock(Notification.objects.filter(available, pk=notification_id, **match))
+        claimed = Notification.objects.filter(available, pk=notification_id, **match).update(
+            status=to_status, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+        if claimed == 1:
+            progress.moved((old, progress.after(old, status=to_status)) for old in before.values())
     return token if claimed == 1 else None
 
 
@@ -104,10 +109,14 @@ def _finish(notification_id: int, token: Any, reason: str, *, row: Notification 
     """
     now = timezone.now()
     with transaction.atomic():
+        before = progress.lock(Notification.objects.filter(pk=notification_id, claim_token=token))
         updated = Notification.objects.filter(pk=notification_id, claim_token=token).update(
             claim_token=None, claimed_at=None, version=F("version") + 1, updated_at=now, **fields)
         if updated != 1:
             return False
+        progress.moved((old, progress.after(old, **{k: v for k, v in fields.items()
+                                                    if k in ("status", "withheld_code", "channel")}))
+                       for old in before.values())
         if row is None:
             row = Notification.objects.get(pk=notification_id)
         else:
@@ -133,9 +142,13 @@ def _claim_many(ids: list[int]) -> tuple[Any, list[Notification]]:
     token = Notification.new_token()
     now = timezone.now()
     available = Q(status=Status.PENDING) | Q(status=Status.GENERATING, claimed_at__lt=now - claim_stale_after())
-    Notification.objects.filter(available, pk__in=ids).update(
-        status=Status.GENERATING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
-    rows = list(Notification.objects.filter(claim_token=token).select_related("subject", "incident").order_by("pk"))
+    with transaction.atomic():
+        before = progress.lock(Notification.objects.filter(available, pk__in=ids))
+        Notification.objects.filter(available, pk__in=list(before)).update(
+            status=Status.GENERATING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+        rows = list(Notification.objects.filter(claim_token=token).select_related("subject", "incident")
+                    .order_by("pk"))
+        progress.moved((before[row.pk], progress.after(before[row.pk], status=Status.GENERATING)) for row in rows)
     return token, rows
 
 
@@ -248,7 +261,9 @@ def notification_fail(*, notification_id: int, error: str) -> None:
         row = Notification.objects.select_for_update().filter(pk=notification_id, status=Status.GENERATING).first()
         if row is None:
             return
+        before = progress.of_row(row, progress.roles_of([row.pk])[row.pk])
         row.status = Status.FAILED if row.attempts >= 3 else Status.PENDING
+        progress.moved([(before, progress.after(before, status=row.status))])
         row.last_error = error[:500]
         row.claim_token = None
         row.claimed_at = None

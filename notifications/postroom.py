@@ -19,6 +19,7 @@ from breachtracker.records import attribute_to
 from incidents.models import Incident
 from incidents.register.services import incident_event_record
 
+from . import progress
 from .models import Notification, PrintPack
 
 Status = Notification.Status
@@ -46,6 +47,9 @@ def print_pack_mark_posted(*, pack: PrintPack, actor: Any) -> dict[str, int]:
         raise PostRoomRefused(f"Print pack {pack.pk} was already marked as posted.")
     now = timezone.now()
     rows = list(Notification.objects.select_for_update().filter(pk__in=pack.notification_ids, status=Status.GENERATED))
+    roles = progress.roles_of([row.pk for row in rows])
+    progress.moved((progress.of_row(row, roles[row.pk]), progress.of_row(row, roles[row.pk])._replace(status=Status.SENT))
+                   for row in rows)
     for row in rows:
         row.previous_status, row.status, row.sent_at = row.status, Status.SENT, now
         row.version += 1
@@ -101,6 +105,9 @@ def letters_mark_returned(*, incident: Incident, actor: Any, text: str) -> int:
         raise PostRoomRefused(f"Not posted, so it cannot come back: {_sample(wrong)}. Nothing was recorded.")
     now = timezone.now()
     rows = list(found.values())
+    roles = progress.roles_of([row.pk for row in rows])
+    progress.moved((progress.of_row(row, roles[row.pk]), progress.of_row(row, roles[row.pk])._replace(status=Status.RETURNED))
+                   for row in rows)
     for row in rows:
         row.previous_status, row.status = row.status, Status.RETURNED
         row.version += 1

@@ -21,7 +21,7 @@ from incidents.models import Incident
 from incidents.roles import DECIDE, can
 from incidents.register.services import incident_event_record
 
-from . import approvals, tasks
+from . import approvals, progress, tasks
 from .letters import compile_letter
 from .models import (
     Batch,
@@ -114,12 +114,14 @@ def batch_start(*, incident: Incident, actor: Any, subject_ids: Iterable[int] | 
     subjects = incident.subjects.all()
     if subject_ids is not None:
         subjects = subjects.filter(pk__in=list(subject_ids))
-    missing = subjects.filter(notification__isnull=True).values_list("pk", "preferred_channel")
+    missing = list(subjects.filter(notification__isnull=True).values_list("pk", "preferred_channel", "roles"))
     bulk_create_with_history(
-        [Notification(incident=incident, subject_id=pk, channel=channel) for pk, channel in missing],
+        [Notification(incident=incident, subject_id=pk, channel=channel) for pk, channel, _roles in missing],
         Notification, batch_size=500, default_user=actor,
         default_change_reason="Added to the outbox",
     )
+    progress.moved((None, progress.bucket(incident.pk, Status.PENDING, "", channel, roles))
+                   for _pk, channel, roles in missing)
     waiting = Notification.objects.filter(incident=incident, subject__in=subjects, status=Status.PENDING)
     unbatched = waiting.filter(Q(batch__isnull=True))
     running = (Batch.objects.filter(incident=incident, notifications__status__in=[Status.PENDING, Status.GENERATING])
@@ -172,8 +174,10 @@ def _apply_mark(row: Notification, *, actor: Any, status: str, when: datetime, r
                          f"{row.get_status_display().lower()}.")
     if status == Status.DELIVERED and row.status == Status.WITHHELD and row.withheld_code not in Notification.NEEDS_ANOTHER_CHANNEL:
         raise NotAllowed("This person is withheld under a restriction or exemption: they must not be contacted.")
+    before = progress.of_row(row, progress.roles_of([row.pk])[row.pk])
     row.previous_status = row.status
     row.status = status
+    progress.moved([(before, progress.after(before, status=status))])
     if status == Status.SENT:
         row.sent_at = when
     elif status == Status.DELIVERED:
@@ -206,7 +210,9 @@ def notification_undo(*, notification: Notification, actor: Any, expected_versio
     if not row.previous_status:
         raise NotAllowed("There is nothing to undo.")
     undone = row.status
+    before = progress.of_row(row, progress.roles_of([row.pk])[row.pk])
     row.status, row.previous_status = row.previous_status, ""
+    progress.moved([(before, progress.after(before, status=row.status))])
     if undone == Status.SENT:
         row.sent_at = None
     if undone == Status.DELIVERED:

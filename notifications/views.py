@@ -1,26 +1,26 @@
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from breachtracker import files
-from breachtracker.inputs import MAX_INTEGER, InputRefused, page_number, record_id, record_ids, whole_number
+from breachtracker import files, keyset
+from breachtracker.inputs import MAX_INTEGER, InputRefused, record_id, record_ids, whole_number
 from breachtracker.pdf import render_pdf
 from breachtracker.records import field_of
 from incidents.http import incident_or_404, posted
 from incidents.models import Incident
+from incidents.people import tally
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
-from . import approvals, channels, delivery, postroom, readiness, services
+from . import approvals, channels, delivery, postroom, progress, readiness, services
 from .forms import BulkForm, ChannelForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
 from .models import Audience, Batch, Language, LetterTemplate, Notification, NotificationPlan, PrintPack, template_key
@@ -38,34 +38,41 @@ def _notification(incident: Incident, pk: int) -> Notification:
 
 @require(READ)
 def notification_list(request: HttpRequest, reference: str) -> HttpResponse:
-    # Queries: incident; plan; progress aggregate; overdue count; latest batch; page count; page.
+    # Queries: incident; plan; the progress counters (kept by every change: nothing is counted
+    # here); latest batch; the page (keyset: as cheap at the last page as at the first) and
+    # its people.
     incident = incident_or_404(reference)
     plan = NotificationPlan.objects.filter(incident=incident).first()
-    rows = Notification.objects.filter(incident=incident)
-    progress = rows.progress()
-    overdue = rows.overdue().count() if plan and plan.target_date else 0
+    counts = progress.summary(progress.stored([incident.pk]).get(incident.pk, Counter()))
+    overdue = counts["outstanding"] if plan and plan.target_date and plan.target_date < timezone.localdate() else 0
     batch = incident.notification_batches.order_by("-created_at").first()
     show = request.GET.get("show", "")
-    listed = rows.select_related("subject")
+    # Each row's person in a second query: joined, PostgreSQL walks the people's index from its
+    # start to the page (a merge join), 37 ms at 50,000 people.
+    listed = Notification.objects.filter(incident=incident).prefetch_related("subject")
+    count = counts["total"]
     if show == "outstanding":
-        listed = listed.outstanding()
+        listed, count = listed.outstanding(), counts["outstanding"]
     elif show == "overdue":
-        listed = listed.overdue()
+        listed, count = listed.overdue(), overdue
     elif show in Notification.Status.values:
-        listed = listed.filter(status=show)
-    page = Paginator(listed.order_by("subject_id", "pk"), PER_PAGE).get_page(page_number(request))
-    total = progress["total"]
-    done = progress["status_sent"] + progress["status_delivered"]
+        listed, count = listed.filter(status=show), counts[f"status_{show}"]
+    else:
+        show = ""
+    # One row per person: ordered by the person (the list's index), the page found by key.
+    page = keyset.paginate(request, listed, key="subject_id", within=("incident_id", incident.pk), count=count,
+                           per_page=PER_PAGE, salt=f"notification_list:{incident.pk}:{show}")
+    total, done = counts["total"], counts["done"]
     return render(request, "notifications/notification_list.html", {
-        "incident": incident, "plan": plan, "progress": progress, "total": total, "done": done,
+        "incident": incident, "plan": plan, "progress": counts, "total": total, "done": done,
         "done_percent": round(100 * done / total) if total else 0,
-        "statuses": [(s, progress[f"status_{s.value}"]) for s in Notification.Status],
-        "channels": [(label, progress[f"channel_{code}"], progress[f"channel_{code}_done"])
-                     for code, label in Channel.CHOICES if progress[f"channel_{code}"]],
-        "roles": [(r.label, progress[f"role_{r.code}"], progress[f"role_{r.code}_done"])
-                  for r in ROLES.values() if progress[f"role_{r.code}"]],
-        "overdue": overdue, "batch": batch, "page": page, "show": show, "query": f"show={show}" if show else "", "bulk_form": BulkForm(),
-        "now": timezone.now(), "today": timezone.localdate(), "tab": "notifications",
+        "statuses": [(s, counts[f"status_{s.value}"]) for s in Notification.Status],
+        "channels": [(label, counts[f"channel_{code}"], counts[f"channel_{code}_done"])
+                     for code, label in Channel.CHOICES if counts[f"channel_{code}"]],
+        "roles": [(r.label, counts[f"role_{r.code}"], counts[f"role_{r.code}_done"])
+                  for r in ROLES.values() if counts[f"role_{r.code}"]],
+        "overdue": overdue, "batch": batch, "page": page, "show": show, "query": f"show={show}" if show else "",
+        "bulk_form": BulkForm(), "now": timezone.now(), "today": timezone.localdate(), "tab": "notifications",
     })
 
 
@@ -112,8 +119,10 @@ def batch_start(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("batch_start", incident.reference)
         messages.success(request, f"Batch {batch.pk}: generating letters for {batch.total} people.")
         return redirect(f"{reverse('notification_list', args=[incident.reference])}?batch={batch.pk}")
-    waiting = incident.subjects.filter(Q(notification__isnull=True)
-                                       | Q(notification__status=Notification.Status.PENDING)).count()
+    # People with no notification yet, or one still pending: from the people's tally and the
+    # progress counters, not counted.
+    counts = progress.summary(progress.stored([incident.pk]).get(incident.pk, Counter()))
+    waiting = max(0, tally.current(incident).total - counts["total"]) + counts["status_pending"]
     problems = approvals.batch_problems(incident)
     return render(request, "notifications/batch_start.html", {
         "incident": incident, "waiting": waiting, "roles": ROLES.values(), "now": timezone.now(),

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, Max, Min, Q, When
+from django.db.models import Count, Max, Min
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from incidents.models import Decision, Incident, RegulatorSubmission
+from notifications import progress as counters
 from notifications.models import Notification
 
 WIDTH = 640
@@ -55,10 +56,12 @@ def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, 
         report = (RegulatorSubmission.objects.filter(incident=incident, kind=RegulatorSubmission.Kind.INITIAL)
                   .order_by("submitted_at").values_list("submitted_at", flat=True).first())
     told = Coalesce("sent_at", "delivered_at")
-    sums = Notification.objects.filter(incident=incident).aggregate(
-        total=Count("id"), told=Count("id", filter=Q(status__in=Notification.DONE)),
-        first=Min(told, filter=Q(status__in=Notification.DONE)),
-        last=Max(told, filter=Q(status__in=Notification.DONE)))
+    # How many from the progress counters; when, from the people told only (the first and the
+    # latest), through the (incident, status) index.
+    counts = counters.summaries([incident.pk])[incident.pk]
+    sums: dict[str, Any] = {"total": counts["total"], "told": counts["done"]}
+    sums.update(Notification.objects.filter(incident=incident, status__in=Notification.DONE).aggregate(
+            first=Min(told), last=Max(told)))
     closed = None
     if incident.status == Incident.Status.CLOSED:
         closed = (incident.history.filter(status=Incident.Status.CLOSED).order_by("history_date")
@@ -121,16 +124,16 @@ def notification_progress(incidents: list[Incident], today: date | None = None) 
 
     today = today or timezone.localdate()
     ids = [i.pk for i in incidents]
-    told_on = Case(When(status__in=Notification.DONE, then=Coalesce("sent_at", "delivered_at")))
-    rows = (Notification.objects.filter(incident_id__in=ids)
-            .annotate(day=TruncDate(told_on, tzinfo=timezone.get_current_timezone()))
-            .values("incident_id", "day").annotate(n=Count("id")).order_by("incident_id", "day"))
-    totals: dict[int, int] = defaultdict(int)
+    counts = counters.summaries(ids)  # the totals, from the counters kept by every change
+    totals = {pk: row["total"] for pk, row in counts.items()}
     by_day: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for row in rows:  # people not yet told have no day: they count in the total only
-        totals[row["incident_id"]] += row["n"]
-        if row["day"] is not None:
-            by_day[row["incident_id"]].append((row["day"], row["n"]))
+    if ids:  # only the people told have a day
+        rows = (Notification.objects.filter(incident_id__in=ids, status__in=Notification.DONE)
+                .annotate(day=TruncDate(Coalesce("sent_at", "delivered_at"), tzinfo=timezone.get_current_timezone()))
+                .values("incident_id", "day").annotate(n=Count("id")).order_by("incident_id", "day"))
+        for row in rows:
+            if row["day"] is not None:
+                by_day[row["incident_id"]].append((row["day"], row["n"]))
     result: dict[int, Progress] = {}
     for incident in incidents:
         total = totals.get(incident.pk, 0)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from incidents.assessment import rules
 from incidents.assessment.models import PECR_SECOND_NOTIFICATION
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, REGIMES, ROLES
+from notifications import progress
 from notifications.models import Notification, NotificationPlan
 
 from .models import ReportDetails
@@ -95,22 +97,17 @@ def subject_counts(incident: Incident) -> dict[str, int]:
 
 
 def notification_counts(incident: Incident) -> dict[str, Any]:
-    """Told / in progress / withheld by reason / not yet, from the notification rows (one query)."""
-
-    sums: dict[str, Any] = {
-        "rows": Count("id"),
-        "told": Count("id", filter=Q(status__in=Notification.DONE)),
-        "in_progress": Count("id", filter=Q(status__in=Notification.OUTSTANDING)),
-    }
-    for code, _label in Notification.Withheld.choices:
-        sums[f"w_{code}"] = Count("id", filter=Q(status=Notification.Status.WITHHELD, withheld_code=code))
-    sums["w_"] = Count("id", filter=Q(status=Notification.Status.WITHHELD, withheld_code=""))
-    row = incident.notifications.aggregate(**sums)
-    withheld = [{"reason": code, "label": str(label), "count": row[f"w_{code}"]}
-                for code, label in Notification.Withheld.choices if row[f"w_{code}"]]
-    if row["w_"]:
-        withheld.append({"reason": "unspecified", "label": "Withheld (no reason given)", "count": row["w_"]})
-    return {"rows": row["rows"], "told": row["told"], "in_progress": row["in_progress"], "withheld": withheld,
+    """Told / in progress / withheld by reason / not yet, from the progress counters kept by
+    every change of a notification (notifications.progress: one query, however many people)."""
+    buckets = progress.stored([incident.pk]).get(incident.pk, Counter())
+    row = progress.summary(buckets)
+    by_code = progress.withheld_by_code(buckets)
+    withheld = [{"reason": code, "label": str(label), "count": by_code[code]}
+                for code, label in Notification.Withheld.choices if by_code.get(code)]
+    if by_code.get(""):
+        withheld.append({"reason": "unspecified", "label": "Withheld (no reason given)", "count": by_code[""]})
+    in_progress = sum(row[f"status_{status}"] for status in Notification.OUTSTANDING)
+    return {"rows": row["total"], "told": row["done"], "in_progress": in_progress, "withheld": withheld,
             "withheld_total": sum(w["count"] for w in withheld)}
 
 

@@ -16,7 +16,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import IntegerField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from openpyxl import Workbook
@@ -28,7 +28,7 @@ from breachtracker.csvsafe import neutralise
 from incidents.models import Decision, Incident, RegulatorSubmission
 from incidents.templatetags.breach import london
 from incidents.vocab import REGULATOR_STATES
-from notifications.models import Notification
+from notifications.models import Notification, NotificationProgress
 
 from .ico_report import one_source, plan_answers
 
@@ -50,8 +50,9 @@ HEADER = [
 def register_queryset() -> Any:
     """All incidents with what a row needs, in a constant number of queries."""
 
-    told = (Notification.objects.filter(incident=OuterRef("pk"), status__in=Notification.DONE)
-            .order_by().values("incident").annotate(n=Count("id")).values("n"))
+    # People told, from the progress counters (notifications.progress), not counted.
+    told = (NotificationProgress.objects.filter(incident=OuterRef("pk"), status__in=Notification.DONE)
+            .order_by().values("incident").annotate(n=Sum("n")).values("n"))
     return (Incident.objects.with_subject_count().with_regulator_state()
             .annotate(told_count=Coalesce(Subquery(told, output_field=IntegerField()), 0))
             .select_related("report_details", "notification_plan")

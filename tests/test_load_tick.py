@@ -22,6 +22,7 @@ def test_twenty_users_ticking_for_ten_seconds_lose_nothing(capsys: pytest.Captur
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["lost_updates"] == summary["doubled_updates"] == summary["status_5xx"] == 0
     assert summary["inconsistent_rows"] == 0
+    assert summary["counter_drift"] == [], "the progress counters match a recount after concurrent ticks"
     assert summary["ticks_recorded"] == summary["ticks_confirmed"] > 0
     with capsys.disabled():
         print(f"\nload_tick (10 s): {summary}")

@@ -36,7 +36,7 @@ from breachtracker.crypto import EncryptedMixin, blind_index
 from breachtracker.records import attribute_to, attribute_to_system
 
 from ..models import DataCategory, DataSubject, Incident, IncidentCategory, SubjectImport, SubjectImportIssue
-from ..people import tally
+from ..people import signals, tally
 from ..people.models import match_keys
 from ..register.services import incident_event_record
 from . import staged, upload
@@ -546,9 +546,13 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         changed: list[tuple[DataSubject, list[str]]] = []
         # Only the fields a merge reads are decrypted; the rest of each row is copied into
         # its history row as stored.
+        roles_changed: list[tuple[int, int, int]] = []
         for subject in _subjects(matched, only=("id", *SUBJECT_FIELDS, *TALLY_FIELDS)):
             before = tally.share(subject, today, categories)
+            roles_before = subject.roles
             fields_changed = _merge_subject(subject, matched[subject.pk], report)
+            if subject.roles != roles_before:
+                roles_changed.append((subject.pk, roles_before, subject.roles))
             if fields_changed:
                 changed.append((subject, fields_changed))
                 mask |= subject.categories_mask
@@ -577,6 +581,8 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
             updated = len(changed)
         _add_exposed_categories(incident, mask, actor)
         tally.change(incident, counted)
+        if roles_changed:  # their notifications' progress counters (people/signals.py)
+            signals.roles_changed.send(sender=DataSubject, incident=incident, changes=roles_changed)
         result.update(created=len(ids), updated=updated, unchanged=unchanged)
         # Saved inside the transaction: DONE and the people appear together, or neither.
         _finish(subject_import, report, result)

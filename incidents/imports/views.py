@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.forms import BoundField
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
-from breachtracker.inputs import page_number
+from breachtracker import keyset
 
 from ..http import incident_or_404
 from ..models import DataCategory, Incident, SubjectImport, SubjectImportIssue
@@ -239,7 +238,9 @@ def subject_import_detail(request: HttpRequest, reference: str, pk: int) -> Http
             messages.error(request, str(exc))
         return redirect(subject_import)
     issues = subject_import.issues.all()
-    page = Paginator(issues, ISSUES_PER_PAGE).get_page(page_number(request))
+    # A line per row of the file at most: paged by key (breachtracker/keyset.py), not OFFSET.
+    page = keyset.paginate(request, issues, key="pk", within=("subject_import_id", subject_import.pk), count=issues.count(),
+                           per_page=ISSUES_PER_PAGE, salt=f"import_report:{subject_import.pk}")
     reasons = _left_out_reasons(subject_import) if subject_import.rows_invalid else []
     return render(request, "incidents/import_detail.html",
                   {"incident": incident, "import": subject_import, "page": page, "confirm_form": confirm_form,

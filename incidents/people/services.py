@@ -14,7 +14,7 @@ from django.utils import timezone
 from breachtracker.records import apply_fields, attribute_to
 
 from ..register.models import DataCategory, Incident
-from . import tally
+from . import signals, tally
 from .models import DataSubject
 
 
@@ -38,4 +38,7 @@ def subject_update(*, subject: DataSubject, actor: Any, fields: dict[str, Any]) 
     attribute_to(subject, actor)
     subject.save()
     tally.change(subject.incident, tally.difference(before, tally.share(subject, today, categories)))
+    if stored.roles != subject.roles:
+        signals.roles_changed.send(sender=DataSubject, incident=subject.incident,
+                                   changes=[(subject.pk, stored.roles, subject.roles)])
     return subject

@@ -4,19 +4,17 @@ person, adding and editing, and a person's history."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from breachtracker import searches
-from breachtracker.inputs import page_number
+from breachtracker import keyset, searches
 
 from ..assessment import services as assessment_services
 from ..history import events
 from ..http import incident_or_404, posted
 from ..register.models import DataCategory, Incident
 from ..roles import EDIT_CASE, READ, can, require
-from . import services
+from . import services, tally
 from .forms import SubjectFilterForm, SubjectForm
 from .models import DataSubject
 
@@ -29,7 +27,7 @@ def _categories() -> list[DataCategory]:
 
 @require(READ)
 def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
-    # Queries: incident; categories; count; page.
+    # Queries: incident; categories; the people tally (no count, unless searching); the page.
     incident = incident_or_404(reference)
     categories = _categories()
     if request.method == "POST":  # a search: its text goes in the session, never the address
@@ -43,14 +41,27 @@ def subject_list(request: HttpRequest, reference: str) -> HttpResponse:
         messages.info(request, "That search has expired: search again.")
     form = SubjectFilterForm(data, categories=categories)
     subjects = incident.subjects.all()
+    role = category = None
+    text = ""
     if form.is_valid():
-        subjects = subjects.search(form.cleaned_data.get("q") or "")
+        text = form.cleaned_data.get("q") or ""
+        subjects = subjects.search(text)
         role, category = form.role_code(), form.selected_category()
         if role:
             subjects = subjects.with_role(role)
         if category:
             subjects = subjects.with_category(category)
-    page = Paginator(subjects.order_by("pk"), SUBJECTS_PER_PAGE).get_page(page_number(request))
+    # How many: from the incident's tally (kept by every write to its people), except for a
+    # search or a role and a category together, which are counted (a search finds a few).
+    if text or (role and category):
+        count = subjects.count()
+    else:
+        kept = tally.current(incident)
+        count = (kept.by_role.get(role, 0) if role else kept.by_category.get(category.code, 0) if category
+                 else kept.total)
+    # In the order people were recorded (the list's index), the page found by key, not OFFSET.
+    page = keyset.paginate(request, subjects, key="pk", within=("incident_id", incident.pk), count=count,
+                           per_page=SUBJECTS_PER_PAGE, salt=f"subject_list:{incident.pk}:{query}")
     for subject in page.object_list:
         subject.exposed = subject.category_list(categories)
     return render(

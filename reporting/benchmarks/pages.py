@@ -35,11 +35,10 @@ from django.utils import timezone
 from incidents import roles
 from incidents.models import DataCategory, DataSubject
 from incidents.people import tally
-from incidents.people.views import SUBJECTS_PER_PAGE
 from incidents.register import services
 from incidents.register.views import INCIDENTS_PER_PAGE
+from notifications import progress as notification_progress
 from notifications.models import Notification
-from notifications.views import PER_PAGE as NOTIFICATIONS_PER_PAGE
 from reporting import services as report_services
 
 from .common import run_child, throwaway_database
@@ -63,9 +62,11 @@ def _urls(incident: Any, size: int) -> dict[str, str]:
         "register_last": f"{register}?page={last(OTHER_INCIDENTS + 1, INCIDENTS_PER_PAGE)}",
         "incident_detail": reverse("incident_detail", args=ref),
         "subject_list": subjects,
-        "subject_list_last": f"{subjects}?page={last(size, SUBJECTS_PER_PAGE)}",
+        # The people's and notifications' lists are paged by key (breachtracker/keyset.py): their
+        # deep page is the last, read backwards from the index as the first is read forwards.
+        "subject_list_last": f"{subjects}?cursor=last",
         "notification_list": notifications,
-        "notification_list_last": f"{notifications}?page={last(size // 2, NOTIFICATIONS_PER_PAGE)}",
+        "notification_list_last": f"{notifications}?cursor=last",
         "report_preview": reverse("report_preview", args=ref),
     }
 
@@ -114,6 +115,7 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
         Notification.objects.bulk_create([
             Notification(incident=incident, subject_id=pk, status=states[i % 5][0], withheld_code=states[i % 5][1])
             for i, pk in enumerate(ids[start:start + 5000], start=start)])
+    notification_progress.recount(incident)  # written in bulk: counted once, as the services would keep it
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")

@@ -62,15 +62,24 @@ class IntegerInputTests(EveryKindOfRecordTestCase):
             self.assertRefused(self.client.post(url, {"batch": bad}), f"batch={bad}")
 
     def test_page_on_every_paginated_list(self) -> None:
-        lists = [reverse("incident_list"), reverse("subject_list", args=[self.ref]),
-                 reverse("notification_list", args=[self.ref]), reverse("incident_history", args=[self.ref]),
-                 reverse("subject_import_detail", args=[self.ref, self.subject_import.pk])]
+        lists = [reverse("incident_list"), reverse("incident_history", args=[self.ref])]
         for url in lists:
             for bad in BAD:
                 response = self.client.get(url, {"page": bad})
                 self.assertEqual(response.status_code, 400, f"{url}?page={bad}")
                 self.assertContains(response, "That page number is not valid", status_code=400)
             self.assertEqual(self.client.get(url, {"page": "2"}).status_code, 200, f"{url}: past the end is the last")
+
+    def test_cursor_on_every_list_paged_by_key(self) -> None:
+        # The lists that can hold one row per person are paged by key (breachtracker/keyset.py):
+        # a changed, foreign or malformed cursor is refused; the last page is "cursor=last".
+        lists = [reverse("subject_list", args=[self.ref]), reverse("notification_list", args=[self.ref]),
+                 reverse("subject_import_detail", args=[self.ref, self.subject_import.pk])]
+        for url in lists:
+            for bad in [*BAD, "WyJhIiwgMSwgMV0:forged", '["a", 1, 1]', "x" * 300]:
+                response = self.client.get(url, {"cursor": bad})
+                self.assertContains(response, "That page link is not valid", status_code=400)
+            self.assertEqual(self.client.get(url, {"cursor": "last"}).status_code, 200, url)
 
     def test_ids_in_addresses(self) -> None:
         huge = BAD[0]

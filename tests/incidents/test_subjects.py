@@ -177,9 +177,10 @@ class ConstantQueriesTests(BaseTestCase):
         self.client.get(url)  # warm the session
         # session, user, the session's two-factor device, user's groups (roles), incident+handler,
         # categories, exposed categories, the people's tally (nobody counted:
-        # incidents.people.tally); the timeline's latest report decision and notification
-        # aggregate; emergency overrides of the decision to tell.
-        with self.assertNumQueries(11):
+        # incidents.people.tally); the timeline's latest report decision, the notification
+        # progress counters (notifications.progress) and the first and latest person told;
+        # emergency overrides of the decision to tell.
+        with self.assertNumQueries(12):
             self.client.get(url)
 
     def test_subject_list_query_count_is_pinned(self) -> None:
@@ -188,6 +189,7 @@ class ConstantQueriesTests(BaseTestCase):
         self.login(self.auditor)
         url = reverse("subject_list", args=[incident.reference])
         self.client.get(url)
-        # session, user, two-factor device, groups, incident+handler, categories, count, page of 50.
+        # session, user, two-factor device, groups, incident+handler, categories, the people's
+        # tally (no count), page of 50 (by key).
         with self.assertNumQueries(8):
             self.client.get(url)

@@ -33,8 +33,8 @@ class NotificationPageTests(BaseTestCase):
         self.add_people(2)
         start_batch(self.incident, self.dpo)
         self.list_page()
-        # session + user + two-factor device + groups; incident; plan; progress aggregate; latest
-        # batch; count; page
+        # session + user + two-factor device + groups; incident; plan; progress counters (nothing
+        # counted: notifications.progress); latest batch; page (by key); its people
         with self.assertNumQueries(10):
             self.list_page()
         self.add_people(20)
