@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from incidents.assessment import services as assessment_services
+from incidents.casework import services as casework_services
 from incidents.disclosure.evidence import evidence_attach
 from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
@@ -33,3 +36,6 @@ class EveryKindOfRecordTestCase(BaseTestCase):
         cls.notification, cls.batch, cls.pack = make_generated_letter(cls.incident, cls.subject, actor=cls.dpo)
         cls.evidence = evidence_attach(incident=cls.incident, actor=cls.dpo, data=b"name,role\n", file_name="out.csv",
                                        verdict="pass")
+        cls.person_request = casework_services.request_create(incident=cls.incident, actor=cls.dpo, fields={
+            "subject": cls.subject, "kind": "access", "received_on": timezone.localdate(), "summary": "A copy.",
+            "owner": cls.dpo})

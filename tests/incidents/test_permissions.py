@@ -7,9 +7,7 @@ from typing import Any
 from datetime import timedelta
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from incidents.casework import services as casework_services
 
 from reporting import services as report_services
 from tests.base import make_incident, sign_in
@@ -129,9 +127,6 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         cls.submission = report_services.report_submit(
             incident=cls.incident, actor=cls.dpo,
             fields={"kind": "initial", "submitted_at": cls.incident.aware_at + timedelta(hours=1)})
-        cls.person_request = casework_services.request_create(incident=cls.incident, actor=cls.handler, fields={
-            "subject": cls.subject, "kind": "access", "received_on": timezone.localdate(), "summary": "A copy.",
-            "owner": cls.handler})
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference

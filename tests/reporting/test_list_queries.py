@@ -117,12 +117,13 @@ class ListQueriesTests(BaseTestCase):
 
     def test_the_regulator_report(self) -> None:
         # + incident and the report's constant set (reporting/ico_report.py; its notification
-        # counts from the progress counters).
-        self.assertFlat(SIGNED_IN + 13, reverse("report_preview", args=[self.ref]))
+        # counts from the progress counters; the notification plan and the actions, issues 19, 20).
+        self.assertFlat(SIGNED_IN + 15, reverse("report_preview", args=[self.ref]))
 
     def test_the_history_tab(self) -> None:
-        # + incident and one query per kind of record in the trail (reporting/audit.py).
-        self.assertFlat(SIGNED_IN + 19, reverse("incident_history", args=[self.ref]))
+        # + incident and one query per kind of record in the trail (reporting/audit.py; requests
+        # and actions, issue 20).
+        self.assertFlat(SIGNED_IN + 21, reverse("incident_history", args=[self.ref]))
 
     def test_the_import_list(self) -> None:
         self.as_user = self.handler  # uploading is for DPOs and handlers
