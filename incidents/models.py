@@ -33,3 +33,4 @@ from .assessment.models import (  # noqa: F401
     Restriction,
 )
 from .disclosure.models import Evidence  # noqa: F401
+from .controllers.models import IncidentParty  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .assessment import views as assessment_views
+from .controllers import views as controller_views
 from .disclosure import batch_views as disclosure_batch_views
 from .disclosure import views as disclosure_views
 from .imports import views as import_views
@@ -50,6 +51,11 @@ urlpatterns = [
          name="subject_import_progress"),
     path("incidents/<str:reference>/subjects/import/<int:pk>/report.csv", import_views.subject_import_report,
          name="subject_import_report"),
+    path("incidents/<str:reference>/controllers/", controller_views.party_list, name="party_list"),
+    path("incidents/<str:reference>/controllers/new/<str:kind>/", controller_views.party_create, name="party_create"),
+    path("incidents/<str:reference>/controllers/<int:pk>/edit/", controller_views.party_edit, name="party_edit"),
+    path("incidents/<str:reference>/controllers/<int:pk>/remove/", controller_views.party_remove,
+         name="party_remove"),
     path("organisation/", register_views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", register_views.organisation_edit, name="organisation_edit"),
 ]
