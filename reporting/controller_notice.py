@@ -58,7 +58,8 @@ def notice_facts(incident: Incident) -> tuple[dict[str, Any], list[Missing]]:
     categories = list(DataCategory.objects.all())
     exposed = list(incident.exposed_categories.select_related("category"))
     counts = tally.summary(tally.current(incident), categories)
-    people = counts["total"] or incident.approx_subjects
+    # As the ICO report counts them: the larger of those recorded and the estimate.
+    people = max(counts["total"], incident.approx_subjects or 0) or None
     if not incident.description.strip():
         missing.append(Missing("What happened is not described.", "incident_edit", ref))
     if not exposed:

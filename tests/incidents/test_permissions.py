@@ -9,7 +9,9 @@ from datetime import timedelta
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reporting import services as report_services
+from incidents.controllers import services as party_services
 from tests.base import make_incident, sign_in
+from tests.incidents.controllers import make_processor_incident
 from tests.world import EveryKindOfRecordTestCase
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
@@ -77,6 +79,12 @@ MATRIX: dict[str, set[str]] = {
     "report_snapshot": READ,
     "report_snapshot_download": {"dpo", "auditor"},
     "register_export": {"dpo", "auditor"},
+    # processors and partner controllers (issue 19)
+    "party_list": READ,
+    "party_create": DPO_ONLY,
+    "party_edit": DPO_ONLY,
+    "party_remove": DPO_ONLY,
+    "controller_notice": {"dpo", "auditor"},
     # two-factor sign-in (issue 17): your own settings, and everyone's activity
     "two_factor_status": READ | {"outsider"},
     "security_log": {"dpo", "auditor"},
@@ -117,6 +125,9 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         cls.submission = report_services.report_submit(
             incident=cls.incident, actor=cls.dpo,
             fields={"kind": "initial", "submitted_at": cls.incident.aware_at + timedelta(hours=1)})
+        cls.partner = party_services.party_create(incident=cls.incident, actor=cls.dpo, kind="partner", fields={
+            "name": "Southshire Police", "reports_to_ico": "us", "tells_people": "both"})
+        cls.processor_incident = make_processor_incident(cls.dpo)
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
@@ -144,6 +155,8 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "report_preview": [ref], "report_details_edit": [ref], "report_json": [ref], "report_pdf": [ref],
             "report_snapshot": [ref, self.submission.snapshot.pk],
             "report_snapshot_download": [ref, self.submission.snapshot.pk, "pdf"], "register_export": ["xlsx"],
+            "party_list": [ref], "party_create": [ref, "partner"], "party_edit": [ref, self.partner.pk],
+            "party_remove": [ref, self.partner.pk], "controller_notice": [self.processor_incident.reference],
         }
         return reverse(name, args=args.get(name, []))
 
