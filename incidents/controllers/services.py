@@ -116,6 +116,7 @@ def writing_as(incident: Incident, organisation_name: str, *, partners: list[str
     """Who is writing the report and letters: our name, and "on behalf of" each partner the
     agreement says we write for (one query, unless their names are given)."""
     names = partners if partners is not None else on_behalf_of(incident)
+    organisation_name = organisation_name.strip() or "Our organisation (name not yet given)"
     if not names:
         return organisation_name
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
