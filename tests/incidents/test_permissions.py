@@ -9,9 +9,7 @@ from datetime import timedelta
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reporting import services as report_services
-from incidents.controllers import services as party_services
 from tests.base import make_incident, sign_in
-from tests.incidents.controllers import make_processor_incident
 from tests.world import EveryKindOfRecordTestCase
 
 # Who may open each page. A new URL without a line here fails test_every_url_has_a_rule.
@@ -125,9 +123,6 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
         cls.submission = report_services.report_submit(
             incident=cls.incident, actor=cls.dpo,
             fields={"kind": "initial", "submitted_at": cls.incident.aware_at + timedelta(hours=1)})
-        cls.partner = party_services.party_create(incident=cls.incident, actor=cls.dpo, kind="partner", fields={
-            "name": "Southshire Police", "reports_to_ico": "us", "tells_people": "both"})
-        cls.processor_incident = make_processor_incident(cls.dpo)
 
     def _url(self, name: str) -> str:
         ref = self.incident.reference
