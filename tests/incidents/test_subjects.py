@@ -178,8 +178,9 @@ class ConstantQueriesTests(BaseTestCase):
         # session, user, the session's two-factor device, user's groups (roles), incident+handler,
         # categories, exposed categories, the people's tally (nobody counted:
         # incidents.people.tally); the timeline's latest report decision and notification
-        # aggregate; emergency overrides of the decision to tell.
-        with self.assertNumQueries(11):
+        # aggregate; emergency overrides of the decision to tell; the processor whose notice
+        # set when we became aware, if any (issue 19).
+        with self.assertNumQueries(12):
             self.client.get(url)
 
     def test_subject_list_query_count_is_pinned(self) -> None:
