@@ -34,3 +34,4 @@ from .assessment.models import (  # noqa: F401
 )
 from .disclosure.models import Evidence  # noqa: F401
 from .casework.models import IncidentAction, PersonRequest  # noqa: F401
+from .controllers.models import IncidentParty  # noqa: F401

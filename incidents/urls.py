@@ -4,6 +4,7 @@ from django.urls import path
 
 from .assessment import views as assessment_views
 from .casework import views as casework_views
+from .controllers import views as controller_views
 from .disclosure import batch_views as disclosure_batch_views
 from .disclosure import views as disclosure_views
 from .imports import views as import_views
@@ -55,6 +56,11 @@ urlpatterns = [
     path("incidents/<str:reference>/requests/", casework_views.request_list, name="request_list"),
     path("incidents/<str:reference>/requests/new/", casework_views.request_create, name="request_create"),
     path("incidents/<str:reference>/requests/<int:pk>/", casework_views.request_detail, name="request_detail"),
+    path("incidents/<str:reference>/controllers/", controller_views.party_list, name="party_list"),
+    path("incidents/<str:reference>/controllers/new/<str:kind>/", controller_views.party_create, name="party_create"),
+    path("incidents/<str:reference>/controllers/<int:pk>/edit/", controller_views.party_edit, name="party_edit"),
+    path("incidents/<str:reference>/controllers/<int:pk>/remove/", controller_views.party_remove,
+         name="party_remove"),
     path("organisation/", register_views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", register_views.organisation_edit, name="organisation_edit"),
 ]

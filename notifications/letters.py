@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from incidents.controllers.services import on_behalf_of, writing_as
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents.vocab import Cause
 
@@ -52,6 +53,9 @@ PLACEHOLDERS: dict[str, str] = {
     "plan.support": "who can support them (from the notification plan)",
     "organisation.name": "the controller's name",
     "organisation.address_lines": "the controller's registered address, as a list of lines",
+    "organisation.writing_as": "who is writing: our name, and “also on behalf of” the partner controllers the "
+                               "agreement says we write for (just our name when there are none)",
+    "organisation.on_behalf_of": "the partner controllers we also write for, as a list (empty when none)",
     "dpo.name": "the DPO's name",
     "dpo.email": "the DPO's email address",
     "dpo.phone": "the DPO's phone number",
@@ -245,6 +249,7 @@ def letter_context(*, subject: DataSubject, incident: Incident, plan: Notificati
         if incident.occurred_to and _date(incident.occurred_to) != occurred:
             occurred = f"between {occurred} and {_date(incident.occurred_to)}"
     public = plan.public_description if plan else ""
+    on_behalf = on_behalf_of(incident)
     return {
         "person": {
             "full_name": subject.full_name,
@@ -270,8 +275,11 @@ def letter_context(*, subject: DataSubject, incident: Incident, plan: Notificati
             "advice": plan.advice if plan else "",
             "support": plan.support if plan else "",
         },
+        # Which controller is writing (issue 19): ours, and the partners we write for.
         "organisation": {"name": organisation.controller_name,
-                         "address_lines": _lines(organisation.registered_address)},
+                         "address_lines": _lines(organisation.registered_address),
+                         "writing_as": writing_as(incident, organisation.controller_name, partners=on_behalf),
+                         "on_behalf_of": on_behalf},
         "dpo": {"name": organisation.dpo_name, "email": organisation.dpo_email,
                 "phone": organisation.dpo_phone, "address_lines": _lines(organisation.dpo_address)},
         "today": timezone.localdate().strftime("%-d %B %Y"),

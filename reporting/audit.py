@@ -19,6 +19,7 @@ from incidents.models import (
     DataSubject,
     Evidence,
     Incident,
+    IncidentParty,
     IncidentCategory,
     IncidentAction,
     IncidentEvent,
@@ -85,6 +86,18 @@ def report_events(incident: Incident) -> list[Event]:
     return found
 
 
+def _party_events(incident: Incident) -> list[Event]:
+    """The controllers, processor and partner controllers named on the incident (issue 19),
+    each event titled with the organisation it is about."""
+    records = list(IncidentParty.history.filter(incident_id=incident.pk).select_related("history_user")
+                   .order_by("id", "history_date", "history_id"))
+    found = events(records, model=IncidentParty, subject="", categories={},
+                   skip=frozenset({"incident", "created_by"}))
+    for record, event in zip(records, found, strict=True):
+        event.subject = f"{record.get_kind_display()}: {record.name}"
+    return found
+
+
 def incident_events(incident: Incident, *, name_people: bool = True) -> list[Event]:
     """Changes to the incident itself, its exposed categories, assessments, decisions,
     restrictions, reports to the regulator and imports, oldest first: the History tab."""
@@ -108,6 +121,7 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
         model=Evidence, subject="File kept as evidence", categories=bits,
         skip=frozenset({"incident", "stored_name"}),
     )
+    timeline += _party_events(incident)
     timeline += report_events(incident)
     timeline += timeline_events(incident)
     timeline += _request_events(incident)

@@ -32,6 +32,8 @@ from django.utils import timezone
 from breachtracker.records import field_of
 from incidents.assessment import rules
 from incidents.assessment.models import PECR_SECOND_NOTIFICATION
+from incidents.controllers.models import IncidentParty
+from incidents.controllers.services import writing_as
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, REGIMES, ROLES
 from notifications import progress
@@ -174,6 +176,36 @@ def one_source(from_plan: str, answered: str) -> tuple[str | None, str | None]:
         return from_plan, PLAN_SOURCE
     answered = answered.strip()
     return (answered, ANSWERS_SOURCE) if answered else (None, None)
+
+
+def _controllers(incident: Incident, our_name: str) -> dict[str, Any] | None:
+    """As processor: the controllers we told; as controller: the processor who told us; and any
+    partner controllers with who reports and who tells. Who is writing: our name, and "on
+    behalf of" each partner the agreement says we write for. One query."""
+    parties = list(incident.parties.all())  # type: ignore[attr-defined]
+    if not parties and not incident.is_processor:
+        return None
+    on_behalf = [p.name for p in parties if p.kind == IncidentParty.Kind.PARTNER and p.on_behalf]
+    return {
+        "we_act_as": "Processor" if incident.is_processor else ("Controller" if incident.data_role else None),
+        "writing_controller": writing_as(incident, our_name, partners=on_behalf),
+        "processor_note": ("We act as processor: the controller decides whether to report to the ICO and to tell "
+                           "the people. We report only if a controller asked us to.") if incident.is_processor
+        else None,
+        "controllers_we_process_for": [{
+            "name": p.name, "contact": p.contact or None, "told_at": _iso(p.told_at),
+            "told_how": p.get_told_how_display() or None, "told_by": p.told_by or None,
+            "asked_us_to_report": p.asked_us_to_report, "asked_us_to_tell": p.asked_us_to_tell,
+        } for p in parties if p.kind == IncidentParty.Kind.CONTROLLER],
+        "processor_who_told_us": [{"name": p.name, "contact": p.contact or None,
+                                   "told_us_at": _iso(p.notified_us_at)}
+                                  for p in parties if p.kind == IncidentParty.Kind.PROCESSOR],
+        "partner_controllers": [{
+            "name": p.name, "contact": p.contact or None,
+            "reports_to_ico": p.get_reports_to_ico_display(), "tells_people": p.get_tells_people_display(),
+            "on_behalf": p.on_behalf,
+        } for p in parties if p.kind == IncidentParty.Kind.PARTNER],
+    }
 
 
 def build_report(incident: Incident, *, submission: RegulatorSubmission | None = None,
@@ -410,6 +442,14 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
             "phone": organisation.dpo_phone or None,
         },
     }
+
+    # Who we are in this incident (issue 19): the key is there only for a processor's incident or
+    # one naming other organisations, so reports sent before it existed compare clean.
+    gaps.check(incident.data_role or None, "about_you", "we_act_as",
+               "Whether you act as controller or processor for this data", "incident")
+    controllers = _controllers(incident, organisation.controller_name)
+    if controllers:
+        about["controllers"] = controllers
 
     return {
         "schema": SCHEMA_ID,

@@ -23,6 +23,7 @@ urlpatterns = [
          name="report_snapshot"),
     path("incidents/<str:reference>/report/submissions/<int:pk>/report.<str:fmt>", views.snapshot_download,
          name="report_snapshot_download"),
+    path("incidents/<str:reference>/controllers/notice.pdf", views.controller_notice_pdf, name="controller_notice"),
     path("register/export.<str:fmt>", views.register_download, name="register_export"),
     path("register/pecr-log/", views.pecr_log, name="pecr_log"),
     path("register/pecr-log/<str:month>.<str:fmt>", views.pecr_log_download, name="pecr_log_download"),

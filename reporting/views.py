@@ -25,6 +25,7 @@ from incidents.assessment import services as assessment_services
 from incidents.assessment.forms import DecisionForm, SubmissionForm
 from incidents.assessment.views import attach_errors, form_page
 from incidents.http import acting_user, incident_or_404, posted
+from incidents.register.services import incident_event_record
 from incidents.models import DataCategory, Decision, Incident, RegulatorSubmission
 from incidents.people import tally
 from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, can, require
@@ -33,6 +34,7 @@ from notifications.models import NotificationPlan
 
 from . import audit, charts, copy_form, register_export
 from . import pecr_log as pecr_log_module
+from . import controller_notice
 from . import services as report_services
 from .forms import ReportDetailsForm
 from .ico_report import build_report, content_sha256, diff_reports, plan_answers, report_json
@@ -285,6 +287,9 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             # Only a reported incident can have had its clock corrected: no query otherwise.
             "corrections": list(incident.clock_corrections.select_related("corrected_by"))
             if incident.has_initial_report else [],
+            # When a processor told us, we became aware then (issue 19): say so beside the time.
+            "aware_from": incident.parties.filter(kind="processor", notified_us_at=incident.aware_at).first()
+            if incident.data_role == "controller" else None,
             "now": timezone.now(),
             "tab": "overview",
         },
@@ -358,3 +363,20 @@ def submission_create(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("assessment", incident.reference)
     return form_page(request, incident, form, "Record a report to the regulator",
                       "A report made after the regulator deadline must give the reasons for the delay.")
+
+
+@require(EXPORT)
+def controller_notice_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """As processor: the notice to the controller(s) named (Art. 33(2)), as a PDF; refused with
+    what is missing while a fact it needs is missing. Each one made is on the History tab."""
+    incident = incident_or_404(reference)
+    facts, missing = controller_notice.notice_facts(incident)
+    if missing:
+        return render(request, "incidents/controller_notice_refused.html",
+                      {"incident": incident, "missing": missing, "now": timezone.now(), "tab": "controllers"},
+                      status=400)
+    data = controller_notice.render_notice(facts)
+    incident_event_record(incident=incident, actor=request.user, kind="controller_notice",
+                          detail=f"To {'; '.join(c.name for c in facts['controllers'])}. "
+                                 f"SHA-256 {controller_notice.sha256(data)}")
+    return _download(data, f"{incident.reference}-notice-to-controller.pdf", "application/pdf")

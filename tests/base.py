@@ -73,6 +73,7 @@ def make_incident(actor: Any = None, **fields: Any) -> Incident:
         "description": "A spreadsheet of names and addresses went to the wrong person.",
         "cause": "wrong_recipient",
         "regime": "uk_gdpr",
+        "data_role": "controller",
         "breach_confidentiality": True,
         "discovered_at": now - timedelta(hours=3),
         "aware_at": now - timedelta(hours=2),

@@ -111,6 +111,7 @@ class HostileInputTests(EveryKindOfRecordTestCase):
             reverse("notification_detail", args=[ref, self.notification.pk]),
             reverse("letter_template_edit", args=["victim"]),
             reverse("subject_import_mapping", args=[ref, self.subject_import.pk]),
+            reverse("party_create", args=[ref, "partner"]), reverse("party_create", args=[ref, "processor"]),
         ]
 
     def _check(self, response: Any, what: str) -> None:

@@ -8,16 +8,20 @@ from django.utils import timezone
 
 from incidents.assessment import services as assessment_services
 from incidents.casework import services as casework_services
+from incidents.controllers import services as party_services
 from incidents.disclosure.evidence import evidence_attach
 from incidents.models import SubjectImport
 from tests.base import BaseTestCase, make_incident, make_subject
+from tests.incidents.controllers import make_processor_incident
 from tests.notifications.helpers import isolated_media, make_generated_letter
 
 
 @isolated_media
 class EveryKindOfRecordTestCase(BaseTestCase):
     """An incident with a person, an import and a generated letter (batch, print pack), and a
-    DPA 2018 Part 3 incident with a restriction (restrictions exist under Part 3 only)."""
+    DPA 2018 Part 3 incident with a restriction (restrictions exist under Part 3 only), a
+    partner controller on the first, and an incident where we act as processor, complete
+    enough for its notice to the controller (issue 19)."""
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -39,3 +43,6 @@ class EveryKindOfRecordTestCase(BaseTestCase):
         cls.person_request = casework_services.request_create(incident=cls.incident, actor=cls.dpo, fields={
             "subject": cls.subject, "kind": "access", "received_on": timezone.localdate(), "summary": "A copy.",
             "owner": cls.dpo})
+        cls.partner = party_services.party_create(incident=cls.incident, actor=cls.dpo, kind="partner", fields={
+            "name": "Southshire Police", "reports_to_ico": "us", "tells_people": "both"})
+        cls.processor_incident = make_processor_incident(cls.dpo)

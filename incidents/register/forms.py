@@ -36,6 +36,7 @@ class IncidentForm(forms.ModelForm):
             "discovery",
             "cause",
             "regime",
+            "data_role",
             "breach_confidentiality",
             "breach_integrity",
             "breach_availability",
@@ -55,6 +56,7 @@ class IncidentForm(forms.ModelForm):
         } | {
             "description": forms.Textarea(attrs={"rows": 4}),
             "discovery": forms.Textarea(attrs={"rows": 2}),
+            "data_role": forms.RadioSelect,
         }
         help_texts = {
             "occurred_from": "Europe/London time. Leave blank if unknown.",
@@ -76,6 +78,11 @@ class IncidentForm(forms.ModelForm):
             self.fields.pop(name, None)
         if self.instance.pk is None:
             self.fields["aware_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        # Asked of every incident (issue 19): no answer is chosen for the user.
+        data_role = cast(forms.ChoiceField, self.fields["data_role"])
+        data_role.required = True
+        data_role.choices = list(Incident.DataRole.choices)
+        data_role.error_messages["required"] = "Say whether you act as controller or processor for this data."
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -129,6 +129,14 @@ class Incident(models.Model):
     # report was judged against.
     CLOCK_FIELDS = ("aware_at", "regime")
 
+    class DataRole(models.TextChoices):
+        """Whether we are the controller of the data or a processor acting for another
+        organisation (issue 19). Blank only on an incident logged before it was asked of every
+        new one: reports and notices list it as missing."""
+
+        CONTROLLER = "controller", "Controller: we decide why and how the data is used"
+        PROCESSOR = "processor", "Processor: we hold or use the data for another organisation, on its instructions"
+
     reference = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)
     description = models.TextField("what happened", help_text="What happened and how, in plain words.")
@@ -137,6 +145,10 @@ class Incident(models.Model):
     )
     cause = models.CharField("cause or type", max_length=40, choices=Cause.CHOICES)
     regime = models.CharField(max_length=20, choices=REGIME_CHOICES, default="uk_gdpr")
+    data_role = models.CharField(
+        "we act as", max_length=20, choices=DataRole.choices, blank=True,
+        help_text="A processor tells the controller without undue delay; the controller decides whether to "
+                  "report to the ICO and tell the people.")
     breach_confidentiality = models.BooleanField(
         "confidentiality breach", default=False, help_text="Data was disclosed to or accessed by someone who should not have it."
     )
@@ -227,6 +239,10 @@ class Incident(models.Model):
     @property
     def regime_info(self) -> Regime:
         return REGIMES[self.regime]
+
+    @property
+    def is_processor(self) -> bool:
+        return self.data_role == self.DataRole.PROCESSOR
 
     @property
     def is_cyber(self) -> bool:
@@ -358,6 +374,7 @@ class IncidentEvent(models.Model):
         BULK_TICK = "bulk_tick", "Letters: many people ticked at once"
         RELEASE_COPY = "release_copy", "Disclosure check: release-safe copy made"
         IMPORT_RESUMED = "import_resumed", "Import: resumed after its worker stopped"
+        CONTROLLER_NOTICE = "controller_notice", "Processor: notice to the controller made"
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -30,6 +30,8 @@ def _span(delta: timedelta) -> str:
 def regulator_clock(incident: Any, now: datetime | None = None) -> dict[str, Any]:
     """The 72-hour clock in words (never colour alone): time left, or time overdue."""
     now = now or timezone.now()
+    if getattr(incident, "data_role", "") == "processor":
+        return processor_clock(incident, now)
     left = incident.time_to_deadline(now)
     if not incident.is_awaiting_decision:
         state, text = "stopped", f"Decision recorded ({incident.get_status_display().lower()})"
@@ -39,6 +41,24 @@ def regulator_clock(incident: Any, now: datetime | None = None) -> dict[str, Any
     else:
         state, text = "overdue", f"Overdue by {_span(left)}"
     return {"incident": incident, "state": state, "text": text, "deadline": incident.regulator_deadline}
+
+
+def processor_clock(incident: Any, now: datetime) -> dict[str, Any]:
+    """As processor there is no regulator deadline of ours: the time since we became aware,
+    until every controller named is told (Art. 33(2): "without undue delay", no hours set).
+    One query."""
+    told = list(incident.parties.filter(kind="controller").values_list("told_at", flat=True))
+    if told and all(told):
+        state, text = "processor_told", f"Controller told {_span(max(told) - incident.aware_at)} after we became aware"
+    else:
+        state, text = "processor_untold", f"Controller not told yet: {_span(now - incident.aware_at)} since we became aware"
+    return {"incident": incident, "state": state, "text": text, "deadline": None}
+
+
+@register.filter
+def span(delta: timedelta | None) -> str:
+    """A duration in words: "2 days 3 hours", "5 hours 10 minutes"."""
+    return "—" if delta is None else _span(delta)
 
 
 @register.filter

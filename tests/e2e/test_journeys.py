@@ -92,6 +92,8 @@ def test_dpo_logs_an_incident_with_the_keyboard_only_and_sees_the_clock(visit: A
     page.keyboard.type("Hidden")  # a focused list picks the option typed
     page.keyboard.press("Tab")
     page.keyboard.type("DPA")
+    page.get_by_label("Controller: we decide why and how the data is used").focus()
+    page.keyboard.press("Space")
     page.get_by_label("Confidentiality breach").focus()
     page.keyboard.press("Space")
     type_datetime(page, "Discovered at", discovered)
@@ -118,3 +120,50 @@ def test_form_errors_are_linked_to_their_fields(visit: Any) -> None:
     error_ids = [i for i in described_by.split() if "error" in i]
     assert error_ids and "required" in v.page.locator(f"#{error_ids[0]}").inner_text().lower()
     v.check("form-errors")
+
+
+def test_dpo_as_processor_names_the_controller_tells_them_and_is_refused_an_incomplete_notice(visit: Any) -> None:
+    """Issue 19: as processor, the clock is time since we became aware, flagged until the
+    controller is told; the notice to the controller is refused while facts are missing."""
+    dpo = make_user("dpo", roles.DPO, first_name="Dana", last_name="Okafor")
+    incident = make_incident(actor=dpo, title="Payroll bureau: wrong file sent", data_role="processor")
+    v = visit("dpo-processor")
+    v.login("dpo", PASSWORD)
+    page = v.page
+    v.goto(f"/incidents/{incident.reference}/")
+    assert page.get_by_text("Tell the controller").first.is_visible()
+    assert page.get_by_text("we do neither ourselves unless the controller asked us to").is_visible()
+    v.check("incident")
+    v.press(page.get_by_role("link", name="Controllers", exact=True))
+    page.wait_for_selector("#no-controller")
+    v.check("no-controller-named")
+    v.press(page.get_by_role("link", name="Add a controller we process for"))
+    v.tab_to(page.get_by_label("Organisation's name"))
+    page.keyboard.type("Westshire County Council")
+    v.press(page.get_by_role("button", name="Save"))
+    page.wait_for_selector("text=has not been told yet")
+    v.check("controller-not-told")
+    v.press(page.get_by_role("link", name="Download the notice to the controller (PDF)"))
+    page.wait_for_selector("#notice-refused")
+    assert page.get_by_text("The likely consequences are not written").is_visible()
+    # The refusal is a 400 page by design; Chromium logs any 4xx document as a console error.
+    assert v.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    v.console_errors.clear()
+    v.check("notice-refused")
+    v.press(page.get_by_role("link", name="Back to the controllers"))
+    v.press(page.get_by_role("link", name="Change Westshire County Council"))
+    type_datetime(page, "When we told them", timezone.localtime())
+    v.tab_to(page.get_by_label("How we told them"))
+    page.keyboard.type("Email")
+    v.tab_to(page.get_by_label("Who told them"))
+    page.keyboard.type("Dana Okafor")
+    v.press(page.get_by_role("button", name="Save"))
+    page.wait_for_selector("text=Controller told")
+    assert page.get_by_text("has not been told yet").count() == 0
+    v.check("controller-told")
+    told = incident.parties.get()
+    assert told.told_how == "email" and told.told_at is not None
+    v.press(page.get_by_role("link", name="History"))
+    page.wait_for_url(re.compile(r".*/history/$"))
+    assert page.get_by_text("Controller we process for: Westshire County Council").first.is_visible()
+    v.check("history")

@@ -95,6 +95,8 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         page.keyboard.type("The requester emailed us the morning after.")
         page.keyboard.press("Tab")
         page.keyboard.type("Hidden")
+        v.tab_to(page.get_by_label("Controller: we decide why and how the data is used"))
+        page.keyboard.press("Space")
         v.tab_to(page.get_by_label("Confidentiality breach"))
         page.keyboard.press("Space")
         type_datetime(page, "Discovered at", aware - timedelta(hours=1))
@@ -183,6 +185,36 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         assert timeline.get_by_text("Decision on reporting").count() >= 1
         assert timeline.get_by_text("Reported to the regulator").count() >= 1
         v.check("incident-timeline")
+
+        # A partner controller (a records unit shared with a neighbouring force, issue 19): we
+        # report to the ICO for both, we both tell the people, and we write on their behalf too.
+        v.press(page.get_by_role("link", name="Controllers", exact=True))
+        page.wait_for_selector("text=Partner controllers")
+        v.check("controllers")
+        v.press(page.get_by_role("link", name="Add a partner controller"))
+        v.tab_to(page.get_by_label("Organisation's name"))
+        page.keyboard.type("Southshire Constabulary")
+        page.keyboard.press("Tab")
+        page.keyboard.type("Data protection officer, dpo@southshire.example")
+        v.tab_to(page.get_by_label("We do").first)
+        page.keyboard.press("Space")
+        v.tab_to(page.get_by_label("We do").nth(1))
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+        v.tab_to(page.get_by_label("Our report and letters are written on their behalf too"))
+        page.keyboard.press("Space")
+        v.check("partner-form")
+        v.press(page.get_by_role("button", name="Save"))
+        page.wait_for_selector("text=Partner controller recorded.")
+        assert page.locator("#partners").get_by_text("Both of us").is_visible()
+        v.check("partner-recorded")
+        partner = incident.parties.get()
+        assert (partner.reports_to_ico, partner.tells_people, partner.on_behalf) == ("us", "both", True)
+        v.press(page.get_by_role("link", name="Regulator report"))
+        page.wait_for_selector("#writing-controller")
+        assert "also on behalf of Southshire Constabulary" in page.locator("#writing-controller").inner_text()
+        v.check("report-on-behalf-of-partner")
 
 
 def _people(incident: Incident, actor: Any, count: int, *, do_not_write: str = "") -> None:

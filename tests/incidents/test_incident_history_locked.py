@@ -34,7 +34,7 @@ def _edit_form(incident: Incident, **overrides: str) -> dict[str, str]:
     """What the edit page's form posts for this incident, as a browser would send it."""
     data = {
         "title": incident.title, "description": incident.description, "discovery": incident.discovery,
-        "cause": incident.cause, "breach_confidentiality": "on",
+        "cause": incident.cause, "data_role": incident.data_role, "breach_confidentiality": "on",
         "discovered_at": _local(incident.discovered_at),
     }
     data.update(overrides)

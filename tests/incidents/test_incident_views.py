@@ -17,6 +17,7 @@ def _form(**overrides: str) -> dict[str, str]:
         "discovery": "A requester told us.",
         "cause": "hidden_data",
         "regime": "dpa_part3",
+        "data_role": "controller",
         "breach_confidentiality": "on",
         "discovered_at": (now - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M"),
         "aware_at": (now - timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),

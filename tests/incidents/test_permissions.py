@@ -87,6 +87,12 @@ MATRIX: dict[str, set[str]] = {
     "action_list": READ,
     "request_create": EDIT,
     "request_detail": READ,
+    # processors and partner controllers (issue 19)
+    "party_list": READ,
+    "party_create": DPO_ONLY,
+    "party_edit": DPO_ONLY,
+    "party_remove": DPO_ONLY,
+    "controller_notice": {"dpo", "auditor"},
     # two-factor sign-in (issue 17): your own settings, and everyone's activity
     "two_factor_status": READ | {"outsider"},
     "security_log": {"dpo", "auditor"},
@@ -156,6 +162,8 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "report_snapshot_download": [ref, self.submission.snapshot.pk, "pdf"], "register_export": ["xlsx"],
             "report_copy": [ref], "pecr_log_download": ["2024-02", "txt"],  # a month with no PECR breach
             "request_list": [ref], "action_list": [ref], "request_create": [ref], "request_detail": [ref, self.person_request.pk],
+            "party_list": [ref], "party_create": [ref, "partner"], "party_edit": [ref, self.partner.pk],
+            "party_remove": [ref, self.partner.pk], "controller_notice": [self.processor_incident.reference],
         }
         return reverse(name, args=args.get(name, []))
 

@@ -179,7 +179,8 @@ class ConstantQueriesTests(BaseTestCase):
         # categories, exposed categories, the people's tally (nobody counted:
         # incidents.people.tally); the timeline's latest report decision, the notification
         # progress counters (notifications.progress) and the first and latest person told;
-        # emergency overrides of the decision to tell.
+        # emergency overrides of the decision to tell; the processor whose notice set when we
+        # became aware, if any (issue 19).
         with self.assertNumQueries(12):
             self.client.get(url)
 
