@@ -12,7 +12,10 @@ generated for email.
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,18 +25,18 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from breachtracker import files
-from breachtracker.pdf import render_pdf
 from breachtracker.records import attribute_to_system
 from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
 from . import progress
 from .cache import LetterCache
-from .letters import letter_context, render_letter_html
+from .letters import LetterPart, letter_context, letter_part, letters_pdf
 from .models import Batch, LetterTemplate, Notification, audience_for, letter_reference
 from .withholding import EMAIL_FALLBACK, safe_alternative, withhold_reason
 
 Status = Notification.Status
+log = logging.getLogger(__name__)
 
 
 def claim_stale_after() -> timedelta:
@@ -161,34 +164,189 @@ def notifications_generate(*, notification_ids: list[int], cache: LetterCache | 
     without it the exception propagates. `on_email(pk)` is called for each letter generated
     to go by email (the task layer sends it once the row is committed).
     """
-    token, rows = _claim_many(notification_ids)
-    outcomes = {"skipped": len(notification_ids) - len(rows)} if len(rows) < len(notification_ids) else {}
-    cache = cache or (LetterCache() if rows else None)
-    for row in rows:
-        try:
-            outcome = _generate_claimed(row, token, cache, on_email)  # type: ignore[arg-type]
-        except Exception as exc:
-            if on_error is None:
-                raise
-            on_error(row.pk, exc)
-            outcome = "error"
+    outcomes: dict[str, int] = {}
+    claimed = _generate(notification_ids, cache=cache, on_error=on_error, on_email=on_email)
+    if len(claimed) < len(notification_ids):
+        outcomes["skipped"] = len(notification_ids) - len(claimed)
+    for outcome in claimed.values():
         key = outcome.split(":")[0]
         outcomes[key] = outcomes.get(key, 0) + 1
-    for batch_id in sorted({row.batch_id for row in rows if row.batch_id}):
-        batch_finish_if_done(batch_id=batch_id)
     return outcomes
 
 
 def notification_generate(*, notification_id: int, cache: LetterCache | None = None,
                           on_email: Callable[[int], None] | None = None) -> str:
     """Generate one person's letter (or record why not). Returns the outcome, for logs."""
-    token, rows = _claim_many([notification_id])
+    claimed = _generate([notification_id], cache=cache, on_error=None, on_email=on_email)
+    return claimed.get(notification_id, "skipped: not pending or claimed by another worker")
+
+
+LOST = "lost the claim: another worker finished it"
+
+
+@dataclass
+class _Outcome:
+    """What generating one claimed row came to: the fields to write, the history reason."""
+
+    row: Notification
+    reason: str
+    fields: dict[str, Any]
+    outcome: str
+
+
+@dataclass
+class _Letter:
+    row: Notification
+    letter: LetterTemplate
+    part: LetterPart
+    fallback: str
+
+
+def _generate(ids: list[int], *, cache: LetterCache | None, on_error: Callable[[int, Exception], None] | None,
+              on_email: Callable[[int], None] | None) -> dict[int, str]:
+    """Claim, decide, render (one document for the chunk's letters), store and finish the rows;
+    returns each claimed row's outcome. Rows not claimed are absent."""
+    token, rows = _claim_many(ids)
     if not rows:
-        return "skipped: not pending or claimed by another worker"
-    outcome = _generate_claimed(rows[0], token, cache or LetterCache(), on_email)
-    if rows[0].batch_id:
-        batch_finish_if_done(batch_id=rows[0].batch_id)
-    return outcome
+        return {}
+    cache = cache or LetterCache()
+    cache.preload(rows)
+    found: dict[int, str] = {}
+
+    def failed(row: Notification, exc: Exception) -> None:
+        if on_error is None:
+            raise exc
+        on_error(row.pk, exc)
+        found[row.pk] = "error"
+
+    done: list[_Outcome] = []
+    letters: list[_Letter] = []
+    for row in rows:
+        try:
+            decided = _decide(row, cache)
+        except Exception as exc:
+            failed(row, exc)
+            continue
+        (letters if isinstance(decided, _Letter) else done).append(decided)  # type: ignore[arg-type]
+    pdfs = letters_pdf([item.part for item in letters]) if letters else []
+    for item, data in zip(letters, pdfs, strict=True):
+        try:
+            if isinstance(data, Exception):
+                raise data
+            name = _pdf_name(item.row, item.letter)
+            _write_atomically(name, data)
+        except Exception as exc:
+            failed(item.row, exc)
+            continue
+        done.append(_Outcome(item.row, f"Letter generated ({item.letter}).{item.fallback}", {
+            "status": Status.GENERATED, "template": item.letter, "pdf": name, "channel": item.row.channel,
+            "pdf_sha256": hashlib.sha256(data).hexdigest(), "last_error": ""}, "generated"))
+    finished = _finish_chunk(token, done)
+    for result in sorted(done, key=lambda r: r.row.pk):
+        ours = result.row.pk in finished
+        found[result.row.pk] = result.outcome if ours else LOST
+        if ours and result.outcome == "generated" and result.row.channel == Channel.EMAIL and on_email is not None:
+            on_email(result.row.pk)
+    for batch_id in sorted({row.batch_id for row in rows if row.batch_id}):
+        batch_finish_if_done(batch_id=batch_id)
+    return found
+
+
+def _decide(notification: Notification, cache: LetterCache) -> _Outcome | _Letter:
+    """Whether this person is written to (and the letter's markup), or why not. No query of its
+    own: everything it reads was preloaded for the chunk (LetterCache.preload)."""
+    subject = notification.subject
+    withheld = withhold_reason(subject, notification.channel, facts=cache.facts)
+    fallback = ""
+    if (withheld and notification.channel == Channel.LETTER and withheld[0] in EMAIL_FALLBACK
+            and withhold_reason(subject, Channel.EMAIL, facts=cache.facts) is None):
+        # No safe postal address, but an email address: the letter goes by email instead.
+        fallback = f" No safe postal address ({withheld[1].rstrip('.')}): sent by email instead."
+        notification.channel = Channel.EMAIL
+        withheld = None
+    if withheld:
+        code, reason = withheld
+        channel = notification.channel
+        unusable = channel in (Channel.LETTER, Channel.EMAIL) or (channel == Channel.PHONE and not subject.phone.strip())
+        if code in Notification.NEEDS_ANOTHER_CHANNEL and unusable:
+            channel = safe_alternative(subject)
+        return _Outcome(notification, f"Withheld: {reason}", {
+            "status": Status.WITHHELD, "withheld_code": code, "withheld_reason": reason, "channel": channel},
+            f"withheld: {code}")
+    audience = audience_for(subject)
+    letter, compiled = cache.letter(notification, audience)
+    if letter is None:
+        return _Outcome(notification, "No letter template", {
+            "status": Status.PENDING,
+            "last_error": "No letter template for this audience and language: the DPO must write one."},
+            "failed: no template")
+    context = letter_context(subject=subject, incident=notification.incident,
+                             plan=cache.plan_for(notification),
+                             organisation=cache.organisation, categories=cache.categories,
+                             incident_categories=cache.incident_categories(notification.incident_id))
+    context["letter"] = {"reference": letter_reference(notification.incident.reference, notification.pk)}
+    return _Letter(notification, letter, letter_part(letter=letter, context=context, compiled=compiled), fallback)
+
+
+class _ClaimLost(Exception):
+    """A row of the chunk was taken over by another worker before it was finished."""
+
+
+def _finish_chunk(token: Any, results: list[_Outcome]) -> set[int]:
+    """Write every result of a chunk, and its history row, in one transaction; returns the
+    pks finished. Only rows this worker's claim token still holds are written: if another
+    worker took one over, the chunk is finished row by row (`_finish`) so only that row is
+    left to its new holder.
+    """
+    if not results:
+        return set()
+    # Every status change a chunk makes, in one place (status before → after, with the
+    # channel): whatever must follow a row's status (progress counts) hooks in here.
+    transitions = [(r.row, Status.GENERATING, r.fields["status"], r.fields.get("channel", r.row.channel))
+                   for r in results]
+    versions = {r.row.pk: r.row.version for r in results}
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            _write_chunk(token, results, versions, now)
+    except _ClaimLost:
+        for result in results:
+            result.row.version = versions[result.row.pk]
+        return {r.row.pk for r in results if _finish(r.row.pk, token, r.reason, **r.fields)}
+    log.info("chunk finished: %s", ", ".join(f"{n} {before} → {after} ({channel})" for (before, after, channel), n
+                                             in sorted(Counter((b, a, c) for _r, b, a, c in transitions).items())))
+    return {r.row.pk for r in results}
+
+
+def _write_chunk(token: Any, results: list[_Outcome], versions: dict[int, int], now: Any) -> None:
+    """Bulk UPDATE (one per kind of result: each writes only its own fields, as `_finish`
+    does) guarded by the claim token, then the history rows in one INSERT."""
+    by_fields: dict[tuple[str, ...], list[_Outcome]] = {}
+    for result in results:
+        by_fields.setdefault(tuple(sorted(result.fields)), []).append(result)
+    common = ["claim_token", "claimed_at", "version", "updated_at"]
+    # The progress counters move with the rows, in this transaction (two queries per chunk).
+    before = progress.lock(Notification.objects.filter(claim_token=token, pk__in=[r.row.pk for r in results]))
+    updated = 0
+    for names, group in by_fields.items():
+        rows = []
+        for result in group:
+            row = result.row
+            for name, value in result.fields.items():
+                setattr(row, name, value)
+            row.claim_token, row.claimed_at, row.updated_at = None, None, now
+            row.version = F("version") + 1  # type: ignore[assignment]
+            rows.append(row)
+        updated += Notification.objects.filter(claim_token=token).bulk_update(rows, [*names, *common])
+    if updated != len(results):
+        raise _ClaimLost
+    progress.moved((before[r.row.pk], progress.after(before[r.row.pk], **{
+        k: v for k, v in r.fields.items() if k in ("status", "withheld_code", "channel")})) for r in results)
+    for result in results:
+        row = result.row
+        row.version = versions[row.pk] + 1
+        row._change_reason = result.reason  # type: ignore[attr-defined]
+    Notification.history.bulk_history_create([r.row for r in results], update=True, default_date=now)
 
 
 def batch_finish_if_done(*, batch_id: int) -> bool:
@@ -209,50 +367,6 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
             detail=f"Batch {batch.pk}: {made} letters or emails made, {counts.get(Status.WITHHELD, 0)} withheld, "
                    f"{counts.get(Status.FAILED, 0)} failed, of {sum(counts.values())}.")
         return True
-
-
-def _generate_claimed(notification: Notification, token: Any, cache: LetterCache,
-                      on_email: Callable[[int], None] | None = None) -> str:
-    notification_id = notification.pk
-    subject = notification.subject
-    withheld = withhold_reason(subject, notification.channel)
-    fallback = ""
-    if (withheld and notification.channel == Channel.LETTER and withheld[0] in EMAIL_FALLBACK
-            and withhold_reason(subject, Channel.EMAIL) is None):
-        # No safe postal address, but an email address: the letter goes by email instead.
-        fallback = f" No safe postal address ({withheld[1].rstrip('.')}): sent by email instead."
-        notification.channel = Channel.EMAIL
-        withheld = None
-    if withheld:
-        code, reason = withheld
-        channel = notification.channel
-        unusable = channel in (Channel.LETTER, Channel.EMAIL) or (channel == Channel.PHONE and not subject.phone.strip())
-        if code in Notification.NEEDS_ANOTHER_CHANNEL and unusable:
-            channel = safe_alternative(subject)
-        _finish(notification_id, token, f"Withheld: {reason}", row=notification, status=Status.WITHHELD,
-                withheld_code=code, withheld_reason=reason, channel=channel)
-        return f"withheld: {code}"
-    audience = audience_for(subject)
-    letter, compiled = cache.letter(notification, audience)
-    if letter is None:
-        _finish(notification_id, token, "No letter template", row=notification, status=Status.PENDING,
-                last_error="No letter template for this audience and language: the DPO must write one.")
-        return "failed: no template"
-    context = letter_context(subject=subject, incident=notification.incident,
-                             plan=cache.plan_for(notification),
-                             organisation=cache.organisation, categories=cache.categories,
-                             incident_categories=cache.incident_categories(notification.incident_id))
-    context["letter"] = {"reference": letter_reference(notification.incident.reference, notification_id)}
-    html = render_letter_html(letter=letter, context=context, compiled=compiled)
-    data = render_pdf(html)
-    name = _pdf_name(notification, letter)
-    _write_atomically(name, data)
-    finished = _finish(notification_id, token, f"Letter generated ({letter}).{fallback}", row=notification,
-                       status=Status.GENERATED, template=letter, pdf=name, channel=notification.channel,
-                       pdf_sha256=hashlib.sha256(data).hexdigest(), last_error="")
-    if finished and notification.channel == Channel.EMAIL and on_email is not None:
-        on_email(notification_id)
-    return "generated" if finished else "lost the claim: another worker finished it"
 
 
 def notification_fail(*, notification_id: int, error: str) -> None:

@@ -21,8 +21,9 @@ from django.template.defaulttags import CommentNode, ForNode, IfNode
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
+from breachtracker.pdf import render_pdf, render_pdf_parts
 from incidents.controllers.services import on_behalf_of, writing_as
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents.vocab import Cause
@@ -294,6 +295,82 @@ def render_letter_html(*, letter: LetterTemplate, context: dict[str, Any], compi
     """The full HTML document of one letter: letterhead, window address block, body."""
     body = render_body(compiled or compile_letter(letter.body), context)
     return render_to_string("pdf/letter.html", {"c": context, "body": mark_safe(body)})  # noqa: S308 (autoescaped above)
+
+
+@dataclass(frozen=True)
+class LetterPart:
+    """One person's letter, ready to be laid out with others: its markup (letterhead, window
+    address, body) and what its document as a whole says (language, title, large print)."""
+
+    html: SafeString
+    language: str
+    title: str
+    large_print: bool
+    # A template carrying its own <style> or <link> is laid out alone, as letter.html, so its
+    # rules reach no other person's letter and cascade as they always have; so is one with
+    # page breaks of its own (a chunk's letter keeps no margin at the top of a page).
+    alone: bool
+    document: str  # the whole letter.html, for a letter laid out alone
+
+
+_LAID_OUT_ALONE = re.compile(r"<\s*(style|link)\b|break-(before|after)|page-break", re.IGNORECASE)
+
+
+def letter_part(*, letter: LetterTemplate, context: dict[str, Any], compiled: Template | None = None) -> LetterPart:
+    """Render one person's letter to markup (a template that fails for this person raises here)."""
+    body = mark_safe(render_body(compiled or compile_letter(letter.body), context))  # noqa: S308 (autoescaped)
+    alone = bool(_LAID_OUT_ALONE.search(body))
+    values = {"c": context, "body": body}
+    return LetterPart(
+        html=mark_safe(render_to_string("pdf/_letter.html", values)),  # noqa: S308 (autoescaped)
+        language="cy" if context["person"]["language"] == "cy" else "en-GB", title=context["incident"]["reference"],
+        large_print=bool(context["person"]["large_print"]), alone=alone,
+        document=render_to_string("pdf/letter.html", values) if alone else "")
+
+
+def letters_pdf(parts: list[LetterPart]) -> list[bytes | Exception]:
+    """One PDF per letter, in order (or the exception that letter's layout raised).
+
+    Letters sharing a language and title are laid out as ONE WeasyPrint document (each letter a
+    page group numbering its own pages, `static/css/letter.css`) and split one PDF per person,
+    which is far cheaper than a document per letter. If a document fails, its letters are laid
+    out again one by one, so only the letter at fault fails.
+    """
+    results: list[bytes | Exception | None] = [None] * len(parts)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, part in enumerate(parts):
+        if part.alone:
+            results[index] = _alone(part)
+        else:
+            groups.setdefault((part.language, part.title), []).append(index)
+    for (language, title), indexes in groups.items():
+        try:
+            pdfs: list[bytes | Exception] = list(_together([parts[i] for i in indexes], language, title))
+        except Exception:
+            pdfs = [_one(parts[i]) for i in indexes]
+        for i, data in zip(indexes, pdfs, strict=True):
+            results[i] = data
+    return [r if r is not None else ValueError("not rendered") for r in results]
+
+
+def _together(parts: list[LetterPart], language: str, title: str) -> list[bytes]:
+    html = render_to_string("pdf/letters.html", {"parts": parts, "lang": language, "title": title})
+    return render_pdf_parts(html, anchors=[f"bt-letter-{i}" for i in range(len(parts))],
+                            stylesheets=("css/letter.css",))
+
+
+def _one(part: LetterPart) -> bytes | Exception:
+    try:
+        return _together([part], part.language, part.title)[0]
+    except Exception as exc:
+        return exc
+
+
+def _alone(part: LetterPart) -> bytes | Exception:
+    try:
+        return render_pdf(part.document)
+    except Exception as exc:
+        return exc
 
 
 def render_email(*, letter: LetterTemplate, context: dict[str, Any], compiled: Template | None = None) -> tuple[str, str, str]:

@@ -263,10 +263,26 @@ def subject_notification_block(subject: DataSubject) -> str | None:
     Only active DPA 2018 Part 3 restrictions block (incident-wide or this person's own); a
     lifted one, or one not yet started, does not. One query.
     """
-    restrictions = Restriction.objects.active().applying_to(subject).order_by("extent", "pk")
+    return notification_block_among(subject, Restriction.objects.active().applying_to(subject))
+
+
+def notification_blocks_by_incident(incident_ids: list[int]) -> dict[int, list[Restriction]]:
+    """The active restrictions of these incidents, by incident, in one query: with
+    `notification_block_among`, a chunk of letters checks everyone without a query each."""
+    found: dict[int, list[Restriction]] = {pk: [] for pk in incident_ids}
+    for restriction in Restriction.objects.active().filter(incident_id__in=incident_ids):
+        found[restriction.incident_id].append(restriction)
+    return found
+
+
+def notification_block_among(subject: DataSubject, restrictions: Any) -> str | None:
+    """subject_notification_block's answer from active restrictions already loaded (those of
+    the person's incident; others' own restrictions are ignored)."""
+    applying = sorted((r for r in restrictions if r.incident_id == subject.incident_id
+                       and r.subject_id in (None, subject.pk)), key=lambda r: (r.extent, r.pk))
     # "whole" sorts after "partial"; prefer a whole restriction's wording when both exist.
     chosen = None
-    for restriction in restrictions:
+    for restriction in applying:
         if chosen is None or restriction.extent == Restriction.Extent.WHOLE:
             chosen = restriction
     return _block_text(chosen) if chosen else None

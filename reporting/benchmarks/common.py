@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import psycopg
 from django.conf import settings
+from django.db import connections
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -105,6 +106,29 @@ def throwaway_database() -> Iterator[dict[str, str]]:
         else:
             where = "DATABASE_URL's PostgreSQL"
         yield from _throwaway(db, env, media, where)
+
+
+@contextmanager
+def durable_default_database() -> Iterator[str]:
+    """Point Django's default connection at a PostgreSQL of the benchmark's own with the durable
+    defaults, for a benchmark that makes its throwaway database with Django's test-database
+    machinery in this process (the letters benchmark). Yields what the database is, for the
+    report; leaves DATABASE_URL's server in place where throwaway_database would."""
+    db: dict[str, Any] = settings.DATABASES["default"]  # type: ignore[assignment]  # changed in place
+    if db["ENGINE"] != "django.db.backends.postgresql" or os.environ.get("BREACHTRACKER_BENCHMARK_DB") == "given" \
+            or _postgres_bin() is None:
+        yield f"{db['ENGINE'].rsplit('.', 1)[-1]} from DATABASE_URL"
+        return
+    names = ("HOST", "PORT", "USER", "PASSWORD", "NAME")
+    saved = {name: db.get(name) for name in names}
+    with durable_postgres() as own:
+        connections.close_all()
+        db.update(HOST=own["host"], PORT=own["port"], USER=own["user"], PASSWORD="", NAME="postgres")
+        try:
+            yield f"its own PostgreSQL ({server_settings(own)})"
+        finally:
+            connections.close_all()
+            db.update(saved)
 
 
 def _throwaway(db: dict[str, Any], env: dict[str, str], media: str, where: str) -> Iterator[dict[str, str]]:

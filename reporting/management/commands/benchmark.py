@@ -21,7 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from notifications.benchmarks import letters
-from reporting.benchmarks.common import THROWAWAY
+from reporting.benchmarks.common import THROWAWAY, durable_default_database
 from reporting.benchmarks.imports import child_baseline, child_ours, child_setup, run_import
 from reporting.benchmarks.journey import (
     child_journey_letters,
@@ -36,8 +36,10 @@ from reporting.benchmarks.pages import run_pages as pages
 
 def run_letters(command: BaseCommand, options: dict[str, Any]) -> str:
     """Letters through the real path vs bare WeasyPrint (notifications/benchmarks.py)."""
-    results = letters(options["letters"], options["workers"], chunk_experiment=options["chunk_experiment"],
-                      pack=options["pack"])
+    with durable_default_database() as where:
+        command.stdout.write(f"letters: database: {where}")
+        results = letters(options["letters"], options["workers"], chunk_experiment=options["chunk_experiment"],
+                          pack=options["pack"])
     peak = max(results.get("ours_peak_mb", 0), results.get("pack_peak_mb", 0))
     return (f"letters: ratio={results['ours'] / results['baseline']:.2f} ours={results['ours']:.1f} "
             f"baseline={results['baseline']:.1f} peak_mb={peak:.0f}")
