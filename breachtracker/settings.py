@@ -298,6 +298,8 @@ REPORT_PDF_ASYNC_SUBJECTS = envint("REPORT_PDF_ASYNC_SUBJECTS", 5000)
 NOTIFICATIONS_CHUNK_SIZE = envint("NOTIFICATIONS_CHUNK_SIZE", 25)
 NOTIFICATIONS_CLAIM_STALE_SECONDS = envint("NOTIFICATIONS_CLAIM_STALE_SECONDS", 600)
 NOTIFICATIONS_EMAIL_RETRY_SECONDS = envint("NOTIFICATIONS_EMAIL_RETRY_SECONDS", 60)
+# Letters per part of a print pack: parts are built in parallel tasks, then joined (issue 18).
+NOTIFICATIONS_PACK_PART_SIZE = envint("NOTIFICATIONS_PACK_PART_SIZE", 2000)
 
 # A session ends after SESSION_IDLE_SECONDS without a request, and at the latest after
 # SESSION_COOKIE_AGE, or when the browser closes.
