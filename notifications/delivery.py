@@ -24,13 +24,15 @@ import pikepdf
 from breachtracker import files
 from breachtracker.csvsafe import neutralise
 from breachtracker.records import attribute_to, attribute_to_system
-from incidents.models import DataCategory, Organisation, Restriction
+from incidents.assessment.services import notification_blocks
+from incidents.models import DataCategory, DataSubject, Organisation, Restriction
 from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
 from .letters import addressee, compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
 from .generation import Status, _claim, _finish
+from . import withholding
 from .packpdf import PackJoiner, PartWriter
 from .withholding import withhold_reason
 
@@ -88,6 +90,22 @@ def _envelope(subject: Any) -> list[str]:
     postcode = lines.pop() if len(lines) > 1 else ""
     lines = lines[:2] + [", ".join(lines[2:])] if len(lines) > 3 else (lines + ["", "", ""])[:3]
     return [name, *lines, postcode]
+
+
+def _withheld_from_letters(incident: Any) -> Callable[[Any], bool]:
+    """`withhold_reason(subject, Channel.LETTER)` for the people of one incident, with the two
+    checks that hold for the whole incident (its restrictions, the decision to tell) made once:
+    two queries for a part instead of two for every letter. Any other check is made per person."""
+    blocks = notification_blocks(incident=incident)
+    not_told = withholding._decision_check(DataSubject(incident_id=incident.pk)) is not None  # noqa: SLF001
+    known = (withholding._restriction_check, withholding._decision_check)  # noqa: SLF001
+    others = [check for check in withholding.WITHHOLD_CHECKS if check not in known]
+
+    def withheld(subject: Any) -> bool:
+        return bool(not_told or blocks.get(None) or blocks.get(subject.pk) or any(check(subject) for check in others)
+                    or withholding._channel_check(subject, Channel.LETTER))  # noqa: SLF001
+
+    return withheld
 
 
 class PackError(ValueError):
@@ -160,8 +178,9 @@ def print_pack_part_build(*, pack_id: int, attempt: int, index: int, notificatio
         writer = PartWriter(pdf_path)
         with open(csv_path, "w", newline="", encoding="utf-8") as manifest:
             rows = csv.writer(manifest)
+            withheld = _withheld_from_letters(pack.batch.incident)
             for notification in pack_letters(pack, order=notification_ids):
-                if withhold_reason(notification.subject, Channel.LETTER):
+                if withheld(notification.subject):
                     # Restricted, or marked "do not write", since the letter was generated.
                     skipped += 1
                     continue

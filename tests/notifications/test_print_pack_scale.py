@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.test import override_settings
 from pypdf import PdfReader
 
 from breachtracker import files
+from incidents.assessment import services as assessment_services
 from incidents.models import IncidentEvent
 from notifications import delivery, services, tasks
 from notifications.models import Notification, PrintPack
@@ -69,7 +71,7 @@ def _font_programs(reader_or_path: Any) -> list[bytes]:
 class PackContentTests(BaseTestCase):
     def setUp(self) -> None:
         make_organisation()
-        self.incident = make_incident(self.dpo)
+        self.incident = make_incident(self.dpo, regime="dpa_part3")  # restrictions exist under Part 3
         self.batch = _letters(self.incident, self.dpo, NAMES)
 
     def build(self, part_size: int = 2000) -> PrintPack:
@@ -130,6 +132,17 @@ class PackContentTests(BaseTestCase):
         self.assertEqual(len(stored), len(set(stored)), "a font program is stored twice")
         self.assertEqual(set(stored), set(letters))
         self.assertLess(len(stored), len(letters))
+
+    def test_a_person_restricted_since_their_letter_was_generated_is_left_out(self) -> None:
+        held = Notification.objects.filter(batch=self.batch).select_related("subject").order_by("pk")[2]
+        assessment_services.restriction_create(incident=self.incident, actor=self.dpo, fields={
+            "grounds": "b", "rationale": "Live investigation.", "review_date": date.today() + timedelta(days=30),
+            "subject": held.subject})
+        pack = self.build(part_size=3)
+        self.assertEqual(pack.letters, len(NAMES) - 1)
+        self.assertNotIn(held.pk, pack.notification_ids)
+        self.assertNotIn(held.subject.full_name, "".join(p.extract_text() for p in _reader(pack.pdf.name).pages))
+        self.assertIn("1 letter(s) left out", pack.last_error)
 
 
 @isolated_media
