@@ -2,7 +2,7 @@
 
     python manage.py benchmark letters --letters 1000 [--workers K] [--chunk-experiment]
                                        [--pack 5000]
-    python manage.py benchmark letters --pack-only --pack 20000 [--workers K]
+    python manage.py benchmark letters --pack-only --pack 20000 [--workers K] [--no-pack-baseline]
 
 Runs in a throwaway database (Django's test database: `test_<name>` on PostgreSQL, a
 temporary SQLite file otherwise) and a temporary media folder, both removed at the end.
@@ -277,38 +277,42 @@ def _ours_pack(batch: Any, workers: int) -> tuple[float, float, int, int]:
     return seconds, max(parts_peak, join_peak), pages, _plain_size(PrintPack.objects.get(pk=pack.pk).pdf.name)
 
 
-def pack_figures(batch: Any, count: int, workers: int = 1) -> dict[str, float]:
+def pack_figures(batch: Any, count: int, workers: int = 1, *, baseline: bool = True) -> dict[str, float]:
     """The print pack of `count` letters: our path (with 1 and with `workers` processes for the
-    parts) against the pypdf baseline, measured in the same run. Prints and returns figures."""
+    parts) against the pypdf baseline (unless `baseline` is false), measured in the same run.
+    Prints and returns figures."""
     _fake_pack(batch, count)
     letters = batch.notifications.exclude(pdf="").count()
-    baseline_row = PrintPack.objects.create(batch=batch)
-    started = time.perf_counter()
-    base_pages, base_peak = _in_child(_pypdf_pack, baseline_row.pk)
-    base_s = time.perf_counter() - started
-    base_bytes = _plain_size(f"bench/baseline-{baseline_row.pk}-pack.pdf")
     print(f"load average before the pack figures: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"print pack, pypdf baseline: {letters} letters ({base_pages} pages) in {base_s:.1f} s = "
-          f"{letters / base_s:.1f} letters/s, {base_bytes / letters:,.0f} bytes/letter, peak {base_peak:.0f} MB")
-    results = {"pack_baseline": letters / base_s, "pack_baseline_peak_mb": base_peak,
-               "pack_baseline_bytes_per_letter": base_bytes / letters, "pack_letters": letters}
+    results: dict[str, float] = {"pack_letters": letters}
+    if baseline:
+        baseline_row = PrintPack.objects.create(batch=batch)
+        started = time.perf_counter()
+        base_pages, base_peak = _in_child(_pypdf_pack, baseline_row.pk)
+        base_s = time.perf_counter() - started
+        base_bytes = _plain_size(f"bench/baseline-{baseline_row.pk}-pack.pdf")
+        print(f"print pack, pypdf baseline: {letters} letters ({base_pages} pages) in {base_s:.1f} s = "
+              f"{letters / base_s:.1f} letters/s, {base_bytes / letters:,.0f} bytes/letter, peak {base_peak:.0f} MB")
+        results.update(pack_baseline=letters / base_s, pack_baseline_peak_mb=base_peak,
+                       pack_baseline_bytes_per_letter=base_bytes / letters)
     for k in sorted({1, workers}):
         seconds, peak, pages, size = _ours_pack(batch, k)
-        assert pages == base_pages, f"our pack has {pages} pages, the baseline's {base_pages}"
+        if baseline:
+            assert pages == base_pages, f"our pack has {pages} pages, the baseline's {base_pages}"
+        versus = f" ({letters / seconds / results['pack_baseline']:.2f}x)" if baseline else ""
         print(f"print pack, ours ({k} process{'es' if k > 1 else ''} for the parts, {delivery.pack_part_size()} "
-              f"letters a part): {letters} letters in {seconds:.1f} s = {letters / seconds:.1f} letters/s "
-              f"({letters / seconds / results['pack_baseline']:.2f}x), {size / letters:,.0f} bytes/letter, "
-              f"peak {peak:.0f} MB")
+              f"letters a part): {letters} letters ({pages} pages) in {seconds:.1f} s = {letters / seconds:.1f} "
+              f"letters/s{versus}, {size / letters:,.0f} bytes/letter, peak {peak:.0f} MB")
         results[f"pack_ours_{k}"] = letters / seconds
         results["pack_ours"], results["pack_peak_mb"] = letters / seconds, max(peak, results.get("pack_peak_mb", 0))
         results["pack_bytes_per_letter"] = size / letters
     print(f"load average after the pack figures: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"print pack: 100,000 letters would be about {results['pack_bytes_per_letter'] * 100_000 / 1e9:.2f} GB "
-          f"(baseline {results['pack_baseline_bytes_per_letter'] * 100_000 / 1e9:.2f} GB)")
+    versus = f" (baseline {results['pack_baseline_bytes_per_letter'] * 100_000 / 1e9:.2f} GB)" if baseline else ""
+    print(f"print pack: 100,000 letters would be about {results['pack_bytes_per_letter'] * 100_000 / 1e9:.2f} GB{versus}")
     return results
 
 
-def pack_only(count: int, workers: int = 1, distinct: int = 200) -> dict[str, float]:
+def pack_only(count: int, workers: int = 1, distinct: int = 200, *, baseline: bool = True) -> dict[str, float]:
     """Only the pack figures, for `count` letters of which `distinct` are rendered for real
     (different people, so different font subsets) and the rest copies of them."""
     workdir = Path(tempfile.mkdtemp(prefix="bt-bench-"))
@@ -330,7 +334,7 @@ def pack_only(count: int, workers: int = 1, distinct: int = 200) -> dict[str, fl
             ids = list(batch.notifications.order_by("pk").values_list("pk", flat=True))
             size = tasks.chunk_size()
             _pool(workers, [ids[i:i + size] for i in range(0, len(ids), size)], tasks.generate_chunk)
-            results = pack_figures(batch, count, workers)
+            results = pack_figures(batch, count, workers, baseline=baseline)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -338,8 +342,12 @@ def pack_only(count: int, workers: int = 1, distinct: int = 200) -> dict[str, fl
 
 
 def pack_summary(results: dict[str, float]) -> str:
-    return (f"pack_ratio={results['pack_ours'] / results['pack_baseline']:.2f} pack_ours={results['pack_ours']:.1f} "
-            f"pack_baseline={results['pack_baseline']:.1f} pack_bytes_per_letter={results['pack_bytes_per_letter']:.0f} "
+    if "pack_baseline" in results:
+        versus = (f"pack_ratio={results['pack_ours'] / results['pack_baseline']:.2f} pack_ours={results['pack_ours']:.1f} "
+                  f"pack_baseline={results['pack_baseline']:.1f}")
+    else:
+        versus = f"pack_ratio=- pack_ours={results['pack_ours']:.1f} pack_baseline=-"
+    return (f"{versus} pack_bytes_per_letter={results['pack_bytes_per_letter']:.0f} "
             f"pack_peak_mb={results['pack_peak_mb']:.0f} pack_letters={results['pack_letters']:.0f}")
 
 

@@ -2,8 +2,9 @@
 
 A part (up to `NOTIFICATIONS_PACK_PART_SIZE` letters) is built by `PartWriter`: each letter is
 opened by qpdf from its decrypted bytes and its pages appended to the part, one letter at a
-time (no Python parsing or cloning of the letter's objects, as pypdf did). Font programs
-that are byte-for-byte the same in several letters are stored once in the part.
+time (no Python parsing or cloning of the letter's objects, as pypdf did), in pieces of 250
+letters joined at the end. Font programs that are byte-for-byte the same in several letters
+of a piece are stored once.
 
 Parts are joined by `PackJoiner`, which never parses a part into memory: qpdf writes each part
 with plain objects and a classic cross-reference table, and the joiner copies every object's
@@ -27,12 +28,22 @@ _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
 class PartWriter:
-    """Letters appended one at a time into one PDF, written to `path` by `close()`."""
+    """Letters appended one at a time into one PDF, written to `path` by `close()`.
 
-    def __init__(self, path: Path) -> None:
+    qpdf holds what it merges in memory (about 70 KB a letter, mostly small objects), so
+    every `piece` letters are saved to a file of their own beside `path`, and `close()` joins
+    the pieces with PackJoiner: memory stays flat whatever the part size."""
+
+    def __init__(self, path: Path, piece: int = 250) -> None:
         self.path = path
+        self.piece = piece
+        self.pieces: list[Path] = []
+        self._start()
+
+    def _start(self) -> None:
         self.pdf = pikepdf.new()
         self.fonts: dict[bytes, pikepdf.Object] = {}
+        self.letters = 0
 
     def append(self, data: bytes) -> int:
         """Append a letter's pages; returns its page count. Raises pikepdf.PdfError (a
@@ -45,7 +56,34 @@ class PartWriter:
             self.pdf.pages.extend(source.pages)
         for index in range(start, start + count):
             self._share_fonts(self.pdf.pages[index].obj)
+        self.letters += 1
+        if self.letters >= self.piece:
+            self._save_piece()
         return count
+
+    def _save_piece(self) -> None:
+        piece = self.path.with_name(f"{self.path.stem}-piece-{len(self.pieces)}.pdf")
+        # Plain objects and a classic xref table, streams as they are: what PackJoiner reads.
+        self.pdf.save(piece, min_version="1.7", object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                      stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False,
+                      fix_metadata_version=False, deterministic_id=True)
+        self.pdf.close()
+        self.pieces.append(piece)
+        self._start()
+
+    def close(self) -> None:
+        if self.letters or not self.pieces:
+            self._save_piece()
+        self.pdf.close()
+        if len(self.pieces) == 1:
+            self.pieces[0].replace(self.path)
+            return
+        with open(self.path, "wb") as out:
+            joiner = PackJoiner(out)
+            for piece in self.pieces:
+                joiner.append(piece)
+                piece.unlink()
+            joiner.close()
 
     def _share_fonts(self, page: Any) -> None:
         """Point each font descriptor at an identical font program already in the part."""
@@ -70,13 +108,6 @@ class PartWriter:
                     shared = self.fonts.setdefault(digest, program)
                     if shared.objgen != program.objgen:
                         descriptor[name] = shared
-
-    def close(self) -> None:
-        # Plain objects and a classic xref table, streams as they are: what PackJoiner reads.
-        self.pdf.save(self.path, min_version="1.7", object_stream_mode=pikepdf.ObjectStreamMode.disable,
-                      stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False,
-                      fix_metadata_version=False, deterministic_id=True)
-        self.pdf.close()
 
 
 # A reference "12 0 R", or a string that must be copied untouched (it may hold such text).

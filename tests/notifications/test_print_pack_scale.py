@@ -21,6 +21,7 @@ from incidents.assessment import services as assessment_services
 from incidents.models import IncidentEvent
 from notifications import delivery, services, tasks
 from notifications.models import Notification, PrintPack
+from notifications.packpdf import PartWriter
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.notifications.helpers import (
     ensure_letter_templates,
@@ -108,6 +109,20 @@ class PackContentTests(BaseTestCase):
         self.assertEqual([p.extract_text() for p in several.pages], [p.extract_text() for p in one.pages])
         self.assertEqual(_manifest(in_parts), _manifest(whole))
         self.assertEqual(in_parts.notification_ids, whole.notification_ids)
+
+    def test_a_part_saved_in_pieces_equals_one_saved_whole(self) -> None:
+        letters = [files.read(n.pdf.name) for n in Notification.objects.filter(batch=self.batch).order_by("pk")]
+        texts = []
+        with files.private_folder() as folder:
+            for piece in (2, 100):
+                writer = PartWriter(folder / f"part-{piece}.pdf", piece=piece)
+                pages = sum(writer.append(data) for data in letters)
+                writer.close()
+                reader = PdfReader(folder / f"part-{piece}.pdf", strict=True)
+                self.assertEqual(len(reader.pages), pages)
+                texts.append([page.extract_text() for page in reader.pages])
+            self.assertEqual(sorted(p.name for p in folder.iterdir()), ["part-100.pdf", "part-2.pdf"])
+        self.assertEqual(texts[0], texts[1])
 
     def test_the_parts_are_deleted_once_joined(self) -> None:
         with self.captureOnCommitCallbacks(execute=True):

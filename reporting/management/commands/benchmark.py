@@ -37,7 +37,7 @@ from reporting.benchmarks.pages import run_pages as pages
 def run_letters(command: BaseCommand, options: dict[str, Any]) -> str:
     """Letters through the real path vs bare WeasyPrint (notifications/benchmarks.py)."""
     if options["pack_only"]:
-        found = pack_only(options["pack"] or 5000, options["workers"])
+        found = pack_only(options["pack"] or 5000, options["workers"], baseline=options["pack_baseline"])
         return "pack: " + pack_summary(found).replace("pack_", "")
     results = letters(options["letters"], options["workers"], chunk_experiment=options["chunk_experiment"],
                       pack=options["pack"])
@@ -88,6 +88,8 @@ class Command(BaseCommand):
                             help="the print pack figures with N letters, 0 for none (letters)")
         parser.add_argument("--pack-only", action="store_true",
                             help="only the print pack figures, with --pack letters (letters)")
+        parser.add_argument("--no-pack-baseline", dest="pack_baseline", action="store_false",
+                            help="with --pack-only: without the pypdf baseline, for packs too large to wait for")
         parser.add_argument("--pages-small", type=int, default=100, help="people in the small incident (pages)")
         parser.add_argument("--pages-large", type=int, default=100_000, help="people in the large incident (pages)")
         parser.add_argument("--repeat", type=int, default=15, help="timed requests per page and size (pages)")
