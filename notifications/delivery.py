@@ -124,15 +124,19 @@ def _part_name(pack: PrintPack, attempt: int, index: int, ext: str) -> str:
     return f"{_pack_base(pack)}-attempt-{attempt}-part-{index:05d}.{ext}"
 
 
-def _delete_parts(pack: PrintPack, attempt: int, parts: int) -> None:
-    """Best effort: a part file left behind is encrypted and purged with the incident."""
+def _delete_part(pack: PrintPack, attempt: int, index: int) -> None:
+    """Best effort (a part file is encrypted like every stored file)."""
     store = files.storage()
+    for ext in ("pdf", "csv"):
+        try:
+            store.delete(_part_name(pack, attempt, index, ext))
+        except OSError:
+            log.warning("print pack %s: could not delete part %s of attempt %s", pack.pk, index, attempt)
+
+
+def _delete_parts(pack: PrintPack, attempt: int, parts: int) -> None:
     for index in range(parts):
-        for ext in ("pdf", "csv"):
-            try:
-                store.delete(_part_name(pack, attempt, index, ext))
-            except OSError:
-                log.warning("print pack %s: could not delete part %s of attempt %s", pack.pk, index, attempt)
+        _delete_part(pack, attempt, index)
 
 
 def print_pack_start(*, pack_id: int) -> tuple[int, list[list[int]]] | None:
@@ -207,7 +211,11 @@ def print_pack_part_build(*, pack_id: int, attempt: int, index: int, notificatio
             files.write(_part_name(pack, attempt, index, "csv"), done)
     with transaction.atomic():
         row = PrintPack.objects.select_for_update().get(pk=pack_id)
-        if row.attempt != attempt or row.status != PrintPack.Status.BUILDING or str(index) in row.parts_done:
+        if row.attempt != attempt or row.status != PrintPack.Status.BUILDING:
+            # Failed, or started again, while this part ran: its files are nobody's.
+            transaction.on_commit(lambda: _delete_part(pack, attempt, index))
+            return False
+        if str(index) in row.parts_done:
             return False
         finished = {**row.parts_done, str(index): {"letters": letters, "pages": pages, "skipped": skipped}}
         PrintPack.objects.filter(pk=pack_id).update(parts_done=finished)
@@ -371,12 +379,14 @@ def print_pack_fail(*, pack_id: int, error: str, attempt: int | None = None) -> 
     and with `attempt` only that attempt: a late failure of an old attempt changes nothing.
     Returns whether it was recorded."""
     with transaction.atomic():
-        pack = PrintPack.objects.select_for_update().get(pk=pack_id)
+        pack = PrintPack.objects.select_for_update(of=("self",)).select_related("batch__incident").get(pk=pack_id)
         if pack.status != PrintPack.Status.BUILDING or (attempt is not None and pack.attempt != attempt):
             return False
         pack.status, pack.last_error = PrintPack.Status.FAILED, error[:500]
         attribute_to(pack, pack.created_by, "Print pack could not be built (worker)")
         pack.save()
+        # The parts already built are not kept: retention only knows the pack's own files.
+        transaction.on_commit(lambda: _delete_parts(pack, pack.attempt, pack.parts))
     return True
 
 

@@ -189,14 +189,19 @@ class PackFailureTests(BaseTestCase):
         attempt, parts = self.start()
         victim = Notification.objects.get(pk=parts[1][0])
         self.damage(victim)
-        tasks.build_print_pack_part(self.pack.pk, attempt, 0, parts[0])
-        with self.assertRaises(delivery.PackError):
-            tasks.build_print_pack_part(self.pack.pk, attempt, 1, parts[1])
+        with self.captureOnCommitCallbacks(execute=True):
+            tasks.build_print_pack_part(self.pack.pk, attempt, 0, parts[0])
+            with self.assertRaises(delivery.PackError):
+                tasks.build_print_pack_part(self.pack.pk, attempt, 1, parts[1])
         self.assert_failed_without_a_pack(f"Part 2 of 3 failed: PackError: The letter {victim.letter_reference} "
                                           "could not be added to the print pack: DamagedFile")
         # The last part finishing afterwards does not join a failed pack.
-        self.assertFalse(tasks.build_print_pack_part(self.pack.pk, attempt, 2, parts[2]))
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertFalse(tasks.build_print_pack_part(self.pack.pk, attempt, 2, parts[2]))
         self.assert_failed_without_a_pack("Part 2 of 3 failed")
+        # No part is left behind: retention knows only a pack's own files.
+        folder = Path(settings.MEDIA_ROOT) / "packs" / self.incident.reference
+        self.assertEqual([p.name for p in folder.glob(f"batch-{self.batch.pk}-pack-{self.pack.pk}-*")], [])
         self.assertEqual(self.pack.history.first().history_change_reason, "Print pack could not be built (worker)")
 
     def test_a_letter_replaced_by_another_file_fails_the_pack(self) -> None:
