@@ -16,6 +16,12 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+# openpyxl switches to lxml whenever lxml is installed (pikepdf, for print packs, brings it), and
+# its lxml writer and reader treat workbooks differently from the standard library's (the sheet
+# reader and the disclosure check are built and tested on the latter). Set before any openpyxl
+# import: this module is the first Django loads; workers and child processes inherit it.
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BREACHTRACKER_VAR_DIR", BASE_DIR / "var"))
 
@@ -298,6 +304,8 @@ REPORT_PDF_ASYNC_SUBJECTS = envint("REPORT_PDF_ASYNC_SUBJECTS", 5000)
 NOTIFICATIONS_CHUNK_SIZE = envint("NOTIFICATIONS_CHUNK_SIZE", 25)
 NOTIFICATIONS_CLAIM_STALE_SECONDS = envint("NOTIFICATIONS_CLAIM_STALE_SECONDS", 600)
 NOTIFICATIONS_EMAIL_RETRY_SECONDS = envint("NOTIFICATIONS_EMAIL_RETRY_SECONDS", 60)
+# Letters per part of a print pack: parts are built in parallel tasks, then joined (issue 18).
+NOTIFICATIONS_PACK_PART_SIZE = envint("NOTIFICATIONS_PACK_PART_SIZE", 2000)
 
 # A session ends after SESSION_IDLE_SECONDS without a request, and at the latest after
 # SESSION_COOKIE_AGE, or when the browser closes.

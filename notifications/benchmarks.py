@@ -1,7 +1,8 @@
 """Letters benchmark: our generation path against bare WeasyPrint, plus the print pack.
 
     python manage.py benchmark letters --letters 1000 [--workers K] [--chunk-experiment]
-                                       [--pack 10000]
+                                       [--pack 5000]
+    python manage.py benchmark letters --pack-only --pack 20000 [--workers K] [--no-pack-baseline]
 
 Runs in a throwaway database (Django's test database: `test_<name>` on the benchmark's own
 durable PostgreSQL when DATABASE_URL is PostgreSQL, a temporary SQLite file otherwise) and a
@@ -14,7 +15,12 @@ temporary media folder, both removed at the end.
 - baseline: the same letters' HTML rendered with bare `HTML(string=...).write_pdf()` calls,
   one letter at a time, in 1 process, output discarded.
 - `--chunk-experiment`: our path (1 worker) at several chunk sizes, 200 letters each.
-- the print pack of the batch, built in its own process.
+- the print pack of `--pack` letters (5,000 by default; the batch's real letters, topped up
+  with copies of them): today's path (parts merged by qpdf in 1 and in K processes, then
+  joined in one) against the pypdf path it replaced (`_pypdf_pack`, one process), in the
+  same run, with bytes per letter and peak memory. `--pack-only` renders only 200 letters
+  for real (made-up people with different names, so different font subsets), copies them up
+  to `--pack` and measures only the pack.
 Each worker process starts cold (its own stylesheet parse and fonts), as a Celery pool child
 does. Peak memory is the largest max-RSS of any process (each includes the interpreter and
 Django it was forked with). The last line is
@@ -23,6 +29,8 @@ Django it was forked with). The last line is
 
 from __future__ import annotations
 
+import csv
+import io
 import multiprocessing as mp
 import os
 import queue
@@ -38,18 +46,21 @@ from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import override_settings
 from django.utils import timezone
+from faker import Faker
 from weasyprint import HTML
 
 from breachtracker import files
-from breachtracker.pdf import static_base_url
+from breachtracker.csvsafe import neutralise
+from breachtracker.pdf import StreamingPdfMerger, static_base_url
 from incidents.models import DataCategory, DataSubject, Organisation
 from incidents.register.services import incident_create
-from incidents.vocab import roles_to_mask
+from incidents.vocab import Channel, roles_to_mask
 
 from . import delivery, tasks
 from .cache import LetterCache
 from .letters import letter_context, render_letter_html
-from .models import Batch, Notification, PrintPack, audience_for
+from .models import Batch, Notification, PrintPack, audience_for, letter_reference
+from .withholding import withhold_reason
 
 
 def _maxrss_mb() -> float:
@@ -187,28 +198,172 @@ def _chunk_experiment(sizes: list[int], n: int = 200) -> None:
               f"peak {peak:.0f} MB")
 
 
-def _fake_pack(batch: Any, count: int) -> tuple[float, float, int]:
-    """Give `count` rows copies of the batch's real PDFs, then build a print pack of them."""
-    real = [n.pdf.name for n in batch.notifications.exclude(pdf="")[:50]]
+def _pypdf_pack(pack_id: int) -> int:
+    """Benchmark-only baseline: the print pack as it was built before issue 18, in one process
+    with pypdf (each letter parsed and cloned by StreamingPdfMerger), with its manifest, stored
+    encrypted. Returns its pages."""
+    pack = PrintPack.objects.select_related("batch__incident").get(pk=pack_id)
+    reference = pack.batch.incident.reference
+    letters = pages = 0
+    with files.private_folder(prefix="bt-bench-pypdf-") as folder:
+        with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as manifest, \
+                open(folder / "pack.pdf", "wb") as out:
+            rows = csv.writer(manifest)
+            rows.writerow(delivery.MANIFEST_HEADER)
+            merger = StreamingPdfMerger(out)
+            for notification in delivery.pack_letters(pack):
+                if withhold_reason(notification.subject, Channel.LETTER):
+                    continue
+                first = pages + 1
+                pages += merger.append(io.BytesIO(files.read(notification.pdf.name)))
+                letters += 1
+                s = notification.subject
+                rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
+                                                      *delivery._envelope(s), letter_reference(reference, notification.pk))])
+            merger.close()
+        for name in ("pack.pdf", "manifest.csv"):
+            with open(folder / name, "rb") as done:
+                files.write(f"bench/baseline-{pack_id}-{name}", done)
+    return pages
+
+
+def _varied_people(incident: Any, n: int, seed: int = 18) -> None:
+    """People with made-up British names and addresses (Faker, en_GB): each letter's fonts are
+    subset to the characters of its own name and address, as real letters' are."""
+    fake = Faker("en_GB")
+    fake.seed_instance(seed)
+    DataSubject.objects.bulk_create([
+        DataSubject(incident=incident, full_name=fake.name(), roles=roles_to_mask(["victim"]),
+                    address_line_1=fake.street_address().replace("\n", ", "), town=fake.city(),
+                    postcode=fake.postcode()) for _ in range(n)], batch_size=1000)
+
+
+def _fake_pack(batch: Any, count: int) -> None:
+    """Top the batch up to `count` generated letters with copies of its real letters (each
+    copy a new person, keeping the real letter's file and fonts; the real letters have
+    different names, so their font subsets differ)."""
+    real = list(batch.notifications.exclude(pdf="").values_list("pdf", "pdf_sha256"))
     have = batch.notifications.count()
-    if count > have:
-        incident = batch.incident
+    if count <= have:
+        return
+    incident = batch.incident
+    for start in range(have, count, 5000):
+        size = min(5000, count - start)
         subjects = DataSubject.objects.bulk_create([
-            DataSubject(incident=incident, full_name=f"Copy {i:05d}", postcode=f"S{i % 20 + 1} {i % 9 + 1}CD",
-                        address_line_1=f"{i} Copy Road") for i in range(count - have)], batch_size=1000)
+            DataSubject(incident=incident, full_name=f"Copy {i:06d}", postcode=f"S{i % 20 + 1} {i % 9 + 1}CD",
+                        address_line_1=f"{i} Copy Road") for i in range(start, start + size)], batch_size=1000)
         rows = Notification.objects.bulk_create([
             Notification(incident=incident, subject=s, batch=batch, status=Notification.Status.GENERATED,
-                         pdf=f"letters/copies/{s.pk}.pdf") for s in subjects], batch_size=1000)
+                         pdf=f"letters/copies/{s.pk}.pdf", pdf_sha256=real[i % len(real)][1])
+            for i, s in enumerate(subjects)], batch_size=1000)
         for i, row in enumerate(rows):
-            files.copy(real[i % len(real)], row.pdf.name)
+            files.copy(real[i % len(real)][0], row.pdf.name)
+
+
+def _plain_size(name: str) -> int:
+    size = 0
+    with files.storage().open(name, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            size += len(block)
+    return size
+
+
+def _ours_pack(batch: Any, workers: int) -> tuple[float, float, int, int]:
+    """Our path: plan, parts in `workers` processes, join in one: (seconds, peak MB, pages, bytes)."""
     pack = PrintPack.objects.create(batch=batch)
-
-    def build() -> int:
-        return delivery.print_pack_build(pack_id=pack.pk).pages
-
     started = time.perf_counter()
-    pages, peak = _in_child(build)
-    return time.perf_counter() - started, peak, pages
+    plan = delivery.print_pack_start(pack_id=pack.pk)
+    assert plan is not None
+    attempt, parts = plan
+    work = [(attempt, index, ids) for index, ids in enumerate(parts)]
+
+    def part(item: tuple[int, int, list[int]]) -> None:
+        delivery.print_pack_part_build(pack_id=pack.pk, attempt=item[0], index=item[1], notification_ids=item[2])
+
+    _, parts_peak = _pool(min(workers, len(work)), work, part)
+
+    def join() -> int:
+        joined = delivery.print_pack_join(pack_id=pack.pk, attempt=attempt)
+        assert joined is not None, "the pack was not joined"
+        return joined.pages
+
+    pages, join_peak = _in_child(join)
+    seconds = time.perf_counter() - started
+    return seconds, max(parts_peak, join_peak), pages, _plain_size(PrintPack.objects.get(pk=pack.pk).pdf.name)
+
+
+def pack_figures(batch: Any, count: int, workers: int = 1, *, baseline: bool = True) -> dict[str, float]:
+    """The print pack of `count` letters: our path (with 1 and with `workers` processes for the
+    parts) against the pypdf baseline (unless `baseline` is false), measured in the same run.
+    Prints and returns figures."""
+    _fake_pack(batch, count)
+    letters = batch.notifications.exclude(pdf="").count()
+    print(f"load average before the pack figures: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    results: dict[str, float] = {"pack_letters": letters}
+    if baseline:
+        baseline_row = PrintPack.objects.create(batch=batch)
+        started = time.perf_counter()
+        base_pages, base_peak = _in_child(_pypdf_pack, baseline_row.pk)
+        base_s = time.perf_counter() - started
+        base_bytes = _plain_size(f"bench/baseline-{baseline_row.pk}-pack.pdf")
+        print(f"print pack, pypdf baseline: {letters} letters ({base_pages} pages) in {base_s:.1f} s = "
+              f"{letters / base_s:.1f} letters/s, {base_bytes / letters:,.0f} bytes/letter, peak {base_peak:.0f} MB")
+        results.update(pack_baseline=letters / base_s, pack_baseline_peak_mb=base_peak,
+                       pack_baseline_bytes_per_letter=base_bytes / letters)
+    for k in sorted({1, workers}):
+        seconds, peak, pages, size = _ours_pack(batch, k)
+        if baseline:
+            assert pages == base_pages, f"our pack has {pages} pages, the baseline's {base_pages}"
+        versus = f" ({letters / seconds / results['pack_baseline']:.2f}x)" if baseline else ""
+        print(f"print pack, ours ({k} process{'es' if k > 1 else ''} for the parts, {delivery.pack_part_size()} "
+              f"letters a part): {letters} letters ({pages} pages) in {seconds:.1f} s = {letters / seconds:.1f} "
+              f"letters/s{versus}, {size / letters:,.0f} bytes/letter, peak {peak:.0f} MB")
+        results[f"pack_ours_{k}"] = letters / seconds
+        results["pack_ours"], results["pack_peak_mb"] = letters / seconds, max(peak, results.get("pack_peak_mb", 0))
+        results["pack_bytes_per_letter"] = size / letters
+    print(f"load average after the pack figures: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    versus = f" (baseline {results['pack_baseline_bytes_per_letter'] * 100_000 / 1e9:.2f} GB)" if baseline else ""
+    print(f"print pack: 100,000 letters would be about {results['pack_bytes_per_letter'] * 100_000 / 1e9:.2f} GB{versus}")
+    return results
+
+
+def pack_only(count: int, workers: int = 1, distinct: int = 200, *, baseline: bool = True) -> dict[str, float]:
+    """Only the pack figures, for `count` letters of which `distinct` are rendered for real
+    (different people, so different font subsets) and the rest copies of them."""
+    workdir = Path(tempfile.mkdtemp(prefix="bt-bench-"))
+    settings.DATABASES["default"].setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        settings.DATABASES["default"]["TEST"]["NAME"] = str(workdir / "bench.sqlite3")
+        connection.settings_dict["TEST"] = settings.DATABASES["default"]["TEST"]
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        with override_settings(MEDIA_ROOT=str(workdir / "media")):
+            ensure_organisation()
+            now = timezone.now()
+            incident = incident_create(actor=None, fields={
+                "title": "Benchmark", "description": "An FOI response carried hidden crime-report data.",
+                "cause": "hidden_data", "regime": "dpa_part3", "breach_confidentiality": True,
+                "discovered_at": now, "aware_at": now})
+            _varied_people(incident, min(count, distinct))
+            batch = make_batch(incident)
+            ids = list(batch.notifications.order_by("pk").values_list("pk", flat=True))
+            size = tasks.chunk_size()
+            _pool(workers, [ids[i:i + size] for i in range(0, len(ids), size)], tasks.generate_chunk)
+            results = pack_figures(batch, count, workers, baseline=baseline)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def pack_summary(results: dict[str, float]) -> str:
+    if "pack_baseline" in results:
+        versus = (f"pack_ratio={results['pack_ours'] / results['pack_baseline']:.2f} pack_ours={results['pack_ours']:.1f} "
+                  f"pack_baseline={results['pack_baseline']:.1f}")
+    else:
+        versus = f"pack_ratio=- pack_ours={results['pack_ours']:.1f} pack_baseline=-"
+    return (f"{versus} pack_bytes_per_letter={results['pack_bytes_per_letter']:.0f} "
+            f"pack_peak_mb={results['pack_peak_mb']:.0f} pack_letters={results['pack_letters']:.0f}")
 
 
 def letters(n: int = 1000, workers: int = 2, *, chunk_experiment: bool = False,
@@ -266,14 +421,13 @@ def letters(n: int = 1000, workers: int = 2, *, chunk_experiment: bool = False,
             if chunk_experiment:
                 _chunk_experiment(list(chunk_sizes))
             if pack:
-                seconds, peak, pages = _fake_pack(batch, pack)
-                results.update(big_pack_seconds=seconds, big_pack_peak_mb=peak)
-                print(f"print pack of {pack} letters: {pages} pages in {seconds:.1f} s, peak {peak:.0f} MB")
+                results.update(pack_figures(batch, pack, workers))
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(workdir, ignore_errors=True)
     peak = max(results.get("ours_peak_mb", 0), results.get("pack_peak_mb", 0))
     ratio = results["ours"] / results["baseline"]
-    print(f"letters: ratio={ratio:.2f} ours={results['ours']:.1f} baseline={results['baseline']:.1f} peak_mb={peak:.0f}")
+    packs = f" {pack_summary(results)}" if pack else ""
+    print(f"letters: ratio={ratio:.2f} ours={results['ours']:.1f} baseline={results['baseline']:.1f} peak_mb={peak:.0f}{packs}")
     return results

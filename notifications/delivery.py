@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -18,10 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+import pikepdf
 
 from breachtracker import files
 from breachtracker.csvsafe import neutralise
-from breachtracker.pdf import StreamingPdfMerger
 from breachtracker.records import attribute_to, attribute_to_system
 from incidents.casework import services as casework_services
 from incidents.models import DataCategory, Organisation, PersonRequest, Restriction
@@ -32,7 +33,11 @@ from . import progress
 from .letters import addressee, compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
 from .generation import Status, _claim, _finish
+from . import withholding
+from .packpdf import PackJoiner, PartWriter
 from .withholding import withhold_reason
+
+log = logging.getLogger(__name__)
 
 def csv_line(values: list[Any]) -> str:
     buffer = io.StringIO()
@@ -46,18 +51,27 @@ MANIFEST_HEADER = ["sequence", "first page", "pages", "notification", "reference
                    "address line 1", "address line 2", "town", "postcode", "letter reference"]
 
 
-def pack_letters(pack: PrintPack, chunk: int = 500) -> Iterator[Any]:
-    """The pack's letters in postcode order, then name.
+def pack_order(pack: PrintPack) -> list[int]:
+    """The ids of the pack's letters in postcode order, then name.
 
     Postcodes and names are encrypted at rest, so the database cannot sort by them: the keys
-    are read and sorted here, then the letters fetched in chunks in that order.
+    are read and sorted here (ids only are kept).
     """
-    letters = (pack.batch.notifications.filter(channel=Channel.LETTER, status__in=[Status.GENERATED, Status.SENT])
-               .exclude(pdf=""))
+    letters = _pack_rows(pack)
     keys = sorted(letters.values_list("subject__postcode", "subject__full_name", "pk").iterator(chunk_size=2000),
                   key=lambda k: (k[0].replace(" ", "").upper(), k[1].casefold(), k[2]))
-    order = [k[2] for k in keys]
-    del keys
+    return [k[2] for k in keys]
+
+
+def _pack_rows(pack: PrintPack) -> Any:
+    return (pack.batch.notifications.filter(channel=Channel.LETTER, status__in=[Status.GENERATED, Status.SENT])
+            .exclude(pdf=""))
+
+
+def pack_letters(pack: PrintPack, chunk: int = 500, order: list[int] | None = None) -> Iterator[Any]:
+    """The pack's letters (or those of `order`, in that order), fetched in chunks."""
+    order = pack_order(pack) if order is None else order
+    letters = _pack_rows(pack)
     for start in range(0, len(order), chunk):
         ids = order[start:start + chunk]
         found = letters.select_related("subject").in_bulk(ids)
@@ -79,58 +93,211 @@ def _envelope(subject: Any) -> list[str]:
     return [name, *lines, postcode]
 
 
-def print_pack_build(*, pack_id: int) -> PrintPack:
-    """Merge a batch's letters into one PDF in postcode order, with a manifest CSV.
+def _withheld_from_letters(incident: Any) -> Callable[[Any], bool]:
+    """`withhold_reason(subject, Channel.LETTER)` for the people of one incident, with what
+    holds for the whole incident (its restrictions, the decision to tell) loaded once
+    (`withholding.WithholdFacts`): two queries for a part instead of two for every letter."""
+    facts = withholding.WithholdFacts.load([incident.pk])
 
-    Streamed: rows come from the database in chunks, each letter is read from storage (one
-    letter in memory at a time), copied into the output file and forgotten (StreamingPdfMerger
-    keeps only object offsets); the output is then stored encrypted a chunk at a time.
-    """
+    def withheld(subject: Any) -> bool:
+        return withholding.withhold_reason(subject, Channel.LETTER, facts=facts) is not None
+
+    return withheld
+
+
+class PackError(ValueError):
+    """A letter or part could not go into the pack: the pack fails with this message."""
+
+
+def pack_part_size() -> int:
+    return max(1, int(getattr(settings, "NOTIFICATIONS_PACK_PART_SIZE", 2000)))
+
+
+def _pack_base(pack: PrintPack) -> str:
+    return f"packs/{pack.batch.incident.reference}/batch-{pack.batch_id}-pack-{pack.pk}"
+
+
+def _part_name(pack: PrintPack, attempt: int, index: int, ext: str) -> str:
+    return f"{_pack_base(pack)}-attempt-{attempt}-part-{index:05d}.{ext}"
+
+
+def _delete_part(pack: PrintPack, attempt: int, index: int) -> None:
+    """Best effort (a part file is encrypted like every stored file)."""
+    store = files.storage()
+    for ext in ("pdf", "csv"):
+        try:
+            store.delete(_part_name(pack, attempt, index, ext))
+        except OSError:
+            log.warning("print pack %s: could not delete part %s of attempt %s", pack.pk, index, attempt)
+
+
+def _delete_parts(pack: PrintPack, attempt: int, parts: int) -> None:
+    for index in range(parts):
+        _delete_part(pack, attempt, index)
+
+
+def print_pack_start(*, pack_id: int) -> tuple[int, list[list[int]]] | None:
+    """Start a new attempt at building a pack: its letters in print order, cut into parts of
+    `NOTIFICATIONS_PACK_PART_SIZE`. Returns (attempt, parts), or None when the pack is no
+    longer being built. A part or join of an earlier attempt is ignored from now on."""
     pack = PrintPack.objects.select_related("batch__incident").get(pk=pack_id)
+    order = pack_order(pack)
+    size = pack_part_size()
+    parts = [order[start:start + size] for start in range(0, len(order), size)] or [[]]
+    with transaction.atomic():
+        row = PrintPack.objects.select_for_update().get(pk=pack_id)
+        if row.status != PrintPack.Status.BUILDING:
+            return None
+        earlier, earlier_parts = row.attempt, row.parts
+        attempt = earlier + 1
+        PrintPack.objects.filter(pk=pack_id).update(attempt=attempt, parts=len(parts), parts_done={})
+    if earlier:
+        _delete_parts(pack, earlier, earlier_parts)
+    return attempt, parts
+
+
+def _current(pack_id: int, attempt: int) -> PrintPack | None:
+    pack = PrintPack.objects.select_related("batch__incident").get(pk=pack_id)
+    return pack if pack.attempt == attempt and pack.status == PrintPack.Status.BUILDING else None
+
+
+def print_pack_part_build(*, pack_id: int, attempt: int, index: int, notification_ids: list[int]) -> bool:
+    """Merge one part's letters (in the given order) into a PDF, with its manifest lines, and
+    store both under names fixed by attempt and index (so a retried part replaces its own
+    files). Returns True when this was the last part of the attempt to finish: the caller
+    then joins the pack. A part of an attempt no longer current does nothing.
+
+    One letter in memory at a time: read from storage (decrypted), appended by qpdf, dropped.
+    """
+    pack = _current(pack_id, attempt)
+    if pack is None:
+        return False
     reference = pack.batch.incident.reference
-    base = f"packs/{reference}/batch-{pack.batch_id}-pack-{pack.pk}"
     letters = pages = skipped = 0
+    with files.private_folder(prefix="breachtracker-pack-part-") as folder:
+        pdf_path, csv_path = folder / "part.pdf", folder / "part.csv"
+        writer = PartWriter(pdf_path)
+        with open(csv_path, "w", newline="", encoding="utf-8") as manifest:
+            rows = csv.writer(manifest)
+            withheld = _withheld_from_letters(pack.batch.incident)
+            for notification in pack_letters(pack, order=notification_ids):
+                if withheld(notification.subject):
+                    # Restricted, or marked "do not write", since the letter was generated.
+                    skipped += 1
+                    continue
+                letter = letter_reference(reference, notification.pk)
+                try:
+                    data = files.read(notification.pdf.name)
+                    if notification.pdf_sha256 and hashlib.sha256(data).hexdigest() != notification.pdf_sha256:
+                        raise PackError("it is not the letter that was generated (its SHA-256 differs)")
+                    count = writer.append(data)
+                except PackError as exc:
+                    raise PackError(f"The letter {letter} could not be added to the print pack: {exc}") from exc
+                except (files.DamagedFile, pikepdf.PdfError, ValueError, OSError) as exc:
+                    raise PackError(f"The letter {letter} could not be added to the print pack: "
+                                    f"{type(exc).__name__}: {exc}") from exc
+                pages += count
+                letters += 1
+                s = notification.subject
+                rows.writerow([notification.pk, count,
+                               *(neutralise(v) for v in (s.reference, *_envelope(s), letter))])
+        writer.close()
+        with open(pdf_path, "rb") as done:
+            files.write(_part_name(pack, attempt, index, "pdf"), done)
+        with open(csv_path, "rb") as done:
+            files.write(_part_name(pack, attempt, index, "csv"), done)
+    with transaction.atomic():
+        row = PrintPack.objects.select_for_update().get(pk=pack_id)
+        if row.attempt != attempt or row.status != PrintPack.Status.BUILDING:
+            # Failed, or started again, while this part ran: its files are nobody's.
+            transaction.on_commit(lambda: _delete_part(pack, attempt, index))
+            return False
+        if str(index) in row.parts_done:
+            return False
+        finished = {**row.parts_done, str(index): {"letters": letters, "pages": pages, "skipped": skipped}}
+        PrintPack.objects.filter(pk=pack_id).update(parts_done=finished)
+        return len(finished) == row.parts
+
+
+def print_pack_join(*, pack_id: int, attempt: int) -> PrintPack | None:
+    """Join an attempt's parts, in order, into the pack's one PDF and one manifest; record the
+    pack as built (history and the incident's event, as before parts existed).
+
+    Streamed: one part at a time is decrypted to a private folder and copied object by object
+    (`PackJoiner` keeps offsets only); the pack is then stored encrypted a chunk at a time.
+    Returns None when the attempt is no longer current."""
+    pack = _current(pack_id, attempt)
+    if pack is None:
+        return None
+    missing = [i for i in range(pack.parts) if str(i) not in pack.parts_done]
+    if missing:
+        raise PackError(f"Part {missing[0] + 1} of {pack.parts} has not been built")
+    base = _pack_base(pack)
+    letters = pages = 0
+    skipped = sum(int(part["skipped"]) for part in pack.parts_done.values())
     included: list[int] = []
-    # Built in a private temporary folder (the merger needs a seekable file), then stored
-    # encrypted, streamed a chunk at a time; the folder goes whatever happens.
     with files.private_folder(prefix="breachtracker-pack-") as folder:
         pdf_path, csv_path = folder / "pack.pdf", folder / "manifest.csv"
         with (open(csv_path, "w", newline="", encoding="utf-8") as manifest, open(pdf_path, "wb") as out):
             rows = csv.writer(manifest)
             rows.writerow(MANIFEST_HEADER)
-            merger = StreamingPdfMerger(out)
-            for notification in pack_letters(pack):
-                if withhold_reason(notification.subject, Channel.LETTER):
-                    # Restricted, or marked "do not write", since the letter was generated.
-                    skipped += 1
-                    continue
-                first = pages + 1
-                pages += merger.append(io.BytesIO(files.read(notification.pdf.name)))
-                letters += 1
-                s = notification.subject
-                included.append(notification.pk)
-                rows.writerow([neutralise(v) for v in (letters, first, pages - first + 1, notification.pk, s.reference,
-                                                      *_envelope(s), letter_reference(reference, notification.pk))])
-            merger.close()
+            joiner = PackJoiner(out)
+            for index in range(pack.parts):
+                with files.local_copy(_part_name(pack, attempt, index, "pdf"), suffix=".pdf") as path:
+                    part_pages = joiner.append(path)
+                counted = 0
+                with files.storage().open(_part_name(pack, attempt, index, "csv"), "rb") as lines:
+                    for line in csv.reader(io.TextIOWrapper(lines, encoding="utf-8", newline="")):
+                        pk, count, rest = int(line[0]), int(line[1]), line[2:]
+                        letters += 1
+                        rows.writerow([letters, pages + counted + 1, count, pk, *rest])
+                        counted += count
+                        included.append(pk)
+                if counted != part_pages:
+                    raise PackError(f"Part {index + 1} of {pack.parts} does not match its manifest "
+                                    f"({part_pages} pages, {counted} listed)")
+                pages += part_pages
+            joiner.close()
         digest = hashlib.sha256()
         with open(pdf_path, "rb") as done:
             for block in iter(lambda: done.read(1 << 20), b""):
                 digest.update(block)
-            files.write(f"{base}.pdf", done)
-        with open(csv_path, "rb") as done:
-            files.write(f"{base}.csv", done)
-    pack.pdf.name = f"{base}.pdf"
-    pack.manifest.name = f"{base}.csv"
-    pack.pdf_sha256 = digest.hexdigest()
-    pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
-    pack.notification_ids = included
-    pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
-    attribute_to(pack, pack.created_by, "Print pack built by the worker")
-    with transaction.atomic():
-        pack.save()
-        incident_event_record(incident=pack.batch.incident, actor=pack.created_by, kind="pack_built",
-                              detail=f"Print pack {pack.pk} of batch {pack.batch_id}: {letters} letters, {pages} pages.")
+        with transaction.atomic():
+            row = PrintPack.objects.select_for_update().get(pk=pack_id)
+            if row.attempt != attempt or row.status != PrintPack.Status.BUILDING:
+                return None
+            with open(pdf_path, "rb") as done:
+                files.write(f"{base}.pdf", done)
+            with open(csv_path, "rb") as done:
+                files.write(f"{base}.csv", done)
+            pack.refresh_from_db()
+            pack.pdf.name = f"{base}.pdf"
+            pack.manifest.name = f"{base}.csv"
+            pack.pdf_sha256 = digest.hexdigest()
+            pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
+            pack.notification_ids = included
+            pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
+            attribute_to(pack, pack.created_by, "Print pack built by the worker")
+            pack.save()
+            incident_event_record(incident=pack.batch.incident, actor=pack.created_by, kind="pack_built",
+                                  detail=f"Print pack {pack.pk} of batch {pack.batch_id}: {letters} letters, {pages} pages.")
+            parts = pack.parts
+            transaction.on_commit(lambda: _delete_parts(pack, attempt, parts))
     return pack
+
+
+def print_pack_build(*, pack_id: int) -> PrintPack:
+    """Build a pack in this process, part after part, then join them: what the tasks do in
+    parallel (tasks.build_print_pack). Merges a batch's letters into one PDF in postcode
+    order, with a manifest CSV."""
+    plan = print_pack_start(pack_id=pack_id)
+    if plan is None:
+        return PrintPack.objects.get(pk=pack_id)
+    attempt, parts = plan
+    for index, ids in enumerate(parts):
+        print_pack_part_build(pack_id=pack_id, attempt=attempt, index=index, notification_ids=ids)
+    joined = print_pack_join(pack_id=pack_id, attempt=attempt)
+    return joined if joined is not None else PrintPack.objects.get(pk=pack_id)
 
 
 # --- email ----------------------------------------------------------------------------------
@@ -206,11 +373,20 @@ def notification_email_give_up(*, notification_id: int, error: str) -> None:
         row.save()
 
 
-def print_pack_fail(*, pack_id: int, error: str) -> None:
-    pack = PrintPack.objects.get(pk=pack_id)
-    pack.status, pack.last_error = PrintPack.Status.FAILED, error[:500]
-    attribute_to(pack, pack.created_by, "Print pack could not be built (worker)")
-    pack.save()
+def print_pack_fail(*, pack_id: int, error: str, attempt: int | None = None) -> bool:
+    """Record that a pack could not be built (with history). Only a pack still being built,
+    and with `attempt` only that attempt: a late failure of an old attempt changes nothing.
+    Returns whether it was recorded."""
+    with transaction.atomic():
+        pack = PrintPack.objects.select_for_update(of=("self",)).select_related("batch__incident").get(pk=pack_id)
+        if pack.status != PrintPack.Status.BUILDING or (attempt is not None and pack.attempt != attempt):
+            return False
+        pack.status, pack.last_error = PrintPack.Status.FAILED, error[:500]
+        attribute_to(pack, pack.created_by, "Print pack could not be built (worker)")
+        pack.save()
+        # The parts already built are not kept: retention only knows the pack's own files.
+        transaction.on_commit(lambda: _delete_parts(pack, pack.attempt, pack.parts))
+    return True
 
 
 # --- the daily digest -----------------------------------------------------------------------

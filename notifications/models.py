@@ -376,6 +376,12 @@ class PrintPack(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     # The notifications merged into the pack, in print order: what "posted" ticks.
     notification_ids = models.JSONField(default=list, blank=True)
+    # Built as parts in parallel, then joined (issue 18). Each start of a build is a new
+    # attempt: parts carry it, so a pack never mixes parts of two attempts. `parts_done`
+    # maps a finished part's index to its counts; the part that finishes last joins.
+    attempt = models.PositiveIntegerField(default=0)
+    parts = models.PositiveIntegerField(default=0)
+    parts_done = models.JSONField(default=dict, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 
 from . import delivery, generation
-from .models import Batch
+from .models import Batch, PrintPack
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +103,54 @@ def send_email(self: Any, notification_id: int) -> str:
         raise self.retry(exc=exc, countdown=email_backoff(self.request.retries)) from exc
 
 
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 @shared_task(acks_late=True)
 def build_print_pack(pack_id: int) -> int:
+    """Start a new attempt at a pack and fan its parts out; the last part to finish joins
+    them (a part of an earlier attempt, re-sent after a crash, is ignored). Returns how many
+    parts."""
     try:
-        return delivery.print_pack_build(pack_id=pack_id).pages
+        plan = delivery.print_pack_start(pack_id=pack_id)
     except Exception as exc:
-        delivery.print_pack_fail(pack_id=pack_id, error=f"{type(exc).__name__}: {exc}")
+        delivery.print_pack_fail(pack_id=pack_id, error=_error(exc))
         raise
+    if plan is None:
+        return 0
+    attempt, parts = plan
+    for index, ids in enumerate(parts):
+        build_print_pack_part.delay(pack_id, attempt, index, ids)
+    return len(parts)
+
+
+@shared_task(acks_late=True)
+def build_print_pack_part(pack_id: int, attempt: int, index: int, notification_ids: list[int]) -> bool:
+    """One part of a pack (NOTIFICATIONS_PACK_PART_SIZE letters). A failed part fails the
+    pack, saying which part and why; the pack's other parts then change nothing."""
+    try:
+        last = delivery.print_pack_part_build(pack_id=pack_id, attempt=attempt, index=index,
+                                              notification_ids=notification_ids)
+    except Exception as exc:
+        parts = PrintPack.objects.filter(pk=pack_id).values_list("parts", flat=True).first() or "?"
+        delivery.print_pack_fail(pack_id=pack_id, attempt=attempt,
+                                 error=f"Part {index + 1} of {parts} failed: {_error(exc)}")
+        raise
+    if last:
+        join_print_pack.delay(pack_id, attempt)
+    return last
+
+
+@shared_task(acks_late=True)
+def join_print_pack(pack_id: int, attempt: int) -> int:
+    """Join an attempt's parts into the pack's one PDF and manifest. Returns its pages."""
+    try:
+        pack = delivery.print_pack_join(pack_id=pack_id, attempt=attempt)
+    except Exception as exc:
+        delivery.print_pack_fail(pack_id=pack_id, attempt=attempt, error=f"Joining the parts failed: {_error(exc)}")
+        raise
+    return pack.pages if pack is not None else 0
 
 
 @shared_task

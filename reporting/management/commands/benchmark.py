@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from notifications.benchmarks import letters
+from notifications.benchmarks import letters, pack_only, pack_summary
 from reporting.benchmarks.common import THROWAWAY, durable_default_database
 from reporting.benchmarks.imports import child_baseline, child_ours, child_setup, run_import
 from reporting.benchmarks.journey import (
@@ -38,11 +38,15 @@ def run_letters(command: BaseCommand, options: dict[str, Any]) -> str:
     """Letters through the real path vs bare WeasyPrint (notifications/benchmarks.py)."""
     with durable_default_database() as where:
         command.stdout.write(f"letters: database: {where}")
+        if options["pack_only"]:
+            found = pack_only(options["pack"] or 5000, options["workers"], baseline=options["pack_baseline"])
+            return "pack: " + pack_summary(found).replace("pack_", "")
         results = letters(options["letters"], options["workers"], chunk_experiment=options["chunk_experiment"],
                           pack=options["pack"])
     peak = max(results.get("ours_peak_mb", 0), results.get("pack_peak_mb", 0))
+    packs = f" {pack_summary(results)}" if options["pack"] else ""
     return (f"letters: ratio={results['ours'] / results['baseline']:.2f} ours={results['ours']:.1f} "
-            f"baseline={results['baseline']:.1f} peak_mb={peak:.0f}")
+            f"baseline={results['baseline']:.1f} peak_mb={peak:.0f}{packs}")
 
 
 def run_pages(command: BaseCommand, options: dict[str, Any]) -> str:
@@ -82,7 +86,12 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=100_000, help="people imported and written to (journey)")
         parser.add_argument("--chunk-experiment", action="store_true",
                             help="also time rendering N letters per WeasyPrint document (letters)")
-        parser.add_argument("--pack", type=int, default=0, help="also build a print pack of N letters (letters)")
+        parser.add_argument("--pack", type=int, default=5000,
+                            help="the print pack figures with N letters, 0 for none (letters)")
+        parser.add_argument("--pack-only", action="store_true",
+                            help="only the print pack figures, with --pack letters (letters)")
+        parser.add_argument("--no-pack-baseline", dest="pack_baseline", action="store_false",
+                            help="with --pack-only: without the pypdf baseline, for packs too large to wait for")
         parser.add_argument("--pages-small", type=int, default=100, help="people in the small incident (pages)")
         parser.add_argument("--pages-large", type=int, default=100_000, help="people in the large incident (pages)")
         parser.add_argument("--repeat", type=int, default=15, help="timed requests per page and size (pages)")
