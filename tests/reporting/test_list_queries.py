@@ -168,3 +168,45 @@ class OtherIncidentsTests(BaseTestCase):
                 self.client.get(url)
             after.append(len(captured))
         self.assertEqual(before, after)
+
+
+class CaseworkListQueriesTests(BaseTestCase):
+    """The requests and actions lists (issue 20) and the PECR log (issue 19) cost the same with
+    2 records as with 20."""
+
+    def count(self, url: str) -> int:
+        self.assertEqual(self.client.get(url).status_code, 200, url)
+        with CaptureQueriesContext(connection) as captured:
+            self.assertEqual(self.client.get(url).status_code, 200, url)
+        return len(captured)
+
+    def grow(self, incident: Any, start: int, end: int) -> None:
+        from datetime import timedelta
+
+        from incidents.casework import services as casework
+        from tests.base import make_subject
+
+        for n in range(start, end):
+            subject = make_subject(incident, actor=self.dpo, full_name=f"Asker {n}")
+            casework.request_create(incident=incident, actor=self.dpo, fields={
+                "subject": subject, "kind": ("access", "claim")[n % 2], "received_on": timezone.localdate(),
+                "due_on": timezone.localdate() + timedelta(days=10), "summary": "x", "owner": self.handler})
+            casework.action_create(incident=incident, actor=self.dpo, fields={
+                "kind": "remedial", "description": f"Step {n}", "owner": self.handler,
+                "due_on": timezone.localdate() + timedelta(days=n)})
+
+    def test_requests_actions_and_the_pecr_log(self) -> None:
+        incident = make_incident(actor=self.dpo, regime="pecr")
+        self.login(self.dpo)
+        urls = [reverse("request_list", args=[incident.reference]), reverse("action_list", args=[incident.reference]),
+                f"{reverse('pecr_log')}?month={timezone.localdate():%Y-%m}"]
+        self.grow(incident, 0, 2)
+        small = [self.count(url) for url in urls]
+        self.grow(incident, 2, 20)
+        large = [self.count(url) for url in urls]
+        # requests: incident, the rows with their owners, the totals (one aggregate, overdue,
+        # by kind) and the clock's own; actions: incident, the rows with their owners, the
+        # clock's; the PECR log: the month's incidents and what each row reads, prefetched
+        # (register_queryset).
+        self.assertEqual(small, large)
+        self.assertEqual(large, [SIGNED_IN + 5, SIGNED_IN + 3, SIGNED_IN + 6])
