@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from incidents.models import DataCategory, IncidentCategory, Organisation
+from incidents.models import DataCategory, IncidentCategory, IncidentParty, Organisation
 
 from .letters import compile_letter
 from .models import Batch, LetterApproval, LetterTemplate, Notification, NotificationPlan, template_key
@@ -30,6 +30,7 @@ class LetterCache:
         self.approvals: dict[int, LetterApproval | None] = {}
         self.by_pk: dict[int | None, tuple[LetterTemplate, Any] | None] = {}
         self.facts = WithholdFacts()
+        self.on_behalf: dict[int, list[str]] = {}
 
     def preload(self, rows: Iterable[Notification]) -> None:
         """Load what these rows' letters need that is not loaded yet, a query per kind of thing
@@ -59,6 +60,17 @@ class LetterCache:
             loaded = WithholdFacts.load(incidents)
             self.facts.restrictions.update(loaded.restrictions)
             self.facts.decisions.update(loaded.decisions)
+            # The partner controllers each incident's letters also speak for (letters.letter_context).
+            on_behalf: dict[int, list[str]] = {pk: [] for pk in incidents}
+            for incident_id, name in IncidentParty.objects.filter(
+                    incident_id__in=incidents, kind=IncidentParty.Kind.PARTNER, on_behalf=True,
+            ).order_by("kind", "pk").values_list("incident_id", "name"):
+                on_behalf[incident_id].append(name)
+            self.on_behalf.update(on_behalf)
+        for row in rows:
+            if row.incident_id in self.on_behalf:
+                # kept on the row's incident, where controllers.services.on_behalf_of looks first
+                row.incident._on_behalf_of = self.on_behalf[row.incident_id]  # type: ignore[attr-defined]
 
     def _compiled(self, template: LetterTemplate) -> Any:
         current = self.templates.get(template.audience)

@@ -181,7 +181,7 @@ class ConstantQueriesTests(BaseTestCase):
         # progress counters (notifications.progress) and the first and latest person told;
         # emergency overrides of the decision to tell; the processor whose notice set when we
         # became aware, if any (issue 19).
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(13):
             self.client.get(url)
 
     def test_subject_list_query_count_is_pinned(self) -> None:

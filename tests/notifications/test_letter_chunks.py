@@ -203,7 +203,8 @@ class ChunkQueryTests(BaseTestCase):
         # (batches with approvals, templates, plans, exposed categories, restrictions,
         # decisions); finish in one transaction (a bulk UPDATE per kind of outcome, the
         # history INSERT, savepoint/commit); the batch closed (exists, UPDATE, SELECT, counts,
-        # the event) — none of it per letter.
+        # the event); the partner controllers the letters speak for (issue 19); the progress
+        # counters locked and moved with the rows (issue 18) — none of it per letter.
         self.assertEqual(counts[0], counts[1], "queries for a chunk of 3 and of 20")
-        self.assertLessEqual(counts[0], 30)
+        self.assertLessEqual(counts[0], 36)
 

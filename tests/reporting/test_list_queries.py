@@ -79,8 +79,9 @@ class ListQueriesTests(BaseTestCase):
 
     def test_the_incident_page(self) -> None:
         # + incident; categories; exposed categories; people tally; latest report decision;
-        # progress counters; first and latest person told; overrides.
-        self.assertFlat(SIGNED_IN + 8, reverse("incident_detail", args=[self.ref]))
+        # progress counters; first and latest person told; overrides; the processor whose notice
+        # set when we became aware (issue 19).
+        self.assertFlat(SIGNED_IN + 9, reverse("incident_detail", args=[self.ref]))
 
     def test_the_people_first_page(self) -> None:
         # + incident; categories; people tally (the count); the page, by key.
@@ -117,13 +118,13 @@ class ListQueriesTests(BaseTestCase):
 
     def test_the_regulator_report(self) -> None:
         # + incident and the report's constant set (reporting/ico_report.py; its notification
-        # counts from the progress counters; the notification plan and the actions, issues 19, 20).
-        self.assertFlat(SIGNED_IN + 15, reverse("report_preview", args=[self.ref]))
+        # counts from the progress counters; the notification plan, the organisations named on the incident and the actions, issues 19, 20).
+        self.assertFlat(SIGNED_IN + 16, reverse("report_preview", args=[self.ref]))
 
     def test_the_history_tab(self) -> None:
         # + incident and one query per kind of record in the trail (reporting/audit.py; requests
-        # and actions, issue 20).
-        self.assertFlat(SIGNED_IN + 21, reverse("incident_history", args=[self.ref]))
+        # and actions, issue 20; controllers named, issue 19).
+        self.assertFlat(SIGNED_IN + 22, reverse("incident_history", args=[self.ref]))
 
     def test_the_import_list(self) -> None:
         self.as_user = self.handler  # uploading is for DPOs and handlers
