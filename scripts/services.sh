@@ -102,7 +102,7 @@ import boto3
 port, bucket, key, secret = sys.argv[1:]
 from botocore.config import Config
 boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=key, aws_secret_access_key=secret,
-             region_name="us-east-1", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
+             region_name="us-east-1", config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 1})
              ).head_bucket(Bucket=bucket)
 PY
 }
@@ -129,10 +129,13 @@ s3_up() {
       -s3.config="$s3_dir.json" -bucket="$s3_bucket" </dev/null >"$s3_dir.log" 2>&1 &
     echo $! >"$s3_dir.pid"
   fi
-  for _ in $(seq 120); do
+  # Wait by the clock, not by tries: on a busy machine one readiness check alone can take
+  # several seconds, and the server's first start takes longer still.
+  local deadline=$((SECONDS + ${BT_S3_START_SECONDS:-300}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     s3_ours || break  # it stopped: the log says why
     port_open "$p" && s3_ready && return 0
-    sleep 0.5
+    sleep 1
   done
   echo "services: the S3 server on port $p did not become ready (see $s3_dir.log)" >&2
   return 1
