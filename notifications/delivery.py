@@ -9,14 +9,14 @@ import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 import pikepdf
@@ -25,7 +25,7 @@ from breachtracker import files
 from breachtracker.csvsafe import neutralise
 from breachtracker.records import attribute_to, attribute_to_system
 from incidents.casework import services as casework_services
-from incidents.models import DataCategory, Organisation, PersonRequest, Restriction
+from incidents.models import DataCategory, Organisation, Restriction
 from incidents.register.services import incident_event_record
 from incidents.vocab import Channel
 
@@ -402,10 +402,7 @@ def _restrictions_due(user: Any, today: date) -> list[str]:
 
 def _requests_due(user: Any, today: date) -> list[str]:
     """Requests and claims the user owns that are overdue or due within three days."""
-    soon = today + timedelta(days=3)
-    rows = (PersonRequest.objects.filter(owner=user, status__in=PersonRequest.OPEN_STATUSES)
-            .filter(Q(extended_to__lte=soon) | Q(extended_to__isnull=True, due_on__lte=soon))
-            .select_related("incident").order_by("due_on", "pk"))
+    rows = casework_services.requests_due(today).filter(owner=user).select_related("incident").order_by("due_on", "pk")
     return [f"{r.incident.reference}: {r.get_kind_display().lower()} from record {r.subject_id}, "
             f"{'overdue since' if r.deadline and r.deadline < today else 'due'} {r.deadline:%d %b %Y}" for r in rows]
 
@@ -426,9 +423,7 @@ DIGEST_SECTIONS: list[tuple[str, Callable[[Any, date], list[str]]]] = [
 def _owners_with_work(today: date) -> set[int]:
     """Users who own an overdue action or a request due within three days (they get a digest
     even with no overdue notification)."""
-    soon = today + timedelta(days=3)
-    requests = PersonRequest.objects.filter(status__in=PersonRequest.OPEN_STATUSES).filter(
-        Q(extended_to__lte=soon) | Q(extended_to__isnull=True, due_on__lte=soon)).values_list("owner_id", flat=True)
+    requests = casework_services.requests_due(today).values_list("owner_id", flat=True)
     actions = casework_services.actions_overdue(today).values_list("owner_id", flat=True)
     return set(requests) | set(actions)
 

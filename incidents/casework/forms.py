@@ -16,6 +16,13 @@ from .models import IncidentAction, PersonRequest
 DATE = {"type": "date"}
 
 
+def _owners(field: Any) -> None:
+    """An owner is someone who can work the case (a DPO or a case handler), shown by name."""
+    field.queryset = get_user_model().objects.filter(
+        is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]).distinct().order_by("username")
+    field.label_from_instance = lambda u: u.get_full_name() or u.username
+
+
 class PersonRequestForm(forms.ModelForm):
     person = forms.CharField(label="Person's record number", max_length=20,
                              help_text="The number on the person's page in this incident.")
@@ -31,10 +38,7 @@ class PersonRequestForm(forms.ModelForm):
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.incident = incident
-        owner = self.fields["owner"]
-        owner.queryset = get_user_model().objects.filter(  # type: ignore[attr-defined]
-            is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]).distinct().order_by("username")
-        owner.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
+        _owners(self.fields["owner"])
         self.fields["person"].widget.attrs["inputmode"] = "numeric"
         self.order_fields(["person", "kind", "received_on", "due_on", "summary", "owner", "amount_claimed"])
 
@@ -72,10 +76,7 @@ class ActionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner = self.fields["owner"]
-        owner.queryset = get_user_model().objects.filter(  # type: ignore[attr-defined]
-            is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]).distinct().order_by("username")
-        owner.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
+        _owners(self.fields["owner"])
 
 
 class ActionDoneForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -146,6 +146,13 @@ def action_drop(*, action: IncidentAction, actor: Any, reason: str) -> IncidentA
     attribute_to(locked, actor, f"Dropped: {reason.strip()}"[:100])
     locked.save()
     return locked
+
+
+def requests_due(today: date, within_days: int = 3) -> Any:
+    """Open requests and claims overdue or due within `within_days` (the DPO's digest)."""
+    soon = today + timedelta(days=within_days)
+    return PersonRequest.objects.filter(status__in=PersonRequest.OPEN_STATUSES).filter(
+        Q(extended_to__lte=soon) | Q(extended_to__isnull=True, due_on__lte=soon))
 
 
 def actions_overdue(today: date | None = None) -> Any:
