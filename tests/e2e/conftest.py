@@ -35,7 +35,11 @@ def browser() -> Iterator[Any]:
         if os.environ.get("BREACHTRACKER_REQUIRE_SERVICES"):
             pytest.fail(f"CI must run the browser tests: {CHROMIUM} is missing")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # CI shares a busy two-core machine: an assertion waits up to 30 s for the page to show
+    # what it expects (it passes as soon as it does), so a slow moment is not a failure.
+    expect.set_options(timeout=30_000)
 
     # Playwright's sync API keeps an event loop in this thread for the whole session; the ORM
     # calls tests (and database teardown) make meanwhile are ordinary synchronous code.
@@ -127,6 +131,7 @@ def visit(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Ite
             viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB",
             timezone_id="Europe/London",
         )
+        context.set_default_timeout(30_000)
         request.addfinalizer(context.close)
         return Visit(context.new_page(), live_server.url, journey)
 

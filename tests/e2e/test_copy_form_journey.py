@@ -3,9 +3,11 @@ ticking each; the ticks survive a reload; axe-core on the page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from incidents import roles
 from reporting.services import report_details_save
@@ -30,13 +32,13 @@ def test_dpo_copies_an_answer_and_ticks_it(visit: Any) -> None:
     v.page.wait_for_url(f"**/incidents/{incident.reference}/report/copy/")
     v.check("copy-form")
     v.page.locator('button[data-copy="answer-what_happened"]').click()
-    assert v.page.locator('[data-copied-for="answer-what_happened"]').inner_text() == "Copied"
+    # The clipboard write is asynchronous: wait for the page to say so, do not read at once.
+    expect(v.page.locator('[data-copied-for="answer-what_happened"]')).to_have_text("Copied", timeout=30_000)
     assert v.page.evaluate("navigator.clipboard.readText()") == incident.description
     v.page.get_by_label("Pasted into the ICO's form").first.check()
-    progress = v.page.locator("#copy-progress")
-    assert progress.inner_text().startswith("1 of ")
+    expect(v.page.locator("#copy-progress")).to_have_text(re.compile(r"^1 of "), timeout=30_000)
     v.page.reload()
-    assert v.page.get_by_label("Pasted into the ICO's form").first.is_checked()
-    assert v.page.locator("#copy-progress").inner_text().startswith("1 of ")
+    expect(v.page.get_by_label("Pasted into the ICO's form").first).to_be_checked(timeout=30_000)
+    expect(v.page.locator("#copy-progress")).to_have_text(re.compile(r"^1 of "), timeout=30_000)
     assert "Oliver" not in v.page.content()
     v.check("copy-form-ticked")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from incidents import roles
@@ -36,26 +37,26 @@ def test_dpo_corrects_the_clock_then_closes_and_reopens_the_incident(visit: Any)
     v.page.wait_for_url(re.compile(r".*/clock/$"))
     v.check("clock-form")
     v.page.get_by_role("button", name="Record the correction").click()  # nothing changed, no reason
-    assert v.page.get_by_text("Say why the time or the regime was wrong.").is_visible()
+    expect(v.page.get_by_text("Say why the time or the regime was wrong.")).to_be_visible()
     v.check("clock-form-errors")
     v.page.get_by_label("Became aware at").fill(timezone.localtime(earlier).strftime("%Y-%m-%dT%H:%M"))
     v.page.get_by_label("Why the recorded value was wrong").fill("The contractor told us on the Monday.")
     v.page.get_by_role("button", name="Record the correction").click()
     v.page.wait_for_url(re.compile(rf".*/incidents/{incident.reference}/$"))
-    assert v.page.get_by_text("Clock corrected.").is_visible()
+    expect(v.page.get_by_text("Clock corrected.")).to_be_visible()
     assert ClockCorrection.objects.get().aware_at_after == earlier
     v.check("incident-after-correction")
 
     v.page.get_by_role("link", name="Close the incident").click()
     v.page.wait_for_url(re.compile(r".*/close/$"))
     v.page.get_by_role("button", name="Close the incident").click()  # no reason
-    assert v.page.get_by_text("Give a reason.").is_visible()
+    expect(v.page.get_by_text("Give a reason.")).to_be_visible()
     v.check("close-form-errors")
     assert Incident.objects.get(pk=incident.pk).status != Incident.Status.CLOSED
     v.page.get_by_label("Reason").fill("Report sent; nothing left to do.")
     v.page.get_by_role("button", name="Close the incident").click()
     v.page.wait_for_url(re.compile(rf".*/incidents/{incident.reference}/$"))
-    assert v.page.get_by_text("Incident closed.").is_visible()
+    expect(v.page.get_by_text("Incident closed.")).to_be_visible()
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.CLOSED
     v.check("incident-closed")
 
@@ -64,8 +65,8 @@ def test_dpo_corrects_the_clock_then_closes_and_reopens_the_incident(visit: Any)
     v.page.get_by_label("Reason").fill("More files were found in the reply.")
     v.page.get_by_role("button", name="Reopen the incident").click()
     v.page.wait_for_url(re.compile(rf".*/incidents/{incident.reference}/$"))
-    assert v.page.get_by_text("Incident reopened").is_visible()
+    expect(v.page.get_by_text("Incident reopened")).to_be_visible()
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.REPORTED
     v.goto(f"/incidents/{incident.reference}/history/")
-    assert v.page.get_by_text("Closed: Report sent; nothing left to do.").first.is_visible()
+    expect(v.page.get_by_text("Closed: Report sent; nothing left to do.").first).to_be_visible()
     v.check("history-after-reopening")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from incidents import roles
@@ -42,7 +43,7 @@ def test_auditor_reads_the_register_and_history_and_finds_no_edit_buttons(visit:
     v.page.get_by_role("link", name=incident.reference).click()
     v.check("incident")
     v.page.get_by_role("link", name="History").click()
-    assert v.page.get_by_text("Dana Okafor").first.is_visible()
+    expect(v.page.get_by_text("Dana Okafor").first).to_be_visible()
     v.check("incident-history")
     v.page.get_by_role("link", name="Affected people").click()
     v.page.get_by_role("link", name=subject.full_name).click()
@@ -103,8 +104,8 @@ def test_dpo_logs_an_incident_with_the_keyboard_only_and_sees_the_clock(visit: A
     page.wait_for_selector("text=The regulator clock has started", timeout=10000)
     incident = Incident.objects.get()
     assert incident.regime == "dpa_part3" and incident.breach_confidentiality
-    assert page.get_by_text("Clock running").is_visible()
-    assert page.get_by_text("left", exact=False).first.is_visible()
+    expect(page.get_by_text("Clock running")).to_be_visible()
+    expect(page.get_by_text("left", exact=False).first).to_be_visible()
     v.check("incident-created")
 
 
@@ -115,8 +116,9 @@ def test_form_errors_are_linked_to_their_fields(visit: Any) -> None:
     v.goto("/incidents/new/")
     v.page.get_by_role("button", name="Save").click()
     title = v.page.get_by_label("Title")
+    # The click submits the form: wait for the page that comes back, not the one still showing.
+    expect(title).to_have_attribute("aria-invalid", "true")
     described_by = title.get_attribute("aria-describedby") or ""
-    assert title.get_attribute("aria-invalid") == "true"
     error_ids = [i for i in described_by.split() if "error" in i]
     assert error_ids and "required" in v.page.locator(f"#{error_ids[0]}").inner_text().lower()
     v.check("form-errors")
@@ -131,8 +133,8 @@ def test_dpo_as_processor_names_the_controller_tells_them_and_is_refused_an_inco
     v.login("dpo", PASSWORD)
     page = v.page
     v.goto(f"/incidents/{incident.reference}/")
-    assert page.get_by_text("Tell the controller").first.is_visible()
-    assert page.get_by_text("we do neither ourselves unless the controller asked us to").is_visible()
+    expect(page.get_by_text("Tell the controller").first).to_be_visible()
+    expect(page.get_by_text("we do neither ourselves unless the controller asked us to")).to_be_visible()
     v.check("incident")
     v.press(page.get_by_role("link", name="Controllers", exact=True))
     page.wait_for_selector("#no-controller")
@@ -145,7 +147,7 @@ def test_dpo_as_processor_names_the_controller_tells_them_and_is_refused_an_inco
     v.check("controller-not-told")
     v.press(page.get_by_role("link", name="Download the notice to the controller (PDF)"))
     page.wait_for_selector("#notice-refused")
-    assert page.get_by_text("The likely consequences are not written").is_visible()
+    expect(page.get_by_text("The likely consequences are not written")).to_be_visible()
     # The refusal is a 400 page by design; Chromium logs any 4xx document as a console error.
     assert v.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
     v.console_errors.clear()
@@ -165,5 +167,5 @@ def test_dpo_as_processor_names_the_controller_tells_them_and_is_refused_an_inco
     assert told.told_how == "email" and told.told_at is not None
     v.press(page.get_by_role("link", name="History"))
     page.wait_for_url(re.compile(r".*/history/$"))
-    assert page.get_by_text("Controller we process for: Westshire County Council").first.is_visible()
+    expect(page.get_by_text("Controller we process for: Westshire County Council").first).to_be_visible()
     v.check("history")

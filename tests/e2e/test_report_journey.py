@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from incidents import roles
 from tests.base import PASSWORD, make_incident, make_subject, make_user
@@ -22,12 +23,12 @@ def test_dpo_reads_the_report_fills_a_gap_and_sees_it_closed(visit: Any) -> None
     v.login("dpo", PASSWORD)
     v.goto(f"/incidents/{incident.reference}/")
     v.page.get_by_role("link", name="Regulator report").click()
-    assert v.page.get_by_role("heading", name="9. Have you told the data subjects?").is_visible()
+    expect(v.page.get_by_role("heading", name="9. Have you told the data subjects?")).to_be_visible()
     assert v.page.get_by_text("Sam Witness").count() == 0
     v.check("regulator-report")
     v.page.locator("li", has_text="Potential consequences").get_by_role("link", name="fill it in").click()
     v.check("report-answers-form")
     v.page.get_by_label("Potential consequences").fill("Distress; risk of harm to victims.")
     v.page.get_by_role("button", name="Save").click()
-    assert v.page.get_by_text("Distress; risk of harm to victims.").is_visible()
+    expect(v.page.get_by_text("Distress; risk of harm to victims.")).to_be_visible()
     assert v.page.locator("li", has_text="Potential consequences").count() == 0

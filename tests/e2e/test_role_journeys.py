@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from django.utils import timezone
 
@@ -105,8 +106,8 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         page.wait_for_selector("text=The regulator clock has started")
         incident = Incident.objects.get()
         # The clock in words and an icon-free badge, not colour alone.
-        assert page.get_by_text("Clock running").first.is_visible()
-        assert page.get_by_text(re.compile(r"\d+ hours? \d+ minutes? left|left")).first.is_visible()
+        expect(page.get_by_text("Clock running").first).to_be_visible()
+        expect(page.get_by_text(re.compile(r"\d+ hours? \d+ minutes? left|left")).first).to_be_visible()
         assert page.locator("figure.case-timeline").get_by_text("72-hour deadline").count() >= 1
         v.check("incident-with-clock")
 
@@ -117,7 +118,7 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         v.check("import-upload")
         upload_by_keyboard(v, write_people_csv(tmp_path / "victims-and-witnesses.csv", bad_rows=True))
         page.wait_for_selector("text=can be imported", timeout=WAIT_MS)
-        assert page.get_by_text("Bystander").first.is_visible()
+        expect(page.get_by_text("Bystander").first).to_be_visible()
         # Only the row with no name is left out; the other two people are kept, to check.
         assert (SubjectImport.objects.get().rows_invalid, SubjectImport.objects.get().rows_valid) == (1, 299)
         v.check("import-report-with-problems")
@@ -207,7 +208,7 @@ def test_dpo_goes_from_a_leak_to_a_recorded_report_with_the_keyboard_only(visit:
         v.check("partner-form")
         v.press(page.get_by_role("button", name="Save"))
         page.wait_for_selector("text=Partner controller recorded.")
-        assert page.locator("#partners").get_by_text("Both of us").is_visible()
+        expect(page.locator("#partners").get_by_text("Both of us")).to_be_visible()
         v.check("partner-recorded")
         partner = incident.parties.get()
         assert (partner.reports_to_ico, partner.tells_people, partner.on_behalf) == ("us", "both", True)
@@ -251,7 +252,7 @@ def test_dpo_generates_letters_watches_the_progress_and_downloads_the_print_pack
         page.get_by_role("link", name="Notifications").click()
         v.check("notifications-empty")
         page.get_by_role("link", name="Generate letters").click()
-        assert page.get_by_text("Letters cannot be generated yet").is_visible()
+        expect(page.get_by_text("Letters cannot be generated yet")).to_be_visible()
         v.check("generate-letters-unapproved")
         page.get_by_role("link", name="Preview and approve the letters").first.click()
         v.check("approve-letters")
@@ -303,7 +304,7 @@ def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: An
     v.login("handler", PASSWORD)
     page.get_by_role("link", name=incident.reference, exact=True).click()
     page.get_by_role("link", name="Notifications").click()
-    assert page.get_by_text("Told (sent or delivered): 0 of 61").is_visible()
+    expect(page.get_by_text("Told (sent or delivered): 0 of 61")).to_be_visible()
     v.check("notifications")
     page.get_by_role("navigation", name="Show people").get_by_role("link", name="Outstanding").click()
     v.check("outstanding")
@@ -312,7 +313,7 @@ def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: An
     page.get_by_label("With the selected people").select_option("sent")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_selector("text=50 updated: marked “sent”")
-    assert page.get_by_text("Told (sent or delivered): 50 of 61").is_visible()
+    expect(page.get_by_text("Told (sent or delivered): 50 of 61")).to_be_visible()
     v.check("fifty-ticked")
 
     page.get_by_role("navigation", name="Show people").get_by_role("link", name="Withheld").click()
@@ -324,11 +325,11 @@ def test_case_handler_ticks_off_fifty_records_a_call_and_cannot_decide(visit: An
     page.wait_for_selector("text=Contact recorded")
     v.check("phone-contact-recorded")
     page.get_by_role("link", name="Notifications").click()
-    assert page.get_by_text("Told (sent or delivered): 51 of 61").is_visible()
+    expect(page.get_by_text("Told (sent or delivered): 51 of 61")).to_be_visible()
     v.check("progress-updated")
     page.get_by_role("link", name="Dashboard").click()
     chart = page.get_by_role("img", name=re.compile(f"{incident.reference}: people told over time, 51 of 61"))
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     v.check("dashboard-progress-chart")
     page.get_by_role("link", name=incident.reference, exact=True).click()
     assert NotificationPlan.objects.get(incident=incident)

@@ -7,6 +7,7 @@ from base64 import b32decode
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from django_otp.oath import totp
 
 from incidents import roles
@@ -23,7 +24,7 @@ def test_a_new_case_handler_sets_up_an_app_and_signs_in_with_a_code(visit: Any) 
     v.page.get_by_label("Password").fill(PASSWORD)
     v.page.get_by_role("button", name="Sign in").click()
     v.page.wait_for_url(re.compile(r".*/account/two-factor/set-up/"))
-    assert v.page.locator("figure.qr-code svg").is_visible()
+    expect(v.page.locator("figure.qr-code svg")).to_be_visible()
     v.check("set-up")
     key = v.page.locator("#secret").inner_text().replace(" ", "")
     code = f"{totp(b32decode(key + '=' * (-len(key) % 8))):06d}"
@@ -45,7 +46,7 @@ def test_a_new_case_handler_sets_up_an_app_and_signs_in_with_a_code(visit: Any) 
     v.page.wait_for_url(re.compile(r".*/account/two-factor/verify/"))
     v.page.get_by_label("Code").fill("000000" if codes[0] != "000000" else "111111")
     v.page.get_by_role("button", name="Continue").click()
-    assert v.page.get_by_text("That code is not right").is_visible()
+    expect(v.page.get_by_text("That code is not right")).to_be_visible()
     v.check("wrong-code")
     # A wrong code locks the device for a second: if the next try comes within it, the page
     # says how long to wait, and the code is accepted after that wait (a refused try while
@@ -59,5 +60,5 @@ def test_a_new_case_handler_sets_up_an_app_and_signs_in_with_a_code(visit: Any) 
             break
         v.page.wait_for_timeout(int(wait.group(1)) * 1000 + 500)
     v.page.wait_for_url(re.compile(r".*/$"))
-    assert v.page.get_by_text("You used a recovery code. You have 9 left").is_visible()
+    expect(v.page.get_by_text("You used a recovery code. You have 9 left")).to_be_visible()
     v.check("signed-in-with-recovery-code")
