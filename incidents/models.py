@@ -33,5 +33,5 @@ from .assessment.models import (  # noqa: F401
     Restriction,
 )
 from .disclosure.models import Evidence  # noqa: F401
-from .casework.models import IncidentAction, PersonRequest  # noqa: F401
+from .casework.models import Contact, IncidentAction, PersonRequest  # noqa: F401
 from .controllers.models import IncidentParty  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -140,3 +140,66 @@ class IncidentAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:60]}"
+
+
+class Contact(models.Model):
+    """A call, letter, email or visit from (or to) someone about the breach: the helpline log
+    (issue 20). Who it was is matched to one of the incident's people where it can be (by exact
+    name, their reference or their letter's reference); what was asked and said is personal
+    data, encrypted at rest."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        IN_PERSON = "in_person", "In person"
+        OTHER = "other", "Other"
+
+    class Direction(models.TextChoices):
+        IN = "in", "They contacted us"
+        OUT = "out", "We contacted them"
+
+    class Status(models.TextChoices):
+        FOLLOW_UP = "follow_up", "Follow-up needed"
+        DONE = "done", "Done"
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="contacts")
+    subject = models.ForeignKey("incidents.DataSubject", on_delete=models.CASCADE, related_name="contacts",
+                                null=True, blank=True)
+    # Who it was when they are not (or not yet) matched to one of the incident's people.
+    caller = EncryptedTextField("who it was, if not one of the people on the list", blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
+    happened_at = models.DateTimeField("when")
+    question = EncryptedTextField("what they asked or said")
+    told = EncryptedTextField("what we told them", blank=True)
+    follow_up = EncryptedTextField("follow-up needed", blank=True)
+    follow_up_due = models.DateField("follow up by", null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DONE)
+    outcome = EncryptedTextField("outcome", blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        app_label = "incidents"
+        ordering = ["-happened_at", "-pk"]
+        indexes = [models.Index(fields=["incident", "happened_at"], name="contact_by_day"),
+                   models.Index(fields=["incident", "status", "follow_up_due"], name="contact_follow_up")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} contact on {self.happened_at:%d %b %Y}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.subject_id and self.incident_id and self.subject.incident_id != self.incident_id:
+            errors["subject"] = "That person is not one of this incident's affected people."
+        if self.happened_at and self.happened_at > timezone.now() + timedelta(minutes=5):
+            errors["happened_at"] = "A contact cannot be logged in the future."
+        if self.status == self.Status.FOLLOW_UP and not (self.follow_up or "").strip():
+            errors["follow_up"] = "Say what follow-up is needed."
+        if self.follow_up_due and self.status != self.Status.FOLLOW_UP:
+            errors["follow_up_due"] = "A follow-up date is only for a contact that needs a follow-up."
+        if errors:
+            raise ValidationError(errors)
