@@ -193,7 +193,7 @@ class Contact(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.subject_id and self.incident_id and self.subject.incident_id != self.incident_id:
+        if self.subject is not None and self.incident_id and self.subject.incident_id != self.incident_id:
             errors["subject"] = "That person is not one of this incident's affected people."
         if self.happened_at and self.happened_at > timezone.now() + timedelta(minutes=5):
             errors["happened_at"] = "A contact cannot be logged in the future."
