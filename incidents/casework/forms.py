@@ -55,7 +55,7 @@ class ExtendForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answered_on = forms.DateField(label="Answered on", widget=forms.DateInput(attrs=DATE))
+    answered_on = forms.DateField(label="Answered on", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     outcome = forms.CharField(label="What the response was", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     amount_offered = forms.DecimalField(label="Amount offered (£)", required=False, min_value=0, max_digits=12,
                                         decimal_places=2)
@@ -80,6 +80,6 @@ class ActionForm(forms.ModelForm):
 
 
 class ActionDoneForm(forms.Form):
-    done_on = forms.DateField(label="Done on", widget=forms.DateInput(attrs=DATE))
+    done_on = forms.DateField(label="Done on", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     evidence = forms.CharField(label="What shows it was done", max_length=5000,
                                widget=forms.Textarea(attrs={"rows": 2}))
