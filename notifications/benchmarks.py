@@ -151,7 +151,7 @@ def _make_people(n: int) -> Any:
     now = timezone.now()
     incident = incident_create(actor=None, fields={
         "title": "Benchmark", "description": "An FOI response carried hidden crime-report data.",
-        "cause": "hidden_data", "regime": "dpa_part3", "breach_confidentiality": True,
+        "cause": "hidden_data", "regime": "dpa_part3", "breach_confidentiality": True, "data_role": "controller",
         "discovered_at": now, "aware_at": now})
     masks = [c.mask for c in DataCategory.objects.all()]
     roles = [roles_to_mask([r]) for r in ("victim", "witness", "suspect", "officer_staff", "customer")]
@@ -342,7 +342,7 @@ def pack_only(count: int, workers: int = 1, distinct: int = 200, *, baseline: bo
             now = timezone.now()
             incident = incident_create(actor=None, fields={
                 "title": "Benchmark", "description": "An FOI response carried hidden crime-report data.",
-                "cause": "hidden_data", "regime": "dpa_part3", "breach_confidentiality": True,
+                "cause": "hidden_data", "regime": "dpa_part3", "breach_confidentiality": True, "data_role": "controller",
                 "discovered_at": now, "aware_at": now})
             _varied_people(incident, min(count, distinct))
             batch = make_batch(incident)

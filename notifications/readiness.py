@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incidents.models import Decision, Incident, Organisation
+from incidents.models import Decision, Incident, IncidentParty, Organisation
 
 from .models import DecisionOverride, LetterTemplate, NotificationPlan
 
@@ -109,10 +109,24 @@ def organisation_problem(organisation: Organisation | None = None) -> Problem | 
                    "organisation_edit", "Fill in the organisation's details")
 
 
+def role_problems(incident: Incident) -> list[Problem]:
+    """Whose letters these are: unknown, the letters cannot say who writes; as a processor,
+    the controller tells people (Art. 34), so we write only when a controller asked us to."""
+    if not incident.data_role:
+        return [Problem("It is not recorded whether you act as controller or processor for this data: a letter "
+                        "must say who is writing and why.", "incident_edit", "Edit the incident's facts")]
+    if incident.data_role == Incident.DataRole.PROCESSOR and not incident.parties.filter(
+            kind=IncidentParty.Kind.CONTROLLER, asked_us_to_tell=True).exists():
+        return [Problem("You act as processor for this data: the controller tells the people, unless it asked "
+                        "you to. Record that a controller asked you to tell the people for them.",
+                        "party_list", "Open the controllers")]
+    return []
+
+
 def content_problems(incident: Incident) -> list[Problem]:
     """What stops the letters' content: the plan's wording, the DPO's details, the exposed
     categories, a template. Fixed before the letters can be approved."""
-    problems = plan_problems(incident)
+    problems = role_problems(incident) + plan_problems(incident)
     if not incident.exposed_categories.exists():
         problems.append(Problem("The kinds of data exposed are not recorded: each letter lists them (choose "
                                 "“Not yet known” if you do not know yet).", "incident_categories",

@@ -176,7 +176,7 @@ def peak_mb() -> float:
 def fresh_incident(actor: Any) -> Any:
     now = timezone.now()
     return services.incident_create(actor=actor, fields={
-        "title": "Benchmark", "description": "Synthetic.", "cause": "hidden_data", "regime": "dpa_part3",
+        "title": "Benchmark", "description": "Synthetic.", "cause": "hidden_data", "regime": "dpa_part3", "data_role": "controller",
         "breach_confidentiality": True, "discovered_at": now - timedelta(hours=2), "aware_at": now - timedelta(hours=1)})
 
 

@@ -171,3 +171,40 @@ class PlanReadabilityTests(BaseTestCase):
         response = self.client.get(reverse("notification_plan", args=[incident.reference]))
         self.assertContains(response, "What we have done: grade")
         self.assertNotContains(response, "Likely consequences: grade")
+
+
+@isolated_media
+class WhoseLettersTests(BaseTestCase):
+    """Issue 19: letters say who writes; a processor writes only when a controller asked it to."""
+
+    def setUp(self) -> None:
+        make_organisation()
+        self.incident = make_incident(actor=self.dpo)
+        make_subject(self.incident, actor=self.dpo)
+
+    def refused(self) -> str:
+        with self.assertRaises(approvals.BatchRefused) as refused:
+            services.batch_start(incident=self.incident, actor=self.dpo)
+        return str(refused.exception)
+
+    def test_no_letters_until_the_incident_says_whether_we_are_controller_or_processor(self) -> None:
+        from incidents.models import Incident
+
+        Incident.objects.filter(pk=self.incident.pk).update(data_role="")
+        self.incident.refresh_from_db()
+        make_ready(self.incident, self.dpo, approve=False)
+        self.assertIn("whether you act as controller or processor", self.refused())
+        self.assertEqual(Batch.objects.count(), 0)
+
+    def test_a_processor_writes_only_when_a_controller_asked_it_to(self) -> None:
+        from incidents.controllers import services as party_services
+        from incidents.models import Incident, IncidentParty
+
+        Incident.objects.filter(pk=self.incident.pk).update(data_role="processor")
+        self.incident.refresh_from_db()
+        make_ready(self.incident, self.dpo, approve=False)
+        self.assertIn("You act as processor", self.refused())
+        party_services.party_create(incident=self.incident, actor=self.dpo, kind=IncidentParty.Kind.CONTROLLER,
+                                    fields={"name": "Westshire County Council", "contact": "dpo@westshire.example",
+                                            "asked_us_to_tell": True})
+        self.assertEqual(readiness.role_problems(self.incident), [])
