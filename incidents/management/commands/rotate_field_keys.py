@@ -14,13 +14,14 @@ from datetime import date
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from breachtracker import files
 from breachtracker.crypto import EncryptedMixin, blind_index, decrypt, rotate
 from incidents.disclosure.held import HELD_DIR
-from incidents.models import DataSubject, Evidence, PersonRequest, SubjectImportIssue
+from incidents.models import DataSubject, Evidence
 from incidents.people.models import match_keys
 
 BATCH = 2000
@@ -50,9 +51,12 @@ class Command(BaseCommand):
         total = 0
         for model, key in ((DataSubject, "id"), (DataSubject.history.model, "history_id")):  # type: ignore[attr-defined]
             total += self._rotate_table(model, key, indexes=True)
-        total += self._rotate_table(SubjectImportIssue)
-        for model, key in ((PersonRequest, "id"), (PersonRequest.history.model, "history_id")):  # type: ignore[attr-defined]
-            total += self._rotate_table(model, key)
+        # Every other table with an encrypted column (import reports' raw values, requests and
+        # claims, the helpline log, and any added later) and its history.
+        people = {DataSubject, DataSubject.history.model}  # type: ignore[attr-defined]
+        for model in apps.get_models():
+            if model not in people and any(isinstance(f, EncryptedMixin) for f in model._meta.concrete_fields):
+                total += self._rotate_table(model, model._meta.pk.column)  # history_id for a history table
         self.stdout.write(f"Re-encrypted {total} rows.")
         self._rotate_files()
 
