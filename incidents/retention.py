@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from breachtracker.records import attribute_to
 
-from .models import DataCategory, DataSubject, Evidence, Incident, PersonRequest, SubjectImportIssue
+from .models import Contact, DataCategory, DataSubject, Evidence, Incident, PersonRequest, SubjectImportIssue
 from .people import tally
 
 PURGED_NAME = "[removed under retention]"
@@ -42,6 +42,10 @@ def incident_purge_people(*, incident: Incident, actor: object, reason: str) -> 
     PersonRequest.objects.filter(incident=incident).update(summary="(removed at the end of retention)", outcome="")
     PersonRequest.history.filter(incident_id=incident.pk).update(  # type: ignore[attr-defined]
         summary="(removed at the end of retention)", outcome="")
+    # The helpline log: who called and what was said go; when, how and by whom stay.
+    said = {"caller": "", "question": "(removed at the end of retention)", "told": "", "follow_up": "", "outcome": ""}
+    Contact.objects.filter(incident=incident).update(**said)
+    Contact.history.filter(incident_id=incident.pk).update(**said)  # type: ignore[attr-defined]
     incident.personal_data_purged_at = timezone.now()
     incident.purged_counts = counts
     attribute_to(incident, actor, reason)

@@ -413,10 +413,21 @@ def _actions_overdue(user: Any, today: date) -> list[str]:
             for a in casework_services.actions_overdue(today).filter(owner=user).order_by("due_on", "pk")]
 
 
+def _follow_ups_due(user: Any, today: date) -> list[str]:
+    """Calls and messages the user logged whose follow-up is overdue, due within three days, or
+    has no date (never what was said: the digest is an email)."""
+    rows = (casework_services.follow_ups_due(today).filter(handled_by=user).select_related("incident")
+            .order_by("follow_up_due", "pk"))
+    return [f"{c.incident.reference}: {c.get_channel_display().lower()} of {timezone.localtime(c.happened_at):%d %b %Y}, "
+            + (f"follow up {'overdue since' if c.follow_up_due < today else 'by'} {c.follow_up_due:%d %b %Y}"
+               if c.follow_up_due else "follow-up with no date set") for c in rows]
+
+
 DIGEST_SECTIONS: list[tuple[str, Callable[[Any, date], list[str]]]] = [
     ("Restrictions due for review", _restrictions_due),
     ("Requests and claims due", _requests_due),
     ("Actions overdue", _actions_overdue),
+    ("Follow-ups from calls and messages", _follow_ups_due),
 ]
 
 
@@ -425,7 +436,8 @@ def _owners_with_work(today: date) -> set[int]:
     even with no overdue notification)."""
     requests = casework_services.requests_due(today).values_list("owner_id", flat=True)
     actions = casework_services.actions_overdue(today).values_list("owner_id", flat=True)
-    return set(requests) | set(actions)
+    follow_ups = casework_services.follow_ups_due(today).values_list("handled_by_id", flat=True)
+    return set(requests) | set(actions) | set(follow_ups)
 
 
 def _overdue_by_handler(today: date) -> dict[int, list[tuple[str, str, int]]]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from breachtracker.records import attribute_to
+from incidents.casework.finder import LETTER_REFERENCE_RE
 from incidents.models import Incident
 from incidents.register.services import incident_event_record
 
@@ -24,7 +25,6 @@ from .models import Notification, PrintPack
 
 Status = Notification.Status
 MAX_REFERENCES = 20_000
-REFERENCE_RE = re.compile(r"^(?P<incident>[A-Z]{2}-\d{4}-\d{4,})-L(?P<pk>\d{1,12})$", re.IGNORECASE)
 SPLIT_RE = re.compile(r"[\s,;]+")
 TICKED_FIELDS = ["previous_status", "status", "sent_at", "version", "updated_at"]
 
@@ -77,7 +77,7 @@ def parse_references(incident: Incident, text: str) -> list[int]:
         raise PostRoomRefused(f"At most {MAX_REFERENCES:,} references at a time.")
     ids, bad = [], []
     for token in tokens:
-        match = REFERENCE_RE.match(token)
+        match = LETTER_REFERENCE_RE.match(token)
         if match is None or match["incident"].upper() != incident.reference:
             bad.append(token)
         else:

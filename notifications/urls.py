@@ -20,6 +20,8 @@ urlpatterns = [
     path(f"{P}<int:pk>/", views.notification_detail, name="notification_detail"),
     path(f"{P}<int:pk>/mark/", views.notification_mark, name="notification_mark"),
     path(f"{P}<int:pk>/letter.pdf", views.notification_pdf, name="notification_pdf"),
+    path("incidents/<str:reference>/phone-script/", views.phone_script, name="phone_script"),
+    path("incidents/<str:reference>/subjects/<int:pk>/contacts/", views.person_contacts, name="person_contacts"),
     path("letters/", views.letter_templates, name="letter_templates"),
     path("letters/<str:audience>/edit/", views.letter_template_edit, name="letter_template_edit"),
 ]

@@ -15,12 +15,12 @@ from breachtracker.inputs import MAX_INTEGER, InputRefused, record_id, record_id
 from breachtracker.pdf import render_pdf
 from breachtracker.records import field_of
 from incidents.http import incident_or_404, posted
-from incidents.models import Incident
+from incidents.models import DataSubject, Incident
 from incidents.people import tally
 from incidents.roles import DECIDE, EDIT_CASE, READ, require
 from incidents.vocab import ROLES, Channel
 
-from . import approvals, channels, delivery, postroom, progress, readiness, services
+from . import approvals, casework, channels, delivery, postroom, progress, readiness, services
 from .forms import BulkForm, ChannelForm, ContactForm, LetterTemplateForm, MarkForm, PlanForm
 from .letters import PLACEHOLDERS, TemplateRefused
 from .models import Audience, Batch, Language, LetterTemplate, Notification, NotificationPlan, PrintPack, template_key
@@ -375,3 +375,22 @@ def letter_template_edit(request: HttpRequest, audience: str) -> HttpResponse:
     return render(request, "notifications/letter_template_form.html", {
         "form": form, "audience": Audience(audience), "language": Language(language), "current": current,
         "placeholders": PLACEHOLDERS})
+
+
+@require(READ)
+def phone_script(request: HttpRequest, reference: str) -> HttpResponse:
+    """What the phone team may say to a caller, from the plan's public wording."""
+    incident = incident_or_404(reference)
+    return render(request, "notifications/phone_script.html", {
+        "incident": incident, "script": casework.phone_script(incident), "now": timezone.now(), "tab": "contacts"})
+
+
+@require(READ)
+def person_contacts(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """Every contact with one person, both ways: letters, calls to tell them, the helpline log,
+    their requests and claims."""
+    incident = incident_or_404(reference)
+    subject = get_object_or_404(DataSubject, incident=incident, pk=pk)
+    return render(request, "notifications/person_contacts.html", {
+        "incident": incident, "subject": subject, "events": casework.person_contacts(incident, subject),
+        "now": timezone.now(), "tab": "subjects"})

@@ -21,6 +21,7 @@ from incidents.models import (
     Incident,
     IncidentParty,
     IncidentCategory,
+    Contact,
     IncidentAction,
     IncidentEvent,
     PersonRequest,
@@ -130,13 +131,19 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
 
 
 def _request_events(incident: Incident) -> list[Event]:
-    """Requests and claims from the people told: who changed what and when, the person by
-    record number, and never what they asked or were told (personal data)."""
+    """Requests, claims, calls and messages from the people told: who changed what and when,
+    the person by record number, and never what they asked or were told (personal data)."""
     records = list(PersonRequest.history.filter(incident_id=incident.pk).select_related("history_user")
                    .order_by("id", "history_date", "history_id"))
     people = {r.subject_id: f"Affected person #{r.subject_id}" for r in records}
     found = events(records, model=PersonRequest, subject="Request or claim", categories={},
                    related_labels={"subject": people}, skip=frozenset({"incident", "summary", "outcome"}))
+    contacts = list(Contact.history.filter(incident_id=incident.pk).select_related("history_user")
+                    .order_by("id", "history_date", "history_id"))
+    callers = {r.subject_id: f"Affected person #{r.subject_id}" for r in contacts if r.subject_id}
+    found += events(contacts, model=Contact, subject="Call or message", categories={},
+                    related_labels={"subject": callers},
+                    skip=frozenset({"incident", "caller", "question", "told", "follow_up", "outcome"}))
     return found + events(
         IncidentAction.history.filter(incident_id=incident.pk).select_related("history_user")
         .order_by("id", "history_date", "history_id"),

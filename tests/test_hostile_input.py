@@ -112,6 +112,8 @@ class HostileInputTests(EveryKindOfRecordTestCase):
             reverse("letter_template_edit", args=["victim"]),
             reverse("subject_import_mapping", args=[ref, self.subject_import.pk]),
             reverse("party_create", args=[ref, "partner"]), reverse("party_create", args=[ref, "processor"]),
+            reverse("contact_create", args=[ref]), reverse("contact_detail", args=[ref, self.contact.pk]),
+            reverse("request_create", args=[ref]), reverse("action_list", args=[ref]),
         ]
 
     def _check(self, response: Any, what: str) -> None:

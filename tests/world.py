@@ -46,3 +46,6 @@ class EveryKindOfRecordTestCase(BaseTestCase):
         cls.partner = party_services.party_create(incident=cls.incident, actor=cls.dpo, kind="partner", fields={
             "name": "Southshire Police", "reports_to_ico": "us", "tells_people": "both"})
         cls.processor_incident = make_processor_incident(cls.dpo)
+        cls.contact = casework_services.contact_create(incident=cls.incident, actor=cls.dpo, fields={
+            "subject": cls.subject, "channel": "phone", "direction": "in", "happened_at": timezone.now(),
+            "question": "Is my address out there?", "follow_up": "Ring back with the letter's date."})

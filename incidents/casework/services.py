@@ -14,7 +14,7 @@ from django.utils import timezone
 from breachtracker.records import apply_fields, attribute_to
 
 from ..models import Incident
-from .models import IncidentAction, PersonRequest
+from .models import Contact, IncidentAction, PersonRequest
 
 
 @transaction.atomic
@@ -159,3 +159,44 @@ def actions_overdue(today: date | None = None) -> Any:
     """Open actions past their due date, across incidents (for the DPO's digest and dashboard)."""
     return IncidentAction.objects.filter(status=IncidentAction.Status.OPEN,
                                          due_on__lt=today or timezone.localdate()).select_related("incident", "owner")
+
+
+@transaction.atomic
+def contact_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> Contact:
+    """Log a call, email, letter or visit about the breach (the helpline log)."""
+    contact = Contact(incident=incident, handled_by=actor)
+    apply_fields(contact, fields)
+    contact.status = Contact.Status.FOLLOW_UP if (contact.follow_up or "").strip() else Contact.Status.DONE
+    contact.full_clean()
+    attribute_to(contact, actor, f"{contact.get_channel_display()} contact logged")
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_follow_up_done(*, contact: Contact, actor: Any, outcome: str) -> Contact:
+    """The follow-up a contact needed is done: what was done."""
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.status != Contact.Status.FOLLOW_UP:
+        raise ValidationError("This contact has no follow-up waiting.")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "Say what was done."})
+    locked.status, locked.outcome = Contact.Status.DONE, outcome.strip()
+    attribute_to(locked, actor, "Follow-up done")
+    locked.save()
+    return locked
+
+
+def follow_ups_due(today: date, within_days: int = 3) -> Any:
+    """Contacts waiting for a follow-up that is overdue, due within `within_days`, or has no
+    date (the DPO's digest goes to whoever logged them)."""
+    soon = today + timedelta(days=within_days)
+    return Contact.objects.filter(status=Contact.Status.FOLLOW_UP).filter(
+        Q(follow_up_due__lte=soon) | Q(follow_up_due__isnull=True))
+
+
+def contact_totals(incident: Incident) -> dict[str, int]:
+    """How many contacts, by direction, and how many wait for a follow-up (one query)."""
+    return Contact.objects.filter(incident=incident).aggregate(
+        total=Count("id"), incoming=Count("id", filter=Q(direction=Contact.Direction.IN)),
+        follow_up=Count("id", filter=Q(status=Contact.Status.FOLLOW_UP)))

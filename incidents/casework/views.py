@@ -8,13 +8,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from breachtracker import keyset
 from breachtracker.inputs import record_id
 
 from ..http import incident_or_404, posted
 from ..roles import EDIT_CASE, READ, can, require
 from . import services
-from .forms import ActionDoneForm, ActionForm, AnswerForm, CloseForm, ExtendForm, PersonRequestForm
-from .models import IncidentAction, PersonRequest
+from .forms import (
+    ActionDoneForm,
+    ActionForm,
+    AnswerForm,
+    CloseForm,
+    ContactForm,
+    ExtendForm,
+    FollowUpDoneForm,
+    PersonRequestForm,
+)
+from .models import Contact, IncidentAction, PersonRequest
+
+CONTACTS_PER_PAGE = 50
+
+
+def _person_from_link(request: HttpRequest) -> str:
+    """The person record a link from their page carries (?person=<record>), if it is a number."""
+    value = request.GET.get("person", "")[:12]
+    return value if value.isdigit() else ""
 
 
 @require(READ)
@@ -29,13 +47,12 @@ def request_list(request: HttpRequest, reference: str) -> HttpResponse:
 @require(EDIT_CASE)
 def request_create(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
-    initial = {"person": request.GET.get("person", "")[:20], "received_on": timezone.localdate(), "owner": request.user}
+    initial = {"person_record": _person_from_link(request), "received_on": timezone.localdate(),
+               "owner": request.user}
     form = PersonRequestForm(posted(request), incident=incident, initial=initial)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "person"}
-        fields["subject"] = form.cleaned_data["person"]
         try:
-            record = services.request_create(incident=incident, actor=request.user, fields=fields)
+            record = services.request_create(incident=incident, actor=request.user, fields=form.service_fields())
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -122,3 +139,66 @@ def action_list(request: HttpRequest, reference: str) -> HttpResponse:
         "incident": incident, "actions": actions, "form": form, "done_form": done_form,
         "today": timezone.localdate(), "can_edit": can(request.user, EDIT_CASE), "now": timezone.now(),
         "tab": "actions"}, status=status)
+
+
+@require(READ)
+def contact_list(request: HttpRequest, reference: str) -> HttpResponse:
+    """The helpline log: every call, email, letter and visit, in the order logged; or only the
+    ones waiting for a follow-up. Queries: incident, totals, the page (however long the log)."""
+    incident = incident_or_404(reference)
+    waiting = request.GET.get("show") == "follow_up"
+    totals = services.contact_totals(incident)
+    rows = Contact.objects.filter(incident=incident).select_related("subject", "handled_by")
+    if waiting:
+        rows = rows.filter(status=Contact.Status.FOLLOW_UP)
+    page = keyset.paginate(request, rows, key="pk", within=("incident_id", incident.pk),
+                           count=totals["follow_up"] if waiting else totals["total"], per_page=CONTACTS_PER_PAGE,
+                           salt=f"contact_list:{incident.pk}:{int(waiting)}")
+    return render(request, "incidents/casework/contact_list.html", {
+        "incident": incident, "page": page, "totals": totals, "waiting": waiting,
+        "query": "show=follow_up" if waiting else "", "today": timezone.localdate(),
+        "can_edit": can(request.user, EDIT_CASE), "now": timezone.now(), "tab": "contacts"})
+
+
+@require(EDIT_CASE)
+def contact_create(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = incident_or_404(reference)
+    initial = {"person_record": _person_from_link(request), "happened_at": timezone.localtime().replace(
+        second=0, microsecond=0), "direction": Contact.Direction.IN, "channel": Contact.Channel.PHONE}
+    form = ContactForm(posted(request), incident=incident, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(incident=incident, actor=request.user, fields=form.service_fields())
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Contact logged." + (" It is on the list of follow-ups waiting."
+                                                            if contact.status == Contact.Status.FOLLOW_UP else ""))
+            return redirect("contact_detail", incident.reference, contact.pk)
+    return render(request, "incidents/casework/contact_form.html", {
+        "incident": incident, "form": form, "now": timezone.now(), "tab": "contacts"})
+
+
+@require(READ)
+def contact_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    incident = incident_or_404(reference)
+    contact = get_object_or_404(Contact.objects.select_related("subject", "handled_by"), incident=incident, pk=pk)
+    form = FollowUpDoneForm(posted(request))
+    status = 200
+    if request.method == "POST":
+        if not can(request.user, EDIT_CASE):
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                services.contact_follow_up_done(contact=contact, actor=request.user, outcome=form.cleaned_data["outcome"])
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, "Follow-up recorded as done.")
+                return redirect("contact_detail", incident.reference, contact.pk)
+        status = 400
+    return render(request, "incidents/casework/contact_detail.html", {
+        "incident": incident, "contact": contact, "form": form, "can_edit": can(request.user, EDIT_CASE),
+        "now": timezone.now(), "tab": "contacts",
+        "history": contact.history.select_related("history_user").order_by("-history_date")}, status=status)

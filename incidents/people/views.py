@@ -92,6 +92,7 @@ def subject_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
             "own_categories": bool(subject.categories_mask),
             "notification_block": assessment_services.subject_notification_block(subject),
             "requests": subject.requests.select_related("owner").order_by("-received_on", "-pk"),
+            "contacts": subject.contacts.select_related("handled_by").order_by("-happened_at", "-pk")[:20],
             "can_edit_case": can(request.user, EDIT_CASE),
             "tab": "subjects",
         },

@@ -93,3 +93,58 @@ def test_dpo_adds_an_action_and_marks_it_done(visit: Any) -> None:
     expect(v.page.get_by_text("Check every FOI reply for hidden sheets").first).to_be_visible()
     v.check("report-lists-the-action")
 
+
+
+def test_handler_takes_a_call_from_the_script_and_follows_it_up(visit: Any) -> None:
+    from incidents.models import Contact
+    from notifications.models import Notification
+    from tests.notifications.helpers import fill_plan
+
+    dpo = make_user("dpo", roles.DPO, first_name="Dana", last_name="Okafor")
+    make_user("handler", roles.HANDLER, first_name="Hari", last_name="Shah")
+    make_organisation()
+    incident = make_incident(actor=dpo, title="Crime reports attached to an FOI reply")
+    person = make_subject(incident, actor=dpo, full_name="Wendy Witness")
+    letter = Notification.objects.create(incident=incident, subject=person)
+    fill_plan(incident, dpo)
+
+    v = visit("handler-call")
+    v.login("handler", PASSWORD)
+    v.goto(f"/incidents/{incident.reference}/")
+    v.page.get_by_role("link", name="Calls & messages").click()
+    v.page.wait_for_url(re.compile(r".*/contacts/$"))
+    v.check("contacts-empty")
+    v.page.get_by_role("link", name="Phone script").click()
+    v.page.wait_for_url(re.compile(r".*/phone-script/$"))
+    expect(v.page.get_by_text("A list with your name and address was sent to the wrong person")).to_be_visible()
+    v.check("phone-script")
+    v.page.get_by_role("link", name="Log a call or message").first.click()
+    v.page.wait_for_url(re.compile(r".*/contacts/new/$"))
+    v.page.get_by_label("Who it was, if they are on the list").fill("Wendy")  # a part of a name is not enough
+    v.page.get_by_label("What they asked or said").fill("Who else has my statement?")
+    v.page.get_by_role("button", name="Log it").click()
+    expect(v.page.get_by_text("Nobody on this incident's list has that name or reference.")).to_be_visible()
+    assert not Contact.objects.exists()
+    v.check("contact-form-errors")
+    v.page.get_by_label("Who it was, if they are on the list").fill(letter.letter_reference)
+    v.page.get_by_label("What we told them").fill("What happened and what we have done, from the script.")
+    v.page.get_by_label("Follow-up needed").fill("Send her the letter again in large print.")
+    v.page.get_by_role("button", name="Log it").click()
+    v.page.wait_for_url(re.compile(r".*/contacts/\d+/$"))
+    expect(v.page.get_by_text("Contact logged.")).to_be_visible()
+    contact = Contact.objects.get()
+    assert (contact.subject_id, contact.status, contact.handled_by.username) == (person.pk, "follow_up", "handler")
+    v.check("contact-detail")
+
+    v.page.get_by_label("What was done").fill("Posted a large-print copy.")
+    v.page.get_by_role("button", name="Follow-up done").click()
+    expect(v.page.get_by_text("Follow-up recorded as done.")).to_be_visible()
+    contact.refresh_from_db()
+    assert (contact.status, contact.outcome) == ("done", "Posted a large-print copy.")
+
+    v.goto(f"/incidents/{incident.reference}/subjects/{person.pk}/")
+    v.page.get_by_role("link", name="Every contact with them, both ways").click()
+    expect(v.page.get_by_text("Who else has my statement?")).to_be_visible()
+    v.check("person-contacts")
+    v.goto(f"/incidents/{incident.reference}/history/")
+    expect(v.page.get_by_text("Follow-up done").first).to_be_visible()

@@ -116,7 +116,7 @@ class RequestViewTests(BaseTestCase):
         self.url = reverse("request_create", args=[self.incident.reference])
 
     def _post(self, **overrides: str) -> object:
-        data = {"person": str(self.person.pk), "kind": "claim", "received_on": timezone.localdate().isoformat(),
+        data = {"person_record": str(self.person.pk), "kind": "claim", "received_on": timezone.localdate().isoformat(),
                 "due_on": (timezone.localdate() + timedelta(days=14)).isoformat(),
                 "summary": "<b>£5k</b> for the distress", "owner": str(self.handler.pk), "amount_claimed": "5000"}
         data.update(overrides)
@@ -131,14 +131,16 @@ class RequestViewTests(BaseTestCase):
         self.assertContains(page, "&lt;b&gt;£5k&lt;/b&gt; for the distress")
         self.assertContains(page, "claimed £5000.00")
         listing = self.client.get(reverse("request_list", args=[self.incident.reference]))
-        self.assertContains(listing, "claimed £5000.00, offered £0, settled £0")
+        self.assertContains(listing, "claimed £5000.00, offered £0.00, settled £0.00")
 
     def test_bad_input_is_a_form_error_and_saves_nothing(self) -> None:
         self.login(self.handler)
         for overrides, message in (({"amount_claimed": "-5"}, "An amount cannot be negative."),
                                    ({"amount_claimed": "lots"}, "Enter a number."),
-                                   ({"person": "999999"}, "No affected person of this incident has that record number."),
-                                   ({"person": "=1+1"}, "No affected person of this incident has that record number."),
+                                   ({"person_record": "999999"}, "not one of this incident&#x27;s affected people"),
+                                   ({"person_record": "", "person": "=1+1"}, "Nobody on this incident"),
+                                   ({"person_record": "", "person": ""}, "Give their name, their reference"),
+                                   ({"person_record": "", "person": "rhiannon"}, "Nobody on this incident"),
                                    ({"kind": "complaint", "due_on": ""}, "Set the date you will respond by."),
                                    ({"received_on": "2026-02-30"}, "Enter a valid date.")):
             with self.subTest(overrides=overrides):
@@ -146,7 +148,7 @@ class RequestViewTests(BaseTestCase):
                 self.assertEqual(response.status_code, 200)
                 self.assertContains(response, message)
         other = make_subject(make_incident(actor=self.handler), actor=self.handler, full_name="Elsewhere")
-        self.assertContains(self._post(person=str(other.pk)), "No affected person of this incident")
+        self.assertContains(self._post(person_record=str(other.pk)), "not one of this incident&#x27;s affected people")
         self.assertFalse(PersonRequest.objects.exists())
 
     def test_roles(self) -> None:
