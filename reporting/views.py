@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -241,9 +242,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     incidents = list(Incident.objects.open().with_subject_count().with_regulator_state()
                      .select_related("handler", "notification_plan"))
-    # Most urgent first: clocks still running, soonest deadline first; then the rest by
-    # deadline, most recent last.
-    incidents.sort(key=lambda i: (not i.is_awaiting_decision, i.regulator_deadline))
+    # As processor, the controllers named and told: one query, and none without such incidents.
+    prefetch_related_objects([i for i in incidents if i.is_processor], "parties")
+    # Most urgent first: clocks still running (as processor: a controller still to tell),
+    # soonest deadline first; then the rest by deadline, most recent last.
+    incidents.sort(key=lambda i: (not (i.controller_untold() if i.is_processor else i.is_awaiting_decision),
+                                  i.regulator_deadline))
     # One aggregate query for all incidents' notification progress, however many people.
     progress = charts.notification_progress(incidents) if incidents else {}
     for incident in incidents:
@@ -255,7 +259,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "incidents": incidents,
             "now": now,
             "overdue_count": sum(1 for i in incidents if i.is_overdue(now)),
-            "awaiting_count": sum(1 for i in incidents if i.is_awaiting_decision),
+            "awaiting_count": sum(1 for i in incidents if i.is_awaiting_decision and not i.is_processor),
+            "untold_count": sum(1 for i in incidents if i.is_processor and i.controller_untold()),
             "today": timezone.localdate(),
         },
     )

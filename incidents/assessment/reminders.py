@@ -3,7 +3,9 @@
 `reminders_sweep()` is run hourly by Celery beat (`incidents.tasks.send_reminders`). For every
 incident still waiting on the regulator (no initial report recorded, no decision not to
 report, not closed) it sends the latest due reminder of: 24 h, 48 h and 66 h after awareness,
-then once when the deadline has passed. It also reminds of Part 3 restrictions due for
+then once when the deadline has passed. Where we act as processor there is no regulator clock
+of ours: the same milestones remind us to tell the controller (Art. 33(2), "without undue
+delay"), until every controller named is told. It also reminds of Part 3 restrictions due for
 review (once per review date).
 
 Exactly once: a `ReminderSent` row is inserted (and committed) *before* the email is sent.
@@ -102,6 +104,7 @@ def reminders_sweep(now: datetime | None = None) -> int:
         .with_regulator_state()
         .filter(initial_submitted_at__isnull=True, aware_at__lte=now - timedelta(hours=24))  # type: ignore[misc]
         .select_related("handler")
+        .prefetch_related("parties")
         .order_by("aware_at")
     )
     # Reminders already claimed: skipped without trying (the constraint still guards races).
@@ -112,11 +115,19 @@ def reminders_sweep(now: datetime | None = None) -> int:
     for incident in waiting:
         if getattr(incident, "last_report_decision", None) is False:
             continue
+        if incident.is_processor and not incident.controller_untold():
+            continue  # as processor our duty is to tell the controller: done
         kind = due_clock_reminder(incident, now)
         if kind is None or (incident.pk, kind) in claimed:
             continue
         claim = _claim(incident=incident, kind=kind, restriction=None, recipients=_recipients(incident, dpos))
         if claim is None:
+            continue
+        if incident.is_processor:
+            sent += _send(claim, "processor-reminder", {
+                "incident": incident, "hours": int((now - incident.aware_at).total_seconds() // 3600),
+                "untold": [p.name for p in incident.parties.all() if p.kind == "controller" and not p.told_at],
+                "url": _url(reverse("party_list", args=[incident.reference]))})
             continue
         context = {
             "incident": incident,

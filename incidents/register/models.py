@@ -244,6 +244,16 @@ class Incident(models.Model):
     def is_processor(self) -> bool:
         return self.data_role == self.DataRole.PROCESSOR
 
+    def controllers_told(self) -> list[datetime | None]:
+        """As processor: when each controller named was told (None: not yet). From
+        `prefetch_related("parties")` when the caller prefetched it, else one query."""
+        return [p.told_at for p in self.parties.all() if p.kind == "controller"]
+
+    def controller_untold(self) -> bool:
+        """As processor: a controller named is not told yet, or none is named."""
+        told = self.controllers_told()
+        return not told or not all(told)
+
     @property
     def is_cyber(self) -> bool:
         return self.cause in Cause.CYBER
@@ -263,9 +273,10 @@ class Incident(models.Model):
         return self.status in self.AWAITING_DECISION
 
     def is_overdue(self, now: datetime | None = None) -> bool:
-        """The clock has run out while no decision is recorded."""
+        """The clock has run out while no decision is recorded. As processor there is no
+        regulator clock of ours (the controller reports): never overdue here."""
         now = now or timezone.now()
-        return self.is_awaiting_decision and now > self.regulator_deadline
+        return not self.is_processor and self.is_awaiting_decision and now > self.regulator_deadline
 
     def time_to_deadline(self, now: datetime | None = None) -> timedelta:
         """Positive while time is left, negative once overdue."""

@@ -46,9 +46,9 @@ def regulator_clock(incident: Any, now: datetime | None = None) -> dict[str, Any
 def processor_clock(incident: Any, now: datetime) -> dict[str, Any]:
     """As processor there is no regulator deadline of ours: the time since we became aware,
     until every controller named is told (Art. 33(2): "without undue delay", no hours set).
-    One query."""
-    told = list(incident.parties.filter(kind="controller").values_list("told_at", flat=True))
-    if told and all(told):
+    One query, or none with the incident's parties prefetched."""
+    told = incident.controllers_told()
+    if not incident.controller_untold():
         state, text = "processor_told", f"Controller told {_span(max(told) - incident.aware_at)} after we became aware"
     else:
         state, text = "processor_untold", f"Controller not told yet: {_span(now - incident.aware_at)} since we became aware"

@@ -86,6 +86,19 @@ class AsProcessorTests(BaseTestCase):
         data.update(fields)
         return self.client.post(reverse("party_create", args=[self.incident.reference, "controller"]), data)
 
+    def test_no_regulator_deadline_of_ours_on_the_dashboard_and_register_the_controller_to_tell(self) -> None:
+        old = make_processor_incident(self.dpo, aware_at=timezone.now() - timedelta(hours=100),
+                                      discovered_at=timezone.now() - timedelta(hours=101))
+        self.login(self.auditor)
+        dashboard = self.client.get(reverse("dashboard"))
+        self.assertContains(dashboard, "<strong>0 past the regulator deadline</strong>", html=False)
+        self.assertContains(dashboard, "2 as processor with a controller not told yet")
+        self.assertContains(dashboard, "Controller not told yet: 4 days 4 hours since we became aware")
+        self.assertNotContains(self.client.get(reverse("incident_list")), "Overdue")
+        party_services.party_update(party=old.parties.get(kind="controller"), actor=self.dpo, fields={
+            "told_at": old.aware_at + timedelta(hours=5), "told_how": "email", "told_by": "Dana Okafor"})
+        self.assertContains(self.client.get(reverse("dashboard")), "1 as processor with a controller not told yet")
+
     def test_the_dpo_names_the_controller_and_when_we_told_them(self) -> None:
         self.login(self.dpo)
         told = self.incident.aware_at + timedelta(hours=2)

@@ -165,3 +165,39 @@ class ReminderTests(BaseTestCase):
         entry = settings.CELERY_BEAT_SCHEDULE["incident-reminders"]
         self.assertEqual(entry["task"], "incidents.send_reminders")
         self.assertEqual(entry["schedule"], 3600)
+
+
+class ProcessorReminderTests(BaseTestCase):
+    """As processor there is no regulator clock of ours: the milestones remind us to tell the
+    controller, until every controller named is told; never "deadline passed", never overdue."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        get_user_model().objects.filter(pk=cls.dpo.pk).update(email="dpo@example.org")
+        get_user_model().objects.filter(pk=cls.handler.pk).update(email="handler@example.org")
+
+    def kinds(self) -> list[str]:
+        return list(ReminderSent.objects.order_by("pk").values_list("kind", flat=True))
+
+    def test_the_reminders_say_tell_the_controller_and_stop_once_told(self) -> None:
+        from incidents.controllers import services as party_services
+        from tests.incidents.controllers import make_processor_incident
+
+        incident = make_processor_incident(self.dpo, aware_at=SPRING_AWARE, discovered_at=SPRING_AWARE - timedelta(hours=1),
+                                           handler=self.handler)
+        self.assertEqual(sweep_at(SPRING_AWARE + timedelta(hours=24, minutes=5)), 1)
+        (message,) = mail.outbox
+        self.assertIn("tell the controller", message.subject)
+        self.assertIn("Not told yet: Westshire County Council.", message.body)
+        self.assertIn(f"/incidents/{incident.reference}/controllers/", message.body)
+        self.assertNotIn("regulator deadline", message.body)
+        with time_machine.travel(SPRING_AWARE + timedelta(hours=80), tick=False):
+            self.assertFalse(Incident.objects.get(pk=incident.pk).is_overdue())
+        controller = incident.parties.get(kind="controller")
+        with time_machine.travel(SPRING_AWARE + timedelta(hours=30), tick=False):
+            party_services.party_update(party=controller, actor=self.dpo, fields={
+                "told_at": SPRING_AWARE + timedelta(hours=29), "told_how": "email", "told_by": "Dana Okafor"})
+        for hour in range(30, 80):
+            sweep_at(SPRING_AWARE + timedelta(hours=hour, minutes=5))
+        self.assertEqual(self.kinds(), ["h24"])

@@ -122,9 +122,13 @@ class ListQueriesTests(BaseTestCase):
         self.assertFlat(SIGNED_IN + 16, reverse("report_preview", args=[self.ref]))
 
     def test_the_history_tab(self) -> None:
-        # + incident and one query per kind of record in the trail (reporting/audit.py; requests
-        # and actions, issue 20; controllers named, issue 19).
-        self.assertFlat(SIGNED_IN + 22, reverse("incident_history", args=[self.ref]))
+        # + incident and one query per kind of record in the trail (reporting/audit.py; requests,
+        # calls and messages, and actions, issue 20; controllers named, issue 19).
+        self.assertFlat(SIGNED_IN + 23, reverse("incident_history", args=[self.ref]))
+
+    def test_the_helpline_log(self) -> None:
+        # + incident; the totals (one aggregate); the page of contacts, by key, with their people.
+        self.assertFlat(SIGNED_IN + 3, reverse("contact_list", args=[self.ref]))
 
     def test_the_import_list(self) -> None:
         self.as_user = self.handler  # uploading is for DPOs and handlers
