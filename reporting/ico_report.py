@@ -25,7 +25,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Model, Q
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from incidents.assessment.models import PECR_SECOND_NOTIFICATION
 from incidents.controllers.models import IncidentParty
 from incidents.controllers.services import writing_as
 from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
+from incidents.people import tally
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, REGIMES, ROLES
 from notifications import progress
 from notifications.models import Notification, NotificationPlan
@@ -70,32 +71,21 @@ def _choice(model: type[Model], name: str, value: str) -> str | None:
 
 
 def subject_counts(incident: Incident) -> dict[str, int]:
-    """People per ICO category of data subjects, plus the total: one aggregate query.
+    """People per ICO category of data subjects, plus the total, from the people tally kept by
+    every write to the incident's people (no counting here, however many people).
 
     A person with several roles in one ICO category (a victim who is also a witness: both
     “Other”) is counted once in it. Children: marked so, or under 18 when the incident became
     known (date of birth); vulnerable adults: marked so, or represented by someone (issue 13).
     """
-    masks: dict[str, int] = {}
+    kept = tally.current(incident)
+    counts = {"total": kept.total, "Children": kept.known_children, "Vulnerable adults": kept.known_vulnerable,
+              "Not yet known": kept.by_ico.get("", 0)}
+    for name in tally.ICO_MASKS:
+        counts[name] = kept.by_ico.get(name, 0)
     for role in ROLES.values():
-        masks[role.ico_category] = masks.get(role.ico_category, 0) | (1 << role.bit)
-    qs = incident.subjects.all()
-    names = {"total": "total", "Children": "children", "Vulnerable adults": "vulnerable", "Not yet known": "unknown"}
-    sums: dict[str, Any] = {"total": Count("id"), "children": Count("id", filter=Q(is_child=True)),
-                            "vulnerable": Count("id", filter=Q(is_vulnerable=True)),
-                            "unknown": Count("id", filter=Q(roles=0))}
-    for index, (name, mask) in enumerate(masks.items()):
-        qs = qs.alias(**{f"m{index}": F("roles").bitand(mask)})
-        names[name] = f"c{index}"
-        sums[f"c{index}"] = Count("id", filter=Q(**{f"m{index}__gt": 0}))
-    for role in ROLES.values():
-        qs = qs.alias(**{f"r_{role.code}": F("roles").bitand(1 << role.bit)})
-        names[f"role:{role.code}"] = f"n_{role.code}"
-        sums[f"n_{role.code}"] = Count("id", filter=Q(**{f"r_{role.code}__gt": 0}))
-    row = qs.aggregate(**sums)
-    row["children"], row["vulnerable"] = incident.subjects.all().children_and_vulnerable(
-        timezone.localtime(incident.aware_at).date())
-    return {name: row[alias] for name, alias in names.items()}
+        counts[f"role:{role.code}"] = kept.by_role.get(role.code, 0)
+    return counts
 
 
 def notification_counts(incident: Incident) -> dict[str, Any]:

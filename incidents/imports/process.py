@@ -479,7 +479,8 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         # the import adds what its people change, without counting everyone again.
         tally.current(incident)
         today, categories = timezone.localdate(), list(DataCategory.objects.all())
-        counted = tally.shares((g.record for g in new), today, categories)
+        known = tally.known_day(incident)
+        counted = tally.shares((g.record for g in new), today, categories, known)
         mask = 0
         ids = _allocate_ids(DataSubject, len(new))
         subject_columns = [f.column for f in DataSubject._meta.concrete_fields]
@@ -548,7 +549,7 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
         # its history row as stored.
         roles_changed: list[tuple[int, int, int]] = []
         for subject in _subjects(matched, only=("id", *SUBJECT_FIELDS, *TALLY_FIELDS)):
-            before = tally.share(subject, today, categories)
+            before = tally.share(subject, today, categories, known)
             roles_before = subject.roles
             fields_changed = _merge_subject(subject, matched[subject.pk], report)
             if subject.roles != roles_before:
@@ -556,7 +557,7 @@ def _write(subject_import: SubjectImport, dedup: Deduplicator, report: _Report) 
             if fields_changed:
                 changed.append((subject, fields_changed))
                 mask |= subject.categories_mask
-                counted.update(tally.difference(before, tally.share(subject, today, categories)))
+                counted.update(tally.difference(before, tally.share(subject, today, categories, known)))
             else:
                 unchanged += 1
         if changed:

@@ -190,8 +190,10 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
                 vulnerable += 1
         return children, vulnerable
 
-    def summary(self, categories: list[DataCategory]) -> dict[str, int]:
-        """Totals by role, category and flag in a single query, whatever the number of rows.
+    def summary(self, categories: list[DataCategory], ico_masks: dict[str, int] | None = None) -> dict[str, int]:
+        """Totals by role, category and flag in a single query, whatever the number of rows;
+        with `ico_masks`, people per ICO category of data subjects (`ico_<name>`: any of its
+        roles, each person once; `ico_`: no role yet).
 
         `SUM(mask & bit) / bit` counts the rows with that bit set.
         """
@@ -202,7 +204,17 @@ class DataSubjectQuerySet(models.QuerySet["DataSubject"]):
             sums[f"role_{role.code}"] = Coalesce(Sum(F("roles").bitand(1 << role.bit)), 0)
         for category in categories:
             sums[f"cat_{category.code}"] = Coalesce(Sum(F("categories_mask").bitand(category.mask)), 0)
-        row = self.aggregate(**sums)
+        rows, ico_names = self, list(ico_masks or {})
+        for index, name in enumerate(ico_names):  # names have spaces: aliases are numbered
+            rows = rows.alias(**{f"_ico{index}": F("roles").bitand((ico_masks or {})[name])})
+            sums[f"ico{index}"] = Count("id", filter=Q(**{f"_ico{index}__gt": 0}))
+        if ico_masks is not None:
+            sums["ico_none"] = Count("id", filter=Q(roles=0))
+        row = rows.aggregate(**sums)
+        for index, name in enumerate(ico_names):
+            row[f"ico_{name}"] = row.pop(f"ico{index}")
+        if ico_masks is not None:
+            row["ico_"] = row.pop("ico_none")
         for role in ROLES.values():
             row[f"role_{role.code}"] //= 1 << role.bit
         for category in categories:
@@ -327,6 +339,12 @@ class PeopleTally(models.Model):
     by_role = models.JSONField(default=dict)  # role code → people with that role
     by_category = models.JSONField(default=dict)  # category code → people with that category exposed
     ages_on = models.DateField(null=True)  # the day `children` and `vulnerable` are right for; NULL: never worked out
+    # For the regulator's report: as on the day the incident became known (`known_on`; a
+    # corrected clock makes it another day, and the tally is counted again).
+    known_children = models.PositiveIntegerField(default=0)
+    known_vulnerable = models.PositiveIntegerField(default=0)
+    by_ico = models.JSONField(default=dict)  # ICO category of data subjects → people ("": no role yet)
+    known_on = models.DateField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -24,20 +24,22 @@ def subject_create(*, incident: Incident, actor: Any, fields: dict[str, Any]) ->
     apply_fields(subject, fields)
     attribute_to(subject, actor)
     subject.save()
-    tally.change(incident, tally.share(subject, timezone.localdate(), DataCategory.objects.all()))
+    tally.change(incident, tally.share(subject, timezone.localdate(), DataCategory.objects.all(),
+                                       tally.known_day(incident)))
     return subject
 
 
 @transaction.atomic
 def subject_update(*, subject: DataSubject, actor: Any, fields: dict[str, Any]) -> DataSubject:
     today, categories = timezone.localdate(), list(DataCategory.objects.all())
+    known = tally.known_day(subject.incident)
     # What they counted for before, as stored (not as the caller's copy may have been edited).
     stored = DataSubject.objects.get(pk=subject.pk)
-    before = tally.share(stored, today, categories)
+    before = tally.share(stored, today, categories, known)
     apply_fields(subject, fields)
     attribute_to(subject, actor)
     subject.save()
-    tally.change(subject.incident, tally.difference(before, tally.share(subject, today, categories)))
+    tally.change(subject.incident, tally.difference(before, tally.share(subject, today, categories, known)))
     if stored.roles != subject.roles:
         signals.roles_changed.send(sender=DataSubject, incident=subject.incident,
                                    changes=[(subject.pk, stored.roles, subject.roles)])

@@ -21,19 +21,22 @@ from tests.base import BaseTestCase, category, make_incident, make_subject
 from tests.incidents.imports import import_rows, person
 
 
-def counted(incident: object) -> dict[str, object]:
+PAGES = ("total", "do_not_write", "children", "vulnerable", "by_role", "by_category")
+# What the regulator's report reads, as on the day the incident became known.
+REPORT = ("known_children", "known_vulnerable", "by_ico", "known_on")
+
+
+def counted(incident: object, fields: tuple[str, ...] = PAGES) -> dict[str, object]:
     """The tally as stored, without recounting (what the pages show)."""
     row = PeopleTally.objects.get(incident=incident)
-    return {"total": row.total, "do_not_write": row.do_not_write, "children": row.children,
-            "vulnerable": row.vulnerable, "by_role": row.by_role, "by_category": row.by_category}
+    return {name: getattr(row, name) for name in fields}
 
 
-def recounted(incident: object) -> dict[str, object]:
+def recounted(incident: object, fields: tuple[str, ...] = PAGES) -> dict[str, object]:
     """A full recount, rolled back (the stored tally is left as it was)."""
     before = PeopleTally.objects.get(incident=incident)
     fresh = tally.recount(incident)  # type: ignore[arg-type]
-    result = {"total": fresh.total, "do_not_write": fresh.do_not_write, "children": fresh.children,
-              "vulnerable": fresh.vulnerable, "by_role": fresh.by_role, "by_category": fresh.by_category}
+    result = {name: getattr(fresh, name) for name in fields}
     before.save()
     return result
 
@@ -45,7 +48,7 @@ class TallyKeptByEveryWriteTests(BaseTestCase):
         cls.incident = make_incident(actor=cls.dpo)
 
     def assertTrue_to_a_recount(self) -> None:
-        self.assertEqual(counted(self.incident), recounted(self.incident))
+        self.assertEqual(counted(self.incident, PAGES + REPORT), recounted(self.incident, PAGES + REPORT))
 
     def test_people_added_and_edited_by_hand(self) -> None:
         today = timezone.localdate()
@@ -120,6 +123,34 @@ class TallyOverTimeTests(BaseTestCase):
         PeopleTally.objects.filter(incident=incident).update(total=7, ages_on=timezone.localdate() - timedelta(days=2))
         services.subject_update(subject=subject, actor=self.handler, fields={"is_child": True})
         self.assertEqual((counted(incident)["total"], counted(incident)["children"]), (1, 1))
+
+
+class TallyForTheReportTests(BaseTestCase):
+    def test_the_report_counts_children_as_on_the_day_the_incident_became_known(self) -> None:
+        from incidents.assessment import services as assessment_services
+        from reporting.ico_report import subject_counts
+
+        aware = timezone.now() - timedelta(days=40)
+        incident = make_incident(actor=self.dpo, aware_at=aware, discovered_at=aware - timedelta(hours=1))
+        # 17 when the incident became known, 18 today: a child for the report, not on the pages.
+        birthday = timezone.localtime(aware).date() + timedelta(days=20)  # the 18th, between then and today
+        born = birthday.replace(year=birthday.year - 18, day=min(birthday.day, 28))  # no 29 February
+        make_subject(incident, actor=self.handler, full_name="Turned Eighteen", date_of_birth=born,
+                     roles=roles_to_mask(["victim", "witness"]))
+        make_subject(incident, actor=self.handler, full_name="No Role Yet", roles=0, is_vulnerable=True)
+        counts = subject_counts(incident)
+        self.assertEqual((counts["total"], counts["Children"], counts["Vulnerable adults"], counts["Not yet known"]),
+                         (2, 1, 1, 1))
+        self.assertEqual(counts["role:victim"], 1)
+        self.assertEqual(counted(incident)["children"], 0)
+        self.assertEqual(sum(v for k, v in counts.items() if k == "Other" or k.startswith("Other")), 1)  # once
+        # The clock corrected to 30 days later: they were 18 by then; the tally is counted again.
+        assessment_services.decision_record(incident=incident, actor=self.dpo, kind="report", fields={
+            "outcome": False, "justification": "Unlikely to result in a risk to people."})
+        incident.aware_at = aware + timedelta(days=30)
+        incident.save()
+        self.assertEqual(subject_counts(incident)["Children"], 0)
+        self.assertEqual(counted(incident, REPORT)["known_on"], timezone.localtime(aware + timedelta(days=30)).date())
 
 
 class TallyPagesAndCommandTests(BaseTestCase):
