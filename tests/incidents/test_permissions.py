@@ -87,6 +87,11 @@ MATRIX: dict[str, set[str]] = {
     "action_list": READ,
     "request_create": EDIT,
     "request_detail": READ,
+    # closing an incident (issue 20)
+    "closure": READ,
+    "closure_review_edit": DPO_ONLY,
+    "closure_close": DPO_ONLY,
+    "closure_pdf": {"dpo", "auditor"},
     # processors and partner controllers (issue 19)
     "party_list": READ,
     "party_create": DPO_ONLY,
@@ -162,6 +167,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "report_snapshot_download": [ref, self.submission.snapshot.pk, "pdf"], "register_export": ["xlsx"],
             "report_copy": [ref], "pecr_log_download": ["2024-02", "txt"],  # a month with no PECR breach
             "request_list": [ref], "action_list": [ref], "request_create": [ref], "request_detail": [ref, self.person_request.pk],
+            "closure": [ref], "closure_review_edit": [ref], "closure_close": [ref], "closure_pdf": [ref],
             "party_list": [ref], "party_create": [ref, "partner"], "party_edit": [ref, self.partner.pk],
             "party_remove": [ref, self.partner.pk], "controller_notice": [self.processor_incident.reference],
         }
