@@ -21,7 +21,7 @@ from django.utils import timezone
 from incidents.models import Contact, Incident, IncidentAction, PersonRequest
 from notifications.models import Notification
 
-WIDTH, HEIGHT = 480, 150
+WIDTH, HEIGHT = 360, 150
 PAD, TOP, LABELS = 8, 16, 22
 MAX_DAYS = 90  # a longer run shows its latest 90 days (and says so)
 WEEK = 7
@@ -127,8 +127,8 @@ def contacts_chart(data: Casework, today: date, key: str) -> BarChart:
 
 def requests_chart(data: Casework, key: str) -> BarChart:
     r = data.requests
-    bars = [Bar("Overdue", r["overdue"], RED), Bar(f"Due in the next {WEEK} days", r["week"], AMBER),
-            Bar("Due later", r["later"], BLUE)]
+    bars = [Bar("Overdue", r["overdue"], RED), Bar(f"Next {WEEK} days", r["week"], AMBER),
+            Bar("Later", r["later"], BLUE)]
     open_ = sum(r.values())
     summary = (f"{_plural(open_, 'open request or claim', 'open requests or claims')}: {r['overdue']} overdue, "
                f"{r['week']} due in the next {WEEK} days, {r['later']} due later." if open_ else
@@ -138,7 +138,7 @@ def requests_chart(data: Casework, key: str) -> BarChart:
 
 def actions_chart(data: Casework, key: str) -> BarChart:
     a = data.actions
-    bars = [Bar("Overdue", a["overdue"], RED), Bar("Open, not yet due", a["open"], BLUE), Bar("Done", a["done"], GREEN)]
+    bars = [Bar("Overdue", a["overdue"], RED), Bar("Not yet due", a["open"], BLUE), Bar("Done", a["done"], GREEN)]
     summary = (f"{_plural(a['overdue'], 'action', 'actions')} overdue, {a['open']} open and not yet due, "
                f"{a['done']} done." if sum(a.values()) else "No actions recorded.")
     return BarChart(key, "Actions", bars, summary, "State", "Actions")
