@@ -112,7 +112,7 @@ class HostileInputTests(EveryKindOfRecordTestCase):
             reverse("letter_template_edit", args=["victim"]),
             reverse("subject_import_mapping", args=[ref, self.subject_import.pk]),
             reverse("party_create", args=[ref, "partner"]), reverse("party_create", args=[ref, "processor"]),
-            reverse("closure_review_edit", args=[ref]),
+            reverse("closure_review_edit", args=[ref]), reverse("closure_close", args=[ref]),
         ]
 
     def _check(self, response: Any, what: str) -> None:
