@@ -4,6 +4,7 @@ from django.urls import path
 
 from .assessment import views as assessment_views
 from .casework import views as casework_views
+from .closure import views as closure_views
 from .controllers import views as controller_views
 from .disclosure import batch_views as disclosure_batch_views
 from .disclosure import views as disclosure_views
@@ -59,6 +60,8 @@ urlpatterns = [
     path("incidents/<str:reference>/requests/", casework_views.request_list, name="request_list"),
     path("incidents/<str:reference>/requests/new/", casework_views.request_create, name="request_create"),
     path("incidents/<str:reference>/requests/<int:pk>/", casework_views.request_detail, name="request_detail"),
+    path("incidents/<str:reference>/closure/edit/", closure_views.closure_edit, name="closure_review_edit"),
+    path("incidents/<str:reference>/closure/close/", closure_views.closure_close, name="closure_close"),
     path("incidents/<str:reference>/controllers/", controller_views.party_list, name="party_list"),
     path("incidents/<str:reference>/controllers/new/<str:kind>/", controller_views.party_create, name="party_create"),
     path("incidents/<str:reference>/controllers/<int:pk>/edit/", controller_views.party_edit, name="party_edit"),

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from incidents.history import Change, Event, assessment_events, events
 from incidents.models import (
+    ClosureReview,
     DataCategory,
     DataSubject,
     Evidence,
@@ -126,6 +127,10 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
     timeline += report_events(incident)
     timeline += timeline_events(incident)
     timeline += _request_events(incident)
+    timeline += events(
+        ClosureReview.history.filter(incident_id=incident.pk).select_related("history_user")
+        .order_by("id", "history_date", "history_id"),
+        model=ClosureReview, subject="Closure review", categories={}, skip=frozenset({"incident", "updated_at"}))
     timeline.sort(key=lambda e: e.when)
     return timeline
 

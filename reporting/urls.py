@@ -24,6 +24,8 @@ urlpatterns = [
     path("incidents/<str:reference>/report/submissions/<int:pk>/report.<str:fmt>", views.snapshot_download,
          name="report_snapshot_download"),
     path("incidents/<str:reference>/controllers/notice.pdf", views.controller_notice_pdf, name="controller_notice"),
+    path("incidents/<str:reference>/closure/", views.closure, name="closure"),
+    path("incidents/<str:reference>/closure/review.pdf", views.closure_pdf, name="closure_pdf"),
     path("register/export.<str:fmt>", views.register_download, name="register_export"),
     path("register/pecr-log/", views.pecr_log, name="pecr_log"),
     path("register/pecr-log/<str:month>.<str:fmt>", views.pecr_log_download, name="pecr_log_download"),

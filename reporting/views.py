@@ -33,7 +33,7 @@ from incidents.roles import DECIDE, EDIT_CASE, EXPORT, READ, can, require
 from incidents.vocab import ROLES
 from notifications.models import NotificationPlan
 
-from . import audit, charts, copy_form, register_export
+from . import audit, casework_charts, charts, closure as closure_report, copy_form, register_export
 from . import pecr_log as pecr_log_module
 from . import controller_notice
 from . import services as report_services
@@ -250,8 +250,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                                   i.regulator_deadline))
     # One aggregate query for all incidents' notification progress, however many people.
     progress = charts.notification_progress(incidents) if incidents else {}
+    # Four aggregate queries for the casework charts of every open incident (issue 20).
+    casework, together = casework_charts.casework_charts(incidents)
     for incident in incidents:
         setattr(incident, "progress", progress.get(incident.pk))  # noqa: B010 - read by the template
+        setattr(incident, "casework", casework.get(incident.pk))  # noqa: B010 - read by the template
     return render(
         request,
         "incidents/dashboard.html",
@@ -262,6 +265,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "awaiting_count": sum(1 for i in incidents if i.is_awaiting_decision and not i.is_processor),
             "untold_count": sum(1 for i in incidents if i.is_processor and i.controller_untold()),
             "today": timezone.localdate(),
+            "casework_charts": together.charts(timezone.localdate()),
         },
     )
 
@@ -299,6 +303,30 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "tab": "overview",
         },
     )
+
+
+@require(READ)
+def closure(request: HttpRequest, reference: str) -> HttpResponse:
+    """The Closure tab: the review with what the records say, and the casework charts. Queries:
+    a constant number however many actions, requests, contacts and letters (closure_facts and
+    casework_charts)."""
+    incident = incident_or_404(reference)
+    today = timezone.localdate()
+    casework, _together = casework_charts.casework_charts([incident], today)
+    return render(request, "incidents/closure/closure.html", {
+        **closure_report.closure_facts(incident), "charts": casework[incident.pk].charts(today),
+        "can_decide": can(request.user, DECIDE), "can_export": can(request.user, EXPORT),
+        "now": timezone.now(), "tab": "closure"})
+
+
+@require(EXPORT)
+def closure_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """The closure review for the board, counts only; each one made is on the History tab."""
+    incident = incident_or_404(reference)
+    data = closure_report.render_closure_pdf(closure_report.closure_facts(incident))
+    incident_event_record(incident=incident, actor=request.user, kind="closure_pdf",
+                          detail=f"SHA-256 {closure_report.sha256(data)}")
+    return _download(data, f"{incident.reference}-closure-review.pdf", "application/pdf")
 
 
 @require(READ)

@@ -114,6 +114,7 @@ class HostileInputTests(EveryKindOfRecordTestCase):
             reverse("party_create", args=[ref, "partner"]), reverse("party_create", args=[ref, "processor"]),
             reverse("contact_create", args=[ref]), reverse("contact_detail", args=[ref, self.contact.pk]),
             reverse("request_create", args=[ref]), reverse("action_list", args=[ref]),
+            reverse("closure_review_edit", args=[ref]), reverse("closure_close", args=[ref]),
         ]
 
     def _check(self, response: Any, what: str) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from breachtracker.records import attribute_to
 
+from ..closure import services as closure_services
 from ..models import DataSubject, Incident
 from ..roles import DECIDE, can
 from breachtracker.records import apply_fields
@@ -189,10 +190,12 @@ def submission_record(*, incident: Incident, actor: Any, fields: dict[str, Any])
 
 
 @transaction.atomic
-def incident_close(*, incident: Incident, actor: Any, reason: str) -> Incident:
+def incident_close(*, incident: Incident, actor: Any, reason: str, open_items_reason: str = "") -> Incident:
     """Close an incident: the reminders stop and the retention period starts. Only a DPO, with
     a reason, and only once the reporting question is settled: a decision not to report, or
-    the initial report recorded (a decision to report with no report yet is refused)."""
+    the initial report recorded (a decision to report with no report yet is refused). Open
+    actions, requests or claims and contacts needing follow-up are refused too, unless the DPO
+    says why it closes with them open; the closure review is signed off (issue 20)."""
     _require_dpo(actor)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the incident can be closed."})
@@ -204,6 +207,7 @@ def incident_close(*, incident: Incident, actor: Any, reason: str) -> Incident:
         raise ValidationError(
             "You cannot close this incident yet: record the decision on reporting it to the regulator, "
             "and the report itself if you decided to report.")
+    closure_services.closure_sign_off(incident=locked, actor=actor, open_items_reason=open_items_reason)
     locked.status = Incident.Status.CLOSED
     attribute_to(locked, actor, f"Closed: {reason.strip()}")
     locked.save(update_fields=["status", "updated_at"])
@@ -220,6 +224,7 @@ def incident_reopen(*, incident: Incident, actor: Any, reason: str) -> Incident:
     locked = _locked(incident)
     if locked.status != Incident.Status.CLOSED:
         raise ValidationError("This incident is not closed.")
+    closure_services.closure_reopened(incident=locked, actor=actor, reason=reason)
     locked.status = status_from_records(locked)
     attribute_to(locked, actor, f"Reopened: {reason.strip()}")
     locked.save(update_fields=["status", "updated_at"])

@@ -386,6 +386,7 @@ class IncidentEvent(models.Model):
         RELEASE_COPY = "release_copy", "Disclosure check: release-safe copy made"
         IMPORT_RESUMED = "import_resumed", "Import: resumed after its worker stopped"
         CONTROLLER_NOTICE = "controller_notice", "Processor: notice to the controller made"
+        CLOSURE_PDF = "closure_pdf", "Closure review: board PDF made"
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -92,6 +92,11 @@ MATRIX: dict[str, set[str]] = {
     "contact_detail": READ,
     "phone_script": READ,
     "person_contacts": READ,
+    # closing an incident (issue 20)
+    "closure": READ,
+    "closure_review_edit": DPO_ONLY,
+    "closure_close": DPO_ONLY,
+    "closure_pdf": {"dpo", "auditor"},
     # processors and partner controllers (issue 19)
     "party_list": READ,
     "party_create": DPO_ONLY,
@@ -169,6 +174,7 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "request_list": [ref], "action_list": [ref], "request_create": [ref], "request_detail": [ref, self.person_request.pk],
             "contact_detail": [ref, self.contact.pk], "contact_list": [ref], "contact_create": [ref],
             "phone_script": [ref], "person_contacts": [ref, self.subject.pk],
+            "closure": [ref], "closure_review_edit": [ref], "closure_close": [ref], "closure_pdf": [ref],
             "party_list": [ref], "party_create": [ref, "partner"], "party_edit": [ref, self.partner.pk],
             "party_remove": [ref, self.partner.pk], "controller_notice": [self.processor_incident.reference],
         }

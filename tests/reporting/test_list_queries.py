@@ -70,8 +70,9 @@ class ListQueriesTests(BaseTestCase):
 
     def test_the_dashboard(self) -> None:
         # + open incidents with their people tally, regulator state, handler and plan; the
-        # notification progress counters; people told by day.
-        self.assertFlat(SIGNED_IN + 3, reverse("dashboard"))
+        # notification progress counters; people told by day; the casework charts (first
+        # letters, contacts by day, open requests by deadline, actions by state: issue 20).
+        self.assertFlat(SIGNED_IN + 7, reverse("dashboard"))
 
     def test_the_register(self) -> None:
         # + the page of incidents (people from the tally), the count of incidents.
@@ -124,8 +125,8 @@ class ListQueriesTests(BaseTestCase):
 
     def test_the_history_tab(self) -> None:
         # + incident and one query per kind of record in the trail (reporting/audit.py; requests,
-        # calls and messages, and actions, issue 20; controllers named, issue 19).
-        self.assertFlat(SIGNED_IN + 23, reverse("incident_history", args=[self.ref]))
+        # calls and messages, actions and the closure review, issue 20; controllers named, issue 19).
+        self.assertFlat(SIGNED_IN + 24, reverse("incident_history", args=[self.ref]))
 
     def test_the_helpline_log(self) -> None:
         # + incident; the totals (one aggregate); the page of contacts, by key, with their people.
