@@ -198,8 +198,10 @@ class IncidentLink(models.Model):
     cause). One row per pair, the lower id first, so a link reads the same from either side and
     cannot be recorded twice."""
 
-    first = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
-    second = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    first = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+",
+                              verbose_name="one incident")
+    second = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+",
+                               verbose_name="the other incident")
     reason = models.TextField("why they are linked", max_length=TEXT_LIMIT, validators=LIMITED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

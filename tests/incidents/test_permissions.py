@@ -87,6 +87,15 @@ MATRIX: dict[str, set[str]] = {
     "action_list": READ,
     "request_create": EDIT,
     "request_detail": READ,
+    # issue 20: the regulator's case (written by the DPO only)
+    "regulator": READ,
+    "regulator_case_edit": DPO_ONLY,
+    "regulator_correspondence_add": DPO_ONLY,
+    "regulator_correspondence_file": READ,
+    "regulator_request_add": DPO_ONLY,
+    "regulator_request_answer": DPO_ONLY,
+    "regulator_link_add": DPO_ONLY,
+    "regulator_link_remove": DPO_ONLY,
     # processors and partner controllers (issue 19)
     "party_list": READ,
     "party_create": DPO_ONLY,
@@ -164,6 +173,10 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "request_list": [ref], "action_list": [ref], "request_create": [ref], "request_detail": [ref, self.person_request.pk],
             "party_list": [ref], "party_create": [ref, "partner"], "party_edit": [ref, self.partner.pk],
             "party_remove": [ref, self.partner.pk], "controller_notice": [self.processor_incident.reference],
+            "regulator": [ref], "regulator_case_edit": [ref], "regulator_correspondence_add": [ref],
+            "regulator_correspondence_file": [ref, self.regulator_letter.pk], "regulator_request_add": [ref],
+            "regulator_request_answer": [ref, self.regulator_request.pk], "regulator_link_add": [ref],
+            "regulator_link_remove": [ref, self.incident_link.pk],
         }
         return reverse(name, args=args.get(name, []))
 
