@@ -50,6 +50,8 @@ class CorrespondenceForm(forms.ModelForm):
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The form's own model checks compare the chosen request's incident with this one.
+        self.instance.incident = incident
         request_field: Any = self.fields["request"]
         request_field.queryset = RegulatorRequest.objects.filter(incident=incident).order_by("received_on", "pk")
         request_field.label_from_instance = lambda r: f"Request received {r.received_on:%d %b %Y}, reply by {r.due_on:%d %b %Y}"

@@ -45,9 +45,8 @@ def regulator(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, incident: Incident, form: BaseForm, *, title: str, intro: str, button: str,
-               upload: bool = False, status: int | None = None, error: str = "") -> HttpResponse:
-    if status is None:
-        status = 200 if request.method != "POST" else 400
+               upload: bool = False, status: int = 200, error: str = "") -> HttpResponse:
+    # A form with errors is shown again at 200, each error beside its field (as elsewhere).
     return render(request, "incidents/regulator/form.html", {
         "incident": incident, "form": form, "title": title, "intro": intro, "button": button, "upload": upload,
         "error": error, "now": timezone.now(), "tab": "regulator"}, status=status)
@@ -113,7 +112,7 @@ def _correspondence_add(request: HttpRequest, incident: Incident) -> HttpRespons
 
 
 def _correspondence_page(request: HttpRequest, incident: Incident, form: CorrespondenceForm, *,
-                         status: int | None = None, error: str = "") -> HttpResponse:
+                         status: int = 200, error: str = "") -> HttpResponse:
     return _form_page(request, incident, form, title="Add correspondence with the regulator",
                       intro="A letter, email or note of a call, to or from the regulator. Attach the file if there is "
                             "one: it is kept encrypted, as evidence.",

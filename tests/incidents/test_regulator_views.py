@@ -139,7 +139,7 @@ class CaseFormTests(BaseTestCase):
                                    ({"outcome_on": "2026-02-30"}, "Enter a valid date.")):
             with self.subTest(overrides=overrides):
                 response = self._post(**overrides)
-                self.assertContains(response, message, status_code=400)
+                self.assertContains(response, message)
         self.assertFalse(RegulatorCase.objects.exists())
 
     def test_hostile_text_is_shown_escaped(self) -> None:
@@ -160,8 +160,7 @@ class RequestFormTests(BaseTestCase):
         response = self.client.post(reverse("regulator_request_add", args=[self.incident.reference]), {
             "received_on": self.today.isoformat(), "due_on": (self.today - timedelta(days=1)).isoformat(),
             "asked": "Your procedure.", "owner": str(self.dpo.pk)})
-        self.assertContains(response, "The date to reply by cannot be before the request was received.",
-                            status_code=400)
+        self.assertContains(response, "The date to reply by cannot be before the request was received.")
         self.assertFalse(RegulatorRequest.objects.exists())
 
     def test_the_dpo_records_and_answers_a_request(self) -> None:
@@ -172,12 +171,12 @@ class RequestFormTests(BaseTestCase):
         record = RegulatorRequest.objects.get()
         answer = reverse("regulator_request_answer", args=[self.incident.reference, record.pk])
         self.assertContains(self.client.post(answer, {"answered_on": self.today.isoformat(), "reply": ""}),
-                            "This field is required.", status_code=400)
+                            "This field is required.")
         self.client.post(answer, {"answered_on": self.today.isoformat(), "reply": "Procedure v3 sent."})
         record.refresh_from_db()
         self.assertEqual((record.status, record.reply), ("answered", "Procedure v3 sent."))
         self.assertContains(self.client.post(answer, {"answered_on": self.today.isoformat(), "reply": "Again"}),
-                            "already answered", status_code=400)
+                            "already answered")
 
     def test_a_request_of_another_incident_is_not_found(self) -> None:
         other = services.regulator_request_add(incident=make_incident(actor=self.dpo), actor=self.dpo, fields={
@@ -197,8 +196,7 @@ class LinkFormTests(BaseTestCase):
                                ("BR-0000-9999", "No incident in the register has that reference."),
                                (HOSTILE, "No incident in the register has that reference.")):
             with self.subTest(other=other):
-                self.assertContains(self.client.post(self.url, {"other": other, "reason": "x"}), message,
-                                    status_code=400)
+                self.assertContains(self.client.post(self.url, {"other": other, "reason": "x"}), message)
         self.assertFalse(IncidentLink.objects.exists())
 
     def test_a_link_shows_on_both_incidents_and_can_be_removed(self) -> None:
@@ -206,7 +204,7 @@ class LinkFormTests(BaseTestCase):
         self.assertRedirects(self.client.post(self.url, {"other": second.reference, "reason": "Same FOI team."}),
                              reverse("regulator", args=[self.incident.reference]))
         self.assertContains(self.client.post(self.url, {"other": second.reference, "reason": "Again"}),
-                            "These incidents are already linked.", status_code=400)
+                            "These incidents are already linked.")
         other_side = self.client.get(reverse("regulator", args=[second.reference]))
         self.assertContains(other_side, self.incident.reference)
         self.assertContains(other_side, "Same FOI team.")
@@ -247,6 +245,16 @@ class CorrespondenceTests(BaseTestCase):
                          f'attachment; filename="{self.incident.reference}-regulator-{record.pk}.pdf"')
         self.assertEqual(b"".join(response.streaming_content), content)
 
+    def test_a_letter_about_an_information_request_names_it(self) -> None:
+        record = services.regulator_request_add(incident=self.incident, actor=self.dpo, fields={
+            "received_on": self.today, "due_on": self.today, "asked": "x", "owner": self.dpo})
+        other = services.regulator_request_add(incident=make_incident(actor=self.dpo), actor=self.dpo, fields={
+            "received_on": self.today, "due_on": self.today, "asked": "x", "owner": self.dpo})
+        self.login(self.dpo)
+        self.assertContains(self._post(request=str(other.pk)), "Select a valid choice.")
+        self.assertRedirects(self._post(request=str(record.pk)), reverse("regulator", args=[self.incident.reference]))
+        self.assertEqual(RegulatorCorrespondence.objects.get().request, record)
+
     def test_a_download_needs_a_signed_in_reader(self) -> None:
         record = services.correspondence_add(incident=self.incident, actor=self.dpo, fields={
             "direction": "in", "sent_on": self.today, "summary": "x"},
@@ -277,7 +285,7 @@ class CorrespondenceTests(BaseTestCase):
         kept_before = default_storage.listdir("regulator")[1] if default_storage.exists("regulator") else []
         just_over = SimpleUploadedFile("big.pdf", b"x" * (1024 * 1024 + 1), "application/pdf")
         self.assertContains(self._post(just_over), "The file is larger than 1 MB, the largest this page accepts. "
-                                                   "Nothing was saved.", status_code=400)
+                                                   "Nothing was saved.")
         far_over = SimpleUploadedFile("huge.pdf", b"x" * (2 * 1024 * 1024), "application/pdf")
         self.assertContains(self._post(far_over), "The file is larger than 1 MB", status_code=413)
         self.assertFalse(RegulatorCorrespondence.objects.exists())
@@ -291,7 +299,7 @@ class CorrespondenceTests(BaseTestCase):
                                    ({"direction": "sideways"}, "Select a valid choice."),
                                    ({"summary": ""}, "This field is required.")):
             with self.subTest(overrides=overrides):
-                self.assertContains(self._post(**overrides), message, status_code=400)
+                self.assertContains(self._post(**overrides), message)
         self.assertFalse(RegulatorCorrespondence.objects.exists())
 
 
