@@ -369,3 +369,39 @@ class RecordsTests(BaseTestCase):
             services.regulator_request_answer(record=self.request, actor=self.dpo, answered_on=self.today,
                                               reply="Sent.")
         self.assertFalse(services.requests_due(self.today).exists())
+
+
+@isolated_media
+class KeyRotationTests(BaseTestCase):
+    def test_the_encrypted_text_is_rotated_with_the_keys(self) -> None:
+        from io import StringIO
+
+        from cryptography.fernet import Fernet
+        from django.core.management import call_command
+        from django.db import connection
+
+        from breachtracker import crypto
+
+        incident = make_incident(actor=self.dpo)
+        today = timezone.localdate()
+        case = services.case_save(incident=incident, actor=self.dpo, fields={"opened_on": today,
+                                                                            "case_officer": "Sam Reed"})
+        request = services.regulator_request_add(incident=incident, actor=self.dpo, fields={
+            "received_on": today, "due_on": today, "asked": "About Wendy Witness", "owner": self.dpo})
+        services.regulator_request_answer(record=request, actor=self.dpo, answered_on=today, reply="Wendy's file")
+        letter = services.correspondence_add(incident=incident, actor=self.dpo, fields={
+            "direction": "in", "sent_on": today, "summary": "Wendy Witness again"})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT asked FROM incidents_regulatorrequest")
+            self.assertNotIn("Wendy", cursor.fetchone()[0])
+        new = Fernet.generate_key().decode()
+        with override_settings(FIELD_KEYS=[new, *crypto.settings.FIELD_KEYS]):
+            call_command("rotate_field_keys", stdout=StringIO())
+        with override_settings(FIELD_KEYS=[new]):
+            self.assertEqual(RegulatorCase.objects.get(pk=case.pk).case_officer, "Sam Reed")
+            fresh = RegulatorRequest.objects.get(pk=request.pk)
+            self.assertEqual((fresh.asked, fresh.reply), ("About Wendy Witness", "Wendy's file"))
+            self.assertEqual(fresh.history.earliest().asked, "About Wendy Witness")
+            self.assertEqual(RegulatorCorrespondence.objects.get(pk=letter.pk).summary, "Wendy Witness again")
+            self.assertEqual(RegulatorCorrespondence.history.get().summary,  # type: ignore[attr-defined]
+                             "Wendy Witness again")

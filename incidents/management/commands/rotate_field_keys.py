@@ -20,7 +20,15 @@ from django.db import connection, transaction
 from breachtracker import files
 from breachtracker.crypto import EncryptedMixin, blind_index, decrypt, rotate
 from incidents.disclosure.held import HELD_DIR
-from incidents.models import DataSubject, Evidence, PersonRequest, SubjectImportIssue
+from incidents.models import (
+    DataSubject,
+    Evidence,
+    PersonRequest,
+    RegulatorCase,
+    RegulatorCorrespondence,
+    RegulatorRequest,
+    SubjectImportIssue,
+)
 from incidents.people.models import match_keys
 
 BATCH = 2000
@@ -51,8 +59,9 @@ class Command(BaseCommand):
         for model, key in ((DataSubject, "id"), (DataSubject.history.model, "history_id")):  # type: ignore[attr-defined]
             total += self._rotate_table(model, key, indexes=True)
         total += self._rotate_table(SubjectImportIssue)
-        for model, key in ((PersonRequest, "id"), (PersonRequest.history.model, "history_id")):  # type: ignore[attr-defined]
-            total += self._rotate_table(model, key)
+        for plain in (PersonRequest, RegulatorCase, RegulatorCorrespondence, RegulatorRequest):
+            for model, key in ((plain, "id"), (plain.history.model, "history_id")):  # type: ignore[attr-defined]
+                total += self._rotate_table(model, key)
         self.stdout.write(f"Re-encrypted {total} rows.")
         self._rotate_files()
 
