@@ -38,10 +38,7 @@ class CaseForm(forms.ModelForm):
 
 
 class CorrespondenceForm(forms.ModelForm):
-    upload = forms.FileField(
-        label="File (optional)", required=False,
-        help_text=f"The letter or email as sent or received, up to {settings.BREACHTRACKER_MAX_UPLOAD_MB} MB. "
-                  "It is kept encrypted.")
+    upload = forms.FileField(label="File (optional)", required=False)
 
     class Meta:
         model = RegulatorCorrespondence
@@ -52,6 +49,8 @@ class CorrespondenceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The form's own model checks compare the chosen request's incident with this one.
         self.instance.incident = incident
+        self.fields["upload"].help_text = (f"The letter or email as sent or received, up to "
+                                           f"{settings.BREACHTRACKER_MAX_UPLOAD_MB} MB. It is kept encrypted.")
         request_field: Any = self.fields["request"]
         request_field.queryset = RegulatorRequest.objects.filter(incident=incident).order_by("received_on", "pk")
         request_field.label_from_instance = lambda r: f"Request received {r.received_on:%d %b %Y}, reply by {r.due_on:%d %b %Y}"

@@ -8,7 +8,7 @@ The ICO case reference is not stored here: it is recorded with the reports to th
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -172,9 +172,6 @@ class RegulatorRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
-
-    def is_due_soon(self, today: date) -> bool:
-        return self.is_open and self.due_on <= today + timedelta(days=DUE_SOON_DAYS)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -39,6 +39,8 @@ def display_name(name: str) -> str:
 @transaction.atomic
 def case_save(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> RegulatorCase:
     """Open the regulator's case, change its details, or record its outcome."""
+    # The incident is locked first: two people opening the case at once make one case, not an error.
+    Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").get()
     case = RegulatorCase.objects.select_for_update().filter(incident=incident).first()
     created = case is None
     if case is None:

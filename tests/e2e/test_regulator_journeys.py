@@ -9,19 +9,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents import roles
 from incidents.models import RegulatorCorrespondence, RegulatorRequest
 from tests.base import PASSWORD, make_incident, make_user
-from tests.notifications.helpers import _temp_media, make_organisation
+from tests.notifications.helpers import isolated_media, make_organisation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@override_settings(MEDIA_ROOT=_temp_media())
+@isolated_media
 def test_dpo_records_an_information_request_uploads_the_reply_and_answers_it(visit: Any) -> None:
     make_user("dpo", roles.DPO, first_name="Dana", last_name="Okafor")
     make_organisation()
