@@ -53,7 +53,8 @@ class CorrespondenceForm(forms.ModelForm):
                                            f"{settings.BREACHTRACKER_MAX_UPLOAD_MB} MB. It is kept encrypted.")
         request_field: Any = self.fields["request"]
         request_field.queryset = RegulatorRequest.objects.filter(incident=incident).order_by("received_on", "pk")
-        request_field.label_from_instance = lambda r: f"Request received {r.received_on:%d %b %Y}, reply by {r.due_on:%d %b %Y}"
+        request_field.label_from_instance = (
+            lambda r: f"Request received {r.received_on:%d %b %Y}, reply by {r.due_on:%d %b %Y}")
         request_field.empty_label = "None"
 
     def clean_upload(self) -> Any:

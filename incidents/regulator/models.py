@@ -40,7 +40,8 @@ class RegulatorCase(models.Model):
     incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="regulator_case")
     # A named member of the regulator's staff: personal data, encrypted at rest.
     case_officer = EncryptedTextField("the regulator's case officer", blank=True, max_length=1000,
-                                      validators=[MaxLengthValidator(1000)], help_text="Their name and how to reach them.")
+                                      validators=[MaxLengthValidator(1000)],
+                                      help_text="Their name and how to reach them.")
     opened_on = models.DateField("case opened on")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True,
                                help_text="Leave empty while the case is open.")

@@ -167,7 +167,8 @@ def purge(*, incident: Incident) -> list[str]:
     # Erasure, not a change of the record (as for people's requests): QuerySet.update on purpose.
     blank_letters = {"summary": RETAINED, "file": "", "file_name": ""}
     correspondence.update(**blank_letters)
-    RegulatorCorrespondence.history.filter(incident_id=incident.pk).update(**blank_letters)  # type: ignore[attr-defined]
+    letters_history = RegulatorCorrespondence.history  # type: ignore[attr-defined]
+    letters_history.filter(incident_id=incident.pk).update(**blank_letters)
     blank_requests = {"asked": RETAINED, "reply": ""}
     RegulatorRequest.objects.filter(incident=incident).update(**blank_requests)
     RegulatorRequest.history.filter(incident_id=incident.pk).update(**blank_requests)  # type: ignore[attr-defined]

@@ -72,7 +72,8 @@ def regulator_case_edit(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, "The regulator's case is saved.")
             return redirect("regulator", incident.reference)
-    return _form_page(request, incident, form, title="The regulator's case" if case else "Record that the regulator opened a case",
+    title = "The regulator's case" if case else "Record that the regulator opened a case"
+    return _form_page(request, incident, form, title=title,
                       intro="When the regulator opened its case, who handles it there and, when it ends, the outcome. "
                             "The ICO case reference comes from your reports to the regulator.",
                       button="Save the case")

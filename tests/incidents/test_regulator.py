@@ -21,7 +21,8 @@ class CaseTests(BaseTestCase):
         self.today = timezone.localdate()
 
     def _save(self, **fields: Any) -> RegulatorCase:
-        values: dict[str, Any] = {"opened_on": self.today - timedelta(days=30), "case_officer": "Sam Reed, 0303 123 1113"}
+        values: dict[str, Any] = {"opened_on": self.today - timedelta(days=30),
+                                  "case_officer": "Sam Reed, 0303 123 1113"}
         values.update(fields)
         return services.case_save(incident=self.incident, actor=self.dpo, fields=values)
 
@@ -80,7 +81,8 @@ class RegulatorRequestTests(BaseTestCase):
         self.today = timezone.localdate()
 
     def _add(self, **fields: Any) -> RegulatorRequest:
-        values: dict[str, Any] = {"received_on": self.today - timedelta(days=2), "due_on": self.today + timedelta(days=12),
+        values: dict[str, Any] = {"received_on": self.today - timedelta(days=2),
+                                  "due_on": self.today + timedelta(days=12),
                                   "asked": "Send your FOI release procedure.", "owner": self.dpo}
         values.update(fields)
         return services.regulator_request_add(incident=self.incident, actor=self.dpo, fields=values)

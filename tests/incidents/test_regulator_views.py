@@ -72,7 +72,8 @@ class TabTests(BaseTestCase):
                                                                           "reply": "x"},
             reverse("regulator_correspondence_add", args=[ref]): {"direction": "out", "sent_on": self.today.isoformat(),
                                                                   "summary": "x"},
-            reverse("regulator_link_add", args=[ref]): {"other": make_incident(actor=self.dpo).reference, "reason": "x"},
+            reverse("regulator_link_add", args=[ref]): {"other": make_incident(actor=self.dpo).reference,
+                                                        "reason": "x"},
             reverse("regulator_link_remove", args=[ref, link.pk]): {"reason": "x"},
         }
         for user in (self.handler, self.auditor):
@@ -331,8 +332,8 @@ class RecordsTests(BaseTestCase):
         self.assertNotContains(page, "Sam Reed")
         csv = _body(self.client.get(reverse("incident_audit_csv", args=[self.incident.reference])))
         for text in ("Regulator's case,Case opened on", "Regulator's information request,Reply by",
-                     "Correspondence with the regulator,File name,—,reply.pdf", "Linked incident,The other incident,—,"
-                     f"{self.second.reference}"):
+                     "Correspondence with the regulator,File name,—,reply.pdf",
+                     f"Linked incident,The other incident,—,{self.second.reference}"):
             self.assertIn(text, csv)
         self.assertIn("'=cmd|", csv)  # the formula is neutralised
         self.assertNotIn("Wendy Witness", csv)
