@@ -36,3 +36,10 @@ from .disclosure.models import Evidence  # noqa: F401
 from .casework.models import Contact, IncidentAction, PersonRequest  # noqa: F401
 from .controllers.models import IncidentParty  # noqa: F401
 from .closure.models import ClosureReview  # noqa: F401
+from .regulator.models import (  # noqa: F401
+    IncidentLink,
+    RegulatorCase,
+    RegulatorCorrespondence,
+    RegulatorRequest,
+    RegulatorRequestQuerySet,
+)

@@ -11,6 +11,7 @@ from breachtracker.records import attribute_to
 
 from .models import Contact, DataCategory, DataSubject, Evidence, Incident, PersonRequest, SubjectImportIssue
 from .people import tally
+from .regulator import services as regulator_services
 
 PURGED_NAME = "[removed under retention]"
 PERSONAL = {"reference": "", "full_name": PURGED_NAME, "name_index": "", "match_keys": "", "date_of_birth": None,
@@ -46,6 +47,8 @@ def incident_purge_people(*, incident: Incident, actor: object, reason: str) -> 
     said = {"caller": "", "question": "(removed at the end of retention)", "told": "", "follow_up": "", "outcome": ""}
     Contact.objects.filter(incident=incident).update(**said)
     Contact.history.filter(incident_id=incident.pk).update(**said)  # type: ignore[attr-defined]
+    # What was written to and by the regulator (the dates, outcome and penalty stay).
+    files += regulator_services.purge(incident=incident)
     incident.personal_data_purged_at = timezone.now()
     incident.purged_counts = counts
     attribute_to(incident, actor, reason)

@@ -11,6 +11,7 @@ from .disclosure import views as disclosure_views
 from .imports import views as import_views
 from .people import views as people_views
 from .register import views as register_views
+from .regulator import views as regulator_views
 
 urlpatterns = [
     path("incidents/", register_views.incident_list, name="incident_list"),
@@ -67,6 +68,20 @@ urlpatterns = [
     path("incidents/<str:reference>/controllers/<int:pk>/edit/", controller_views.party_edit, name="party_edit"),
     path("incidents/<str:reference>/controllers/<int:pk>/remove/", controller_views.party_remove,
          name="party_remove"),
+    path("incidents/<str:reference>/regulator/", regulator_views.regulator, name="regulator"),
+    path("incidents/<str:reference>/regulator/case/", regulator_views.regulator_case_edit, name="regulator_case_edit"),
+    path("incidents/<str:reference>/regulator/correspondence/new/", regulator_views.regulator_correspondence_add,
+         name="regulator_correspondence_add"),
+    path("incidents/<str:reference>/regulator/correspondence/<int:pk>/file/",
+         regulator_views.regulator_correspondence_file, name="regulator_correspondence_file"),
+    path("incidents/<str:reference>/regulator/requests/new/", regulator_views.regulator_request_add,
+         name="regulator_request_add"),
+    path("incidents/<str:reference>/regulator/requests/<int:pk>/answer/", regulator_views.regulator_request_answer,
+         name="regulator_request_answer"),
+    path("incidents/<str:reference>/regulator/links/new/", regulator_views.regulator_link_add,
+         name="regulator_link_add"),
+    path("incidents/<str:reference>/regulator/links/<int:pk>/remove/", regulator_views.regulator_link_remove,
+         name="regulator_link_remove"),
     path("organisation/", register_views.organisation_detail, name="organisation_detail"),
     path("organisation/edit/", register_views.organisation_edit, name="organisation_edit"),
 ]

@@ -27,6 +27,7 @@ from breachtracker.records import attribute_to, attribute_to_system
 from incidents.casework import services as casework_services
 from incidents.models import DataCategory, Organisation, Restriction
 from incidents.register.services import incident_event_record
+from incidents.regulator import services as regulator_services
 from incidents.vocab import Channel
 
 from . import progress
@@ -423,21 +424,31 @@ def _follow_ups_due(user: Any, today: date) -> list[str]:
                if c.follow_up_due else "follow-up with no date set") for c in rows]
 
 
+def _regulator_requests_due(user: Any, today: date) -> list[str]:
+    """The regulator's information requests the user owns that are overdue or due within three days."""
+    rows = (regulator_services.requests_due(today).filter(owner=user).select_related("incident")
+            .order_by("due_on", "pk"))
+    return [f"{r.incident.reference}: information request received {r.received_on:%d %b %Y}, "
+            f"{'overdue since' if r.due_on < today else 'reply by'} {r.due_on:%d %b %Y}" for r in rows]
+
+
 DIGEST_SECTIONS: list[tuple[str, Callable[[Any, date], list[str]]]] = [
     ("Restrictions due for review", _restrictions_due),
     ("Requests and claims due", _requests_due),
     ("Actions overdue", _actions_overdue),
     ("Follow-ups from calls and messages", _follow_ups_due),
+    ("The regulator's information requests due", _regulator_requests_due),
 ]
 
 
 def _owners_with_work(today: date) -> set[int]:
-    """Users who own an overdue action or a request due within three days (they get a digest
-    even with no overdue notification)."""
+    """Users who own an overdue action, or a request (a person's or the regulator's) due within
+    three days (they get a digest even with no overdue notification)."""
     requests = casework_services.requests_due(today).values_list("owner_id", flat=True)
     actions = casework_services.actions_overdue(today).values_list("owner_id", flat=True)
     follow_ups = casework_services.follow_ups_due(today).values_list("handled_by_id", flat=True)
-    return set(requests) | set(actions) | set(follow_ups)
+    regulator = regulator_services.requests_due(today).values_list("owner_id", flat=True)
+    return set(requests) | set(actions) | set(follow_ups) | set(regulator)
 
 
 def _overdue_by_handler(today: date) -> dict[int, list[tuple[str, str, int]]]:

@@ -25,7 +25,11 @@ from incidents.models import (
     Contact,
     IncidentAction,
     IncidentEvent,
+    IncidentLink,
     PersonRequest,
+    RegulatorCase,
+    RegulatorCorrespondence,
+    RegulatorRequest,
     SubjectImport,
 )
 from incidents.templatetags.breach import london
@@ -131,6 +135,7 @@ def incident_events(incident: Incident, *, name_people: bool = True) -> list[Eve
         ClosureReview.history.filter(incident_id=incident.pk).select_related("history_user")
         .order_by("id", "history_date", "history_id"),
         model=ClosureReview, subject="Closure review", categories={}, skip=frozenset({"incident", "updated_at"}))
+    timeline += _regulator_events(incident)
     timeline.sort(key=lambda e: e.when)
     return timeline
 
@@ -153,6 +158,32 @@ def _request_events(incident: Incident) -> list[Event]:
         IncidentAction.history.filter(incident_id=incident.pk).select_related("history_user")
         .order_by("id", "history_date", "history_id"),
         model=IncidentAction, subject="Action", categories={}, skip=frozenset({"incident"}))
+
+
+def _regulator_events(incident: Incident) -> list[Event]:
+    """The regulator's case, its correspondence, information requests and linked incidents:
+    who changed what and when, never the text that may name people (summaries, what was asked
+    and replied, the case officer)."""
+    def history(model: Any, **where: Any) -> Any:
+        return (model.history.filter(**where).select_related("history_user")
+                .order_by("id", "history_date", "history_id"))
+
+    found = events(history(RegulatorCase, incident_id=incident.pk), model=RegulatorCase,
+                   subject="Regulator's case", categories={}, skip=frozenset({"incident", "case_officer"}))
+    requests = list(history(RegulatorRequest, incident_id=incident.pk))
+    received = {r.id: f"Information request received {r.received_on:%d %b %Y}" for r in requests}
+    found += events(requests, model=RegulatorRequest, subject="Regulator's information request", categories={},
+                    skip=frozenset({"incident", "asked", "reply"}))
+    found += events(history(RegulatorCorrespondence, incident_id=incident.pk), model=RegulatorCorrespondence,
+                    subject="Correspondence with the regulator", categories={},
+                    related_labels={"request": received}, skip=frozenset({"incident", "summary", "file"}))
+    links = list(IncidentLink.history.filter(Q(first_id=incident.pk) | Q(second_id=incident.pk))
+                 .select_related("history_user").order_by("id", "history_date", "history_id"))
+    ids = {link.first_id for link in links} | {link.second_id for link in links}
+    references = dict(Incident.objects.filter(pk__in=ids).values_list("pk", "reference")) if links else {}
+    found += events(links, model=IncidentLink, subject="Linked incident", categories={},
+                    related_labels={"first": references, "second": references})
+    return found
 
 
 def audit_events(incident: Incident) -> list[tuple[Event, bool]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from incidents.assessment import services as assessment_services
@@ -11,6 +12,7 @@ from incidents.casework import services as casework_services
 from incidents.controllers import services as party_services
 from incidents.disclosure.evidence import evidence_attach
 from incidents.models import SubjectImport
+from incidents.regulator import services as regulator_services
 from tests.base import BaseTestCase, make_incident, make_subject
 from tests.incidents.controllers import make_processor_incident
 from tests.notifications.helpers import isolated_media, make_generated_letter
@@ -49,3 +51,12 @@ class EveryKindOfRecordTestCase(BaseTestCase):
         cls.contact = casework_services.contact_create(incident=cls.incident, actor=cls.dpo, fields={
             "subject": cls.subject, "channel": "phone", "direction": "in", "happened_at": timezone.now(),
             "question": "Is my address out there?", "follow_up": "Ring back with the letter's date."})
+        cls.regulator_request = regulator_services.regulator_request_add(incident=cls.incident, actor=cls.dpo, fields={
+            "received_on": timezone.localdate(), "due_on": timezone.localdate() + timedelta(days=14),
+            "asked": "Your release procedure.", "owner": cls.dpo})
+        cls.regulator_letter = regulator_services.correspondence_add(
+            incident=cls.incident, actor=cls.dpo, fields={"direction": "in", "sent_on": timezone.localdate(),
+                                                          "summary": "The ICO's letter."},
+            upload=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 letter", "application/pdf"))
+        cls.incident_link = regulator_services.link_add(incident=cls.incident, actor=cls.dpo, other=cls.part3,
+                                                        reason="Investigated together.")

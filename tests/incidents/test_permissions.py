@@ -97,6 +97,15 @@ MATRIX: dict[str, set[str]] = {
     "closure_review_edit": DPO_ONLY,
     "closure_close": DPO_ONLY,
     "closure_pdf": {"dpo", "auditor"},
+    # issue 20: the regulator's case (written by the DPO only)
+    "regulator": READ,
+    "regulator_case_edit": DPO_ONLY,
+    "regulator_correspondence_add": DPO_ONLY,
+    "regulator_correspondence_file": READ,
+    "regulator_request_add": DPO_ONLY,
+    "regulator_request_answer": DPO_ONLY,
+    "regulator_link_add": DPO_ONLY,
+    "regulator_link_remove": DPO_ONLY,
     # processors and partner controllers (issue 19)
     "party_list": READ,
     "party_create": DPO_ONLY,
@@ -177,6 +186,10 @@ class PermissionMatrixTests(EveryKindOfRecordTestCase):
             "closure": [ref], "closure_review_edit": [ref], "closure_close": [ref], "closure_pdf": [ref],
             "party_list": [ref], "party_create": [ref, "partner"], "party_edit": [ref, self.partner.pk],
             "party_remove": [ref, self.partner.pk], "controller_notice": [self.processor_incident.reference],
+            "regulator": [ref], "regulator_case_edit": [ref], "regulator_correspondence_add": [ref],
+            "regulator_correspondence_file": [ref, self.regulator_letter.pk], "regulator_request_add": [ref],
+            "regulator_request_answer": [ref, self.regulator_request.pk], "regulator_link_add": [ref],
+            "regulator_link_remove": [ref, self.incident_link.pk],
         }
         return reverse(name, args=args.get(name, []))
 

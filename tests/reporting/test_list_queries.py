@@ -125,8 +125,9 @@ class ListQueriesTests(BaseTestCase):
 
     def test_the_history_tab(self) -> None:
         # + incident and one query per kind of record in the trail (reporting/audit.py; requests,
-        # calls and messages, actions and the closure review, issue 20; controllers named, issue 19).
-        self.assertFlat(SIGNED_IN + 24, reverse("incident_history", args=[self.ref]))
+        # calls and messages, actions, the closure review and the regulator's case (case,
+        # requests, correspondence, links), issue 20; controllers named, issue 19).
+        self.assertFlat(SIGNED_IN + 28, reverse("incident_history", args=[self.ref]))
 
     def test_the_helpline_log(self) -> None:
         # + incident; the totals (one aggregate); the page of contacts, by key, with their people.

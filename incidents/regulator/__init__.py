@@ -1,0 +1,1 @@
+"""The regulator's case on an incident (issue 20)."""
