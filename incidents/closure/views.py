@@ -30,9 +30,7 @@ def closure_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     review = ClosureReview.objects.filter(incident=incident).first() or ClosureReview(incident=incident)
     form = ClosureReviewForm(posted(request), instance=review)
-    status = 200
-    if request.method == "POST":
-        status = 400
+    if request.method == "POST":  # form errors are shown at 200, as on the other full-page forms
         if form.is_valid():
             try:
                 services.closure_review_save(incident=incident, actor=request.user, fields=dict(form.cleaned_data))
@@ -42,7 +40,7 @@ def closure_edit(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, "Closure review saved.")
                 return redirect("closure", incident.reference)
     return render(request, "incidents/closure/review_form.html",
-                  {"incident": incident, "form": form, "now": timezone.now(), "tab": "closure"}, status=status)
+                  {"incident": incident, "form": form, "now": timezone.now(), "tab": "closure"})
 
 
 @require(DECIDE)
@@ -53,9 +51,7 @@ def closure_close(request: HttpRequest, reference: str) -> HttpResponse:
     form = CloseForm(posted(request))
     if not found:  # the service decides again when closing, with the incident locked
         del form.fields["open_items_reason"]
-    status = 200
-    if request.method == "POST":
-        status = 400
+    if request.method == "POST":  # form errors are shown at 200, as on the other full-page forms
         if form.is_valid():
             try:
                 assessment_services.incident_close(
@@ -68,4 +64,4 @@ def closure_close(request: HttpRequest, reference: str) -> HttpResponse:
                 return redirect("closure", incident.reference)
     return render(request, "incidents/closure/close_form.html", {
         "incident": incident, "form": form, "open": found, "now": timezone.now(),
-        "tab": "closure"}, status=status)
+        "tab": "closure"})

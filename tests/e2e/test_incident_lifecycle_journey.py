@@ -48,18 +48,19 @@ def test_dpo_corrects_the_clock_then_closes_and_reopens_the_incident(visit: Any)
     v.check("incident-after-correction")
 
     v.page.get_by_role("link", name="Close the incident").click()
-    v.page.wait_for_url(re.compile(r".*/close/$"))
+    v.page.wait_for_url(re.compile(r".*/closure/close/$"))
     v.page.get_by_role("button", name="Close the incident").click()  # no reason
-    expect(v.page.get_by_text("Give a reason.")).to_be_visible()
+    expect(v.page.get_by_text("Say why the incident can be closed.")).to_be_visible()
     v.check("close-form-errors")
     assert Incident.objects.get(pk=incident.pk).status != Incident.Status.CLOSED
-    v.page.get_by_label("Reason").fill("Report sent; nothing left to do.")
+    v.page.get_by_label("Why the incident can be closed").fill("Report sent; nothing left to do.")
     v.page.get_by_role("button", name="Close the incident").click()
-    v.page.wait_for_url(re.compile(rf".*/incidents/{incident.reference}/$"))
+    v.page.wait_for_url(re.compile(rf".*/incidents/{incident.reference}/closure/$"))
     expect(v.page.get_by_text("Incident closed.")).to_be_visible()
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.CLOSED
     v.check("incident-closed")
 
+    v.goto(f"/incidents/{incident.reference}/")
     v.page.get_by_role("link", name="Reopen the incident").click()
     v.page.wait_for_url(re.compile(r".*/reopen/$"))
     v.page.get_by_label("Reason").fill("More files were found in the reply.")
