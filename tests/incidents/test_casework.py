@@ -14,6 +14,7 @@ from incidents.casework import services
 from incidents.casework.deadlines import add_months
 from incidents.casework.models import PersonRequest
 from tests.base import BaseTestCase, make_incident, make_subject
+from tests.notifications.helpers import isolated_media
 
 
 class CalendarMonthTests(BaseTestCase):
@@ -199,6 +200,7 @@ class RequestHistoryTests(BaseTestCase):
         self.assertNotIn("Rhiannon", body)
 
 
+@isolated_media  # the key rotation also re-encrypts every stored file: only this test's
 class RequestDataProtectionTests(BaseTestCase):
     """What a person asked is personal data: encrypted at rest, rotated with the keys, purged
     at the end of retention (the dates, kinds and amounts stay, for the totals)."""

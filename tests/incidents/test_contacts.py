@@ -21,7 +21,7 @@ from notifications import delivery
 from notifications import services as notification_services
 from notifications.models import LetterApproval, Notification
 from tests.base import BaseTestCase, make_incident, make_subject
-from tests.notifications.helpers import PLAN_WORDING, fill_plan, make_ready
+from tests.notifications.helpers import PLAN_WORDING, fill_plan, isolated_media, make_ready
 from tests.test_hostile_input import history_rows
 
 
@@ -282,6 +282,7 @@ class PhoneScriptTests(BaseTestCase):
         self.assertNotContains(page, "Not written yet")
 
 
+@isolated_media  # the key rotation also re-encrypts every stored file: only this test's
 class ContactRecordTests(BaseTestCase):
     """What was said is personal data: encrypted at rest, rotated with the keys, kept out of
     the History tab and audit CSV, purged at the end of retention."""
