@@ -24,14 +24,17 @@ def _date() -> forms.DateInput:
 class CaseForm(forms.ModelForm):
     class Meta:
         model = RegulatorCase
-        fields = ["opened_on", "case_officer", "outcome", "outcome_on", "penalty_amount", "outcome_summary"]
+        fields = ["opened_on", "own_reference", "case_officer", "outcome", "outcome_on", "penalty_amount",
+                  "outcome_summary"]
         widgets = {"opened_on": _date(), "outcome_on": _date(),
                    "case_officer": forms.Textarea(attrs={"rows": 2}),
                    "outcome_summary": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"penalty_amount": "For a penalty only. Pounds, for example 750000.00."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reported_reference: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if reported_reference:  # recorded with a report: shown from there, never typed again
+            del self.fields["own_reference"]
         outcome: Any = self.fields["outcome"]
         outcome.choices = [("", "None yet: the case is open"), *RegulatorCase.Outcome.choices]
         self.fields["penalty_amount"].widget.attrs["inputmode"] = "decimal"

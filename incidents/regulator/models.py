@@ -43,6 +43,11 @@ class RegulatorCase(models.Model):
                                       validators=[MaxLengthValidator(1000)],
                                       help_text="Their name and how to reach them.")
     opened_on = models.DateField("case opened on")
+    # Only when no report to the regulator recorded one (a case opened after a complaint, or
+    # about a breach we decided not to report): the reference is never kept twice.
+    own_reference = models.CharField(
+        "ICO case reference", max_length=40, blank=True,
+        help_text="Only if no report to the regulator recorded it: otherwise it comes from the report.")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True,
                                help_text="Leave empty while the case is open.")
     outcome_on = models.DateField("outcome date", null=True, blank=True)

@@ -47,6 +47,12 @@ def case_save(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> Regu
         case = RegulatorCase(incident=incident)
     before = case.outcome
     apply_fields(case, fields)
+    reported = reported_reference(incident)
+    if reported and case.own_reference.strip() and case.own_reference.strip() != reported:
+        raise ValidationError({"own_reference": f"The report to the regulator already records the ICO case "
+                                                f"reference {reported}: it is not kept twice."})
+    if reported:
+        case.own_reference = ""  # shown from the report
     case.full_clean()
     if created:
         reason = "Case opened"
@@ -147,10 +153,17 @@ def links_of(incident: Incident) -> Any:
             .select_related("first", "second", "created_by").order_by("created_at", "pk"))
 
 
-def case_reference(incident: Incident) -> str:
-    """The ICO case reference, as recorded with the latest report that gave one."""
+def reported_reference(incident: Incident) -> str:
+    """The ICO case reference recorded with the latest report that gave one ("" if none did)."""
     return (incident.submissions.exclude(ico_reference="")  # type: ignore[attr-defined]
             .order_by("-submitted_at", "-pk").values_list("ico_reference", flat=True).first()) or ""
+
+
+def case_reference(incident: Incident) -> str:
+    """The ICO case reference: from the reports to the regulator, else the one recorded on the
+    case (opened without a report that gave one)."""
+    return reported_reference(incident) or (RegulatorCase.objects.filter(incident=incident)
+                                            .values_list("own_reference", flat=True).first() or "")
 
 
 def requests_due(today: date, within_days: int = DUE_SOON_DAYS) -> Any:

@@ -32,9 +32,10 @@ def regulator(request: HttpRequest, reference: str) -> HttpResponse:
     """The case, its information requests, its correspondence and the linked incidents."""
     incident = incident_or_404(reference)
     links = list(services.links_of(incident))
+    case = RegulatorCase.objects.filter(incident=incident).first()
     return render(request, "incidents/regulator/case.html", {
-        "incident": incident, "case": RegulatorCase.objects.filter(incident=incident).first(),
-        "case_reference": services.case_reference(incident),
+        "incident": incident, "case": case,
+        "case_reference": services.reported_reference(incident) or (case.own_reference if case else ""),
         "requests": list(incident.regulator_requests.select_related("owner")  # type: ignore[attr-defined]
                          .order_by("-status", "due_on", "pk")),
         "letters": list(incident.regulator_correspondence.select_related(  # type: ignore[attr-defined]
@@ -62,9 +63,11 @@ def _add_errors(form: BaseForm, error: ValidationError) -> None:
 def regulator_case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     case = RegulatorCase.objects.filter(incident=incident).first()
-    form = CaseForm(posted(request), instance=case, initial=None if case else {"opened_on": timezone.localdate()})
+    reported = services.reported_reference(incident)
+    form = CaseForm(posted(request), instance=case, initial=None if case else {"opened_on": timezone.localdate()},
+                    reported_reference=reported)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in CaseForm.Meta.fields}
+        fields = {name: form.cleaned_data[name] for name in CaseForm.Meta.fields if name in form.fields}
         try:
             services.case_save(incident=incident, actor=request.user, fields=fields)
         except ValidationError as error:
@@ -75,7 +78,9 @@ def regulator_case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     title = "The regulator's case" if case else "Record that the regulator opened a case"
     return _form_page(request, incident, form, title=title,
                       intro="When the regulator opened its case, who handles it there and, when it ends, the outcome. "
-                            "The ICO case reference comes from your reports to the regulator.",
+                            + (f"The ICO case reference, {reported}, comes from your report to the regulator."
+                               if reported else "If no report to the regulator recorded the ICO's case reference "
+                               "(the case began with a complaint, say), give it here."),
                       button="Save the case")
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import IncidentLink, RegulatorCase, RegulatorRequest
@@ -73,6 +74,23 @@ class CaseTests(BaseTestCase):
         assessment_services.submission_record(incident=self.incident, actor=self.dpo, fields={
             "kind": "initial", "submitted_at": timezone.now(), "ico_reference": "IC-123456-A1B2"})
         self.assertEqual(services.case_reference(self.incident), "IC-123456-A1B2")
+
+    def test_a_case_without_a_report_that_gave_the_reference_keeps_its_own_never_a_second(self) -> None:
+        from incidents.assessment import services as assessment_services
+
+        self._save(own_reference="IC-999999-Z9Z9")  # opened after a complaint: no report of ours
+        self.assertEqual(services.case_reference(self.incident), "IC-999999-Z9Z9")
+        assessment_services.submission_record(incident=self.incident, actor=self.dpo, fields={
+            "kind": "initial", "submitted_at": timezone.now(), "ico_reference": "IC-123456-A1B2"})
+        self.assertEqual(services.case_reference(self.incident), "IC-123456-A1B2")  # the report's wins
+        with self.assertRaisesMessage(ValidationError, "already records the ICO case reference IC-123456-A1B2"):
+            self._save(own_reference="IC-000000-X")
+        case = self._save(own_reference="IC-123456-A1B2")  # the same: kept once, on the report
+        self.assertEqual(case.own_reference, "")
+        self.login(self.dpo)
+        page = self.client.get(reverse("regulator_case_edit", args=[self.incident.reference]))
+        self.assertNotContains(page, 'name="own_reference"')
+        self.assertContains(page, "The ICO case reference, IC-123456-A1B2, comes from your report")
 
 
 class RegulatorRequestTests(BaseTestCase):
