@@ -21,6 +21,16 @@ def acting_user(request: HttpRequest) -> Any:
     return request.user
 
 
+def declared_length(request: HttpRequest) -> int:
+    """The body's length as the request declares it (0 if missing or not a number): an upload
+    over a limit is refused from this before Django reads a byte of the body (the WSGI stream
+    never yields more than CONTENT_LENGTH)."""
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
 def posted(request: HttpRequest) -> QueryDict | None:
     """The submitted data of a POST (even an empty one: unticking every box is an answer)."""
     return request.POST if request.method == "POST" else None

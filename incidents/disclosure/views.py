@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from ..http import incident_or_404
+from ..http import declared_length, incident_or_404
 from ..imports import services as import_services
 from ..models import Evidence, Incident, Organisation, SubjectImport
 from ..register.services import incident_event_record
@@ -115,13 +115,7 @@ def incident_disclosure_check(request: HttpRequest, reference: str) -> HttpRespo
 def too_large(request: HttpRequest) -> bool:
     """An upload over the limit, told by its declared length before Django reads the body to
     disk (the WSGI stream never yields more than CONTENT_LENGTH)."""
-    if request.method != "POST":
-        return False
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    return length > max_upload_bytes() + _ENVELOPE_BYTES
+    return request.method == "POST" and declared_length(request) > max_upload_bytes() + _ENVELOPE_BYTES
 
 
 def _page(request: HttpRequest, incident: Incident | None) -> HttpResponse:

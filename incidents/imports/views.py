@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from breachtracker import keyset
 
-from ..http import incident_or_404
+from ..http import declared_length, incident_or_404
 from ..models import DataCategory, Incident, SubjectImport, SubjectImportIssue
 from ..roles import EDIT_CASE, READ, can, require
 from ..vocab import mask_to_roles
@@ -79,12 +79,8 @@ class _SizeLimitHandler(FileUploadHandler):
 def subject_import_upload(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
         # Refused from the declared length alone, before a byte of the body is read.
-        if length > _max_bytes() + 64 * 1024:
+        if declared_length(request) > _max_bytes() + 64 * 1024:
             return _upload_page(request, incident, _upload_form(), error=_too_big_message(), status=413)
         cast(list[Any], request.upload_handlers).insert(0, _SizeLimitHandler(request, _max_bytes()))
     return _upload(request, incident)

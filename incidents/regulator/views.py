@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from breachtracker import files
 
-from ..http import incident_or_404, posted
+from ..http import declared_length, incident_or_404, posted
 from ..models import Incident
 from ..roles import DECIDE, READ, can, require
 from . import services
@@ -89,12 +89,8 @@ def regulator_case_edit(request: HttpRequest, reference: str) -> HttpResponse:
 def regulator_correspondence_add(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
     if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
         # Refused from the declared length alone, before a byte of the body is read.
-        if length > services.max_file_bytes() + _ENVELOPE_BYTES:
+        if declared_length(request) > services.max_file_bytes() + _ENVELOPE_BYTES:
             return _correspondence_page(request, incident, CorrespondenceForm(incident=incident),
                                         status=413, error=services.too_large_message())
     return _correspondence_add(request, incident)
