@@ -27,6 +27,16 @@ class LoadDemoTests(TestCase):
         self.assertIn("username: dpo", output)
         self.assertIn("password:", output)
 
+    def test_the_demo_shows_the_casework_after_the_letters(self) -> None:
+        self._run()
+        foi = Incident.objects.get(regime="dpa_part3")
+        self.assertEqual((foi.contacts.count(), foi.contacts.filter(status="follow_up").count()), (2, 1))
+        self.assertEqual(sorted(foi.person_requests.values_list("kind", flat=True)), ["access", "complaint"])
+        self.assertEqual(sorted(foi.actions.values_list("status", flat=True)), ["done", "open"])
+        email = Incident.objects.get(title__startswith="HR spreadsheet")
+        self.assertEqual(email.regulator_case.own_reference, "IC-000000-DEMO")
+        self.assertEqual(email.regulator_requests.count(), 1)
+
     def test_it_is_idempotent(self) -> None:
         first = self._run()
         second = self._run()

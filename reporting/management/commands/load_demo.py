@@ -25,6 +25,8 @@ from simple_history.utils import bulk_create_with_history
 from accounts import policy as two_factor_policy
 from accounts import services as two_factor
 from incidents.assessment import services as assessment_services
+from incidents.casework import services as casework
+from incidents.regulator import services as regulator
 from incidents import roles
 from incidents.register import services
 from incidents.models import DataCategory, DataSubject, Incident, normalise_postcode
@@ -207,6 +209,7 @@ class Command(BaseCommand):
         })
         self._assessments(foi, email, dpo, handler)
         self._report_details(foi, handler)
+        self._casework(foi, email, dpo, handler)
         self.stdout.write(f"Loaded {foi.reference} ({people} people), {email.reference}, {laptop.reference}.")
 
     def _assessments(self, foi: Incident, email: Incident, dpo: Any, handler: Any) -> None:
@@ -227,6 +230,42 @@ class Command(BaseCommand):
             "justification": "One known, professional recipient confirmed deletion within three "
             "hours, in writing; the data went no further. Risk to the staff concerned is remote.",
         })
+
+    def _casework(self, foi: Incident, email: Incident, dpo: Any, handler: Any) -> None:
+        """After the letters (issue 20): calls on the FOI case's helpline (one waiting for a
+        follow-up), a subject access request and a complaint, its actions, and the regulator's
+        case on the HR email (opened after a staff member complained, though not reported)."""
+        now, today = timezone.now().replace(second=0, microsecond=0), timezone.localdate()
+        first, second = list(foi.subjects.order_by("pk")[:2])
+        casework.contact_create(incident=foi, actor=handler, fields={
+            "subject": first, "channel": "phone", "direction": "in", "happened_at": now - timedelta(hours=3),
+            "question": "Asked whether the person they reported can see their address.",
+            "told": "What happened and what we have done, from the phone script; how to reach Victim Support.",
+            "follow_up": "Call back once the safety review of their address is done.",
+            "follow_up_due": today + timedelta(days=2)})
+        casework.contact_create(incident=foi, actor=handler, fields={
+            "caller": "A local journalist", "channel": "email", "direction": "in", "happened_at": now - timedelta(hours=1),
+            "question": "Asked how many people were affected.", "told": "Referred to the press office."})
+        casework.request_create(incident=foi, actor=handler, fields={
+            "subject": second, "kind": "access", "received_on": today, "owner": handler,
+            "summary": "A copy of everything the force holds about them, and who downloaded the file."})
+        casework.request_create(incident=foi, actor=handler, fields={
+            "subject": first, "kind": "complaint", "received_on": today, "due_on": today + timedelta(days=20),
+            "owner": dpo, "summary": "Upset that their statement was released to strangers."})
+        contain = casework.action_create(incident=foi, actor=dpo, fields={
+            "kind": "containment", "description": "Remove the files from the disclosure log and ask requesters "
+            "to delete their copies.", "owner": handler, "due_on": today})
+        casework.action_done(action=contain, actor=handler, done_on=today,
+                             evidence="Disclosure log checked: files gone. 14 of 15 requesters confirmed deletion.")
+        casework.action_create(incident=foi, actor=dpo, fields={
+            "kind": "preventive", "description": "Run every spreadsheet through the disclosure check before "
+            "release; release data as CSV only.", "owner": dpo, "due_on": today + timedelta(days=30)})
+        regulator.case_save(incident=email, actor=dpo, fields={
+            "opened_on": today - timedelta(days=1), "own_reference": "IC-000000-DEMO",
+            "case_officer": "Case officer at the ICO (demo)"})
+        regulator.regulator_request_add(incident=email, actor=dpo, fields={
+            "received_on": today - timedelta(days=1), "due_on": today + timedelta(days=13), "owner": dpo,
+            "asked": "Why you decided not to report, and your email procedure for HR data."})
 
     def _report_details(self, foi: Incident, handler: Any) -> None:
         """The FOI case's answers to the ICO form's own questions (issue 6): no one is named."""
