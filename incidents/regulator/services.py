@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -16,9 +16,17 @@ from django.db.models import Q
 from breachtracker.records import apply_fields, attribute_to
 
 from ..models import Incident
+from ..roles import DECIDE, can
 from .models import DUE_SOON_DAYS, IncidentLink, RegulatorCase, RegulatorCorrespondence, RegulatorRequest
 
 RETAINED = "(removed at the end of retention)"
+
+
+def _require_dpo(actor: Any) -> None:
+    """The regulator's case is the DPO's, in the services as in the views (a script or a task
+    calling them is refused too)."""
+    if not can(actor, DECIDE):
+        raise PermissionDenied("Only the DPO records the regulator's case.")
 
 
 def max_file_bytes() -> int:
@@ -39,6 +47,7 @@ def display_name(name: str) -> str:
 @transaction.atomic
 def case_save(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> RegulatorCase:
     """Open the regulator's case, change its details, or record its outcome."""
+    _require_dpo(actor)
     # The incident is locked first: two people opening the case at once make one case, not an error.
     Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").get()
     case = RegulatorCase.objects.select_for_update().filter(incident=incident).first()
@@ -69,6 +78,7 @@ def case_save(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> Regu
 def correspondence_add(*, incident: Incident, actor: Any, fields: dict[str, Any],
                        upload: UploadedFile | None = None) -> RegulatorCorrespondence:
     """Record a letter or email to or from the regulator, keeping its file encrypted."""
+    _require_dpo(actor)
     record = RegulatorCorrespondence(incident=incident, recorded_by=actor)
     apply_fields(record, fields)
     record.full_clean()
@@ -98,6 +108,7 @@ def correspondence_add(*, incident: Incident, actor: Any, fields: dict[str, Any]
 @transaction.atomic
 def regulator_request_add(*, incident: Incident, actor: Any, fields: dict[str, Any]) -> RegulatorRequest:
     """Record an information request from the regulator, with the date it set."""
+    _require_dpo(actor)
     record = RegulatorRequest(incident=incident)
     apply_fields(record, fields)
     record.status = RegulatorRequest.Status.OPEN
@@ -111,6 +122,7 @@ def regulator_request_add(*, incident: Incident, actor: Any, fields: dict[str, A
 def regulator_request_answer(*, record: RegulatorRequest, actor: Any, answered_on: date,
                              reply: str) -> RegulatorRequest:
     """Record that the request was answered: when, and what was sent."""
+    _require_dpo(actor)
     locked = RegulatorRequest.objects.select_for_update().get(pk=record.pk)
     if not locked.is_open:
         raise ValidationError("This information request is already answered.")
@@ -124,6 +136,7 @@ def regulator_request_answer(*, record: RegulatorRequest, actor: Any, answered_o
 @transaction.atomic
 def link_add(*, incident: Incident, actor: Any, other: Incident, reason: str) -> IncidentLink:
     """Link two incidents of the register (from either side: the link is the same)."""
+    _require_dpo(actor)
     if other.pk == incident.pk:
         raise ValidationError({"other": "An incident cannot be linked to itself."})
     first, second = sorted((incident.pk, other.pk))
@@ -141,6 +154,7 @@ def link_add(*, incident: Incident, actor: Any, other: Incident, reason: str) ->
 @transaction.atomic
 def link_remove(*, link: IncidentLink, actor: Any, reason: str) -> None:
     """Remove a link recorded by mistake: the history keeps it, and why it went."""
+    _require_dpo(actor)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the link is removed."})
     attribute_to(link, actor, f"Link removed: {reason.strip()}"[:100])

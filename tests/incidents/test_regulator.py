@@ -27,6 +27,17 @@ class CaseTests(BaseTestCase):
         values.update(fields)
         return services.case_save(incident=self.incident, actor=self.dpo, fields=values)
 
+    def test_only_the_dpo_writes_it_even_calling_the_services(self) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        for actor in (self.handler, self.auditor, self.outsider):
+            with self.subTest(actor=actor.username), self.assertRaises(PermissionDenied):
+                services.case_save(incident=self.incident, actor=actor, fields={"opened_on": self.today})
+            with self.subTest(actor=actor.username), self.assertRaises(PermissionDenied):
+                services.regulator_request_add(incident=self.incident, actor=actor, fields={
+                    "received_on": self.today, "due_on": self.today, "asked": "x", "owner": self.dpo})
+        self.assertFalse(RegulatorCase.objects.exists())
+
     def test_opening_the_case_names_who_did_it(self) -> None:
         case = self._save()
         latest = case.history.latest()
@@ -123,11 +134,11 @@ class RegulatorRequestTests(BaseTestCase):
 
     def test_answering_records_when_and_what_once(self) -> None:
         record = self._add()
-        answered = services.regulator_request_answer(record=record, actor=self.handler, answered_on=self.today,
+        answered = services.regulator_request_answer(record=record, actor=self.dpo, answered_on=self.today,
                                                      reply="Sent procedure v3.")
         self.assertEqual((answered.status, answered.answered_on, answered.reply), ("answered", self.today,
                                                                                    "Sent procedure v3."))
-        self.assertEqual(answered.history.latest().history_user, self.handler)
+        self.assertEqual(answered.history.latest().history_user, self.dpo)
         with self.assertRaisesMessage(ValidationError, "already answered"):
             services.regulator_request_answer(record=record, actor=self.dpo, answered_on=self.today, reply="Again")
 
