@@ -117,15 +117,14 @@ def _finish(notification_id: int, token: Any, reason: str, *, row: Notification 
             claim_token=None, claimed_at=None, version=F("version") + 1, updated_at=now, **fields)
         if updated != 1:
             return False
-        progress.moved((old, progress.after(old, **{k: v for k, v in fields.items()
-                                                    if k in ("status", "withheld_code", "channel")}))
-                       for old in before.values())
         if row is None:
             row = Notification.objects.get(pk=notification_id)
         else:
             for name, value in fields.items():
                 setattr(row, name, value)
             row.claim_token, row.claimed_at, row.version, row.updated_at = None, None, row.version + 1, now
+        # The new bucket from the row as it now is: an email sent is told, on the day it was sent.
+        progress.moved((old, progress.of_row(row, old.roles)) for old in before.values())
         Notification.history.bulk_history_create([row], update=True, default_change_reason=reason)
         return True
 

@@ -408,6 +408,11 @@ class DigestSent(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_per_day")]
 
 
+# A counter's day told, for the people not (or no longer) told: a fixed early date, not NULL,
+# so it takes part in the unique key the counters are added by (progress.add).
+NOT_TOLD = date(1, 1, 1)
+
+
 class NotificationProgress(models.Model):
     """How many of an incident's notifications are in one bucket — a status (with the reason,
     when withheld), a channel and the person's roles — kept up to date by every change of a
@@ -420,11 +425,15 @@ class NotificationProgress(models.Model):
     withheld_code = models.CharField(max_length=20, blank=True)  # only for status "withheld"
     channel = models.CharField(max_length=20)
     roles = models.PositiveIntegerField(default=0)  # the person's roles (DataSubject.roles)
+    # The London day they were told (sent, else delivered), for the progress chart's people
+    # told by day; NOT_TOLD while not told.
+    told_on = models.DateField(default=NOT_TOLD)
     n = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["incident", "status", "withheld_code", "channel", "roles"],
-                                               name="one_progress_bucket")]
+        constraints = [models.UniqueConstraint(
+            fields=["incident", "status", "withheld_code", "channel", "roles", "told_on"],
+            name="one_progress_bucket_by_day")]
 
     def __str__(self) -> str:
         return f"{self.n} {self.status} in {self.incident_id}"

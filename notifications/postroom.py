@@ -48,12 +48,12 @@ def print_pack_mark_posted(*, pack: PrintPack, actor: Any) -> dict[str, int]:
     now = timezone.now()
     rows = list(Notification.objects.select_for_update().filter(pk__in=pack.notification_ids, status=Status.GENERATED))
     roles = progress.roles_of([row.pk for row in rows])
-    progress.moved((progress.of_row(row, roles[row.pk]), progress.of_row(row, roles[row.pk])._replace(status=Status.SENT))
-                   for row in rows)
+    before = [progress.of_row(row, roles[row.pk]) for row in rows]
     for row in rows:
         row.previous_status, row.status, row.sent_at = row.status, Status.SENT, now
         row.version += 1
         row.updated_at = now
+    progress.moved(zip(before, (progress.of_row(row, roles[row.pk]) for row in rows), strict=True))
     bulk_update_with_history(rows, Notification, TICKED_FIELDS, batch_size=500, default_user=actor,
                              default_change_reason=f"Posted in print pack {pack.pk}")
     pack.posted_at, pack.posted_by = now, actor
@@ -106,8 +106,8 @@ def letters_mark_returned(*, incident: Incident, actor: Any, text: str) -> int:
     now = timezone.now()
     rows = list(found.values())
     roles = progress.roles_of([row.pk for row in rows])
-    progress.moved((progress.of_row(row, roles[row.pk]), progress.of_row(row, roles[row.pk])._replace(status=Status.RETURNED))
-                   for row in rows)
+    progress.moved((old, progress.after(old, status=Status.RETURNED))
+                   for old in (progress.of_row(row, roles[row.pk]) for row in rows))
     for row in rows:
         row.previous_status, row.status = row.status, Status.RETURNED
         row.version += 1

@@ -26,15 +26,18 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.vocab import ROLES, Channel
 
-from .models import Notification, NotificationProgress
+from .models import NOT_TOLD, Notification, NotificationProgress
 
 Status = Notification.Status
 
@@ -45,35 +48,46 @@ class Bucket(NamedTuple):
     withheld_code: str
     channel: str
     roles: int
+    told_on: date | None = None  # the London day they were told (sent, else delivered); only once told
 
 
-def bucket(incident_id: int, status: str, withheld_code: str, channel: str, roles: int) -> Bucket:
+def told_day(sent_at: datetime | None, delivered_at: datetime | None) -> date | None:
+    """The day a person was told, as the pages count it: sent, else delivered (London)."""
+    when = sent_at or delivered_at
+    return timezone.localdate(when) if when else None
+
+
+def bucket(incident_id: int, status: str, withheld_code: str, channel: str, roles: int,
+           told_on: date | None = None) -> Bucket:
     """The bucket of a notification; the withheld reason counts only while it is withheld (a
-    withheld row later marked told keeps its old code)."""
-    return Bucket(incident_id, status, withheld_code if status == Status.WITHHELD else "", channel, roles)
+    withheld row later marked told keeps its old code), the day told only while told."""
+    return Bucket(incident_id, status, withheld_code if status == Status.WITHHELD else "", channel, roles,
+                  told_on if status in Notification.DONE else None)
 
 
 def after(before: Bucket, **fields: Any) -> Bucket:
-    """`before` with some of status, withheld_code and channel changed."""
+    """`before` with some of status, withheld_code and channel changed (never into a told
+    status: a writer that tells someone takes the new bucket from the row, `of_row`)."""
     merged = before._asdict() | fields
     return bucket(merged["incident_id"], merged["status"], merged["withheld_code"], merged["channel"],
-                  merged["roles"])
+                  merged["roles"], merged["told_on"])
 
 
 def of_row(row: Notification, roles: int) -> Bucket:
-    return bucket(row.incident_id, row.status, row.withheld_code, row.channel, roles)
+    return bucket(row.incident_id, row.status, row.withheld_code, row.channel, roles,
+                  told_day(row.sent_at, row.delivered_at))
 
 
 def lock(rows: QuerySet[Notification]) -> dict[int, Bucket]:
     """Lock these notification rows and return their buckets as they stand, by id (two
     queries: the rows, then their people's roles, read once the rows are held)."""
     found = list(rows.select_for_update(of=("self",)).order_by("pk")
-                 .values_list("pk", "incident_id", "status", "withheld_code", "channel"))
+                 .values_list("pk", "incident_id", "status", "withheld_code", "channel", "sent_at", "delivered_at"))
     if not found:
         return {}
     roles = roles_of([row[0] for row in found])
-    return {pk: bucket(incident, status, code, channel, roles.get(pk, 0))
-            for pk, incident, status, code, channel in found}
+    return {pk: bucket(incident, status, code, channel, roles.get(pk, 0), told_day(sent, delivered))
+            for pk, incident, status, code, channel, sent, delivered in found}
 
 
 def roles_of(notification_ids: list[int]) -> dict[int, int]:
@@ -97,17 +111,27 @@ def moved(transitions: Iterable[tuple[Bucket | None, Bucket | None]]) -> None:
 
 def add(deltas: Counter[Bucket]) -> None:
     """Add `deltas` to the counters: one statement per 500 buckets, in a fixed order."""
-    changes = sorted((key, n) for key, n in deltas.items() if n)
+    changes = sorted(((_stored_key(key), n) for key, n in deltas.items() if n))
     table = NotificationProgress._meta.db_table
     for start in range(0, len(changes), 500):
         chunk = changes[start:start + 500]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
         params: list[Any] = [v for key, n in chunk for v in (*key, n)]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (incident_id, status, withheld_code, channel, roles, n) VALUES {values} "
-                "ON CONFLICT (incident_id, status, withheld_code, channel, roles) "
+                f"INSERT INTO {table} (incident_id, status, withheld_code, channel, roles, told_on, n) "
+                f"VALUES {values} ON CONFLICT (incident_id, status, withheld_code, channel, roles, told_on) "
                 f"DO UPDATE SET n = {table}.n + EXCLUDED.n", params)
+
+
+def _stored_key(key: Bucket) -> tuple[Any, ...]:
+    """A bucket as its row stores it: "not told" is a fixed early date, not NULL (a unique key
+    with NULL in it would never conflict, and the counter would be inserted twice)."""
+    return (*key[:5], key.told_on or NOT_TOLD)
+
+
+def _read_day(value: date) -> date | None:
+    return None if value == NOT_TOLD else value
 
 
 def on_roles_changed(sender: Any, *, incident: Incident, changes: list[tuple[int, int, int]], **kwargs: Any) -> None:
@@ -120,10 +144,12 @@ def on_roles_changed(sender: Any, *, incident: Incident, changes: list[tuple[int
     # rows for these people, or a tick, sees the roles before or after, never half of each.
     Incident.objects.select_for_update().filter(pk=incident.pk).exists()
     rows = list(Notification.objects.select_for_update(of=("self",)).filter(subject_id__in=list(new_roles))
-                .order_by("pk").values_list("incident_id", "status", "withheld_code", "channel", "subject_id"))
+                .order_by("pk").values_list("incident_id", "status", "withheld_code", "channel", "subject_id",
+                                            "sent_at", "delivered_at"))
     old_roles = {subject_id: old for subject_id, old, new in changes}
-    moved((bucket(i, s, c, ch, old_roles[subject]), bucket(i, s, c, ch, new_roles[subject]))
-          for i, s, c, ch, subject in rows)
+    moved((bucket(i, s, c, ch, old_roles[subject], told_day(sent, delivered)),
+           bucket(i, s, c, ch, new_roles[subject], told_day(sent, delivered)))
+          for i, s, c, ch, subject, sent, delivered in rows)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -132,9 +158,9 @@ def stored(incident_ids: list[int]) -> dict[int, Counter[Bucket]]:
     """The counters of these incidents as stored (one query), without empty buckets."""
     result: dict[int, Counter[Bucket]] = defaultdict(Counter)
     rows = (NotificationProgress.objects.filter(incident_id__in=incident_ids).exclude(n=0)
-            .values_list("incident_id", "status", "withheld_code", "channel", "roles", "n"))
-    for incident_id, status, code, channel, roles, n in rows:
-        result[incident_id][Bucket(incident_id, status, code, channel, roles)] = n
+            .values_list("incident_id", "status", "withheld_code", "channel", "roles", "told_on", "n"))
+    for incident_id, status, code, channel, roles, told_on, n in rows:
+        result[incident_id][Bucket(incident_id, status, code, channel, roles, _read_day(told_on))] = n
     return result
 
 
@@ -144,11 +170,22 @@ def counted(incident_ids: list[int] | None = None) -> dict[int, Counter[Bucket]]
     if incident_ids is not None:
         rows = rows.filter(incident_id__in=incident_ids)
     result: dict[int, Counter[Bucket]] = defaultdict(Counter)
-    for row in (rows.values("incident_id", "status", "withheld_code", "channel", "subject__roles")
-                .annotate(n=Count("id"))):
-        key = bucket(row["incident_id"], row["status"], row["withheld_code"], row["channel"], row["subject__roles"])
+    day = TruncDate(Coalesce("sent_at", "delivered_at"), tzinfo=timezone.get_current_timezone())
+    for row in (rows.annotate(day=day).values("incident_id", "status", "withheld_code", "channel", "subject__roles",
+                                             "day").annotate(n=Count("id"))):
+        key = bucket(row["incident_id"], row["status"], row["withheld_code"], row["channel"], row["subject__roles"],
+                     row["day"])
         result[row["incident_id"]][key] += row["n"]
     return result
+
+
+def told_by_day(buckets: Counter[Bucket]) -> list[tuple[date, int]]:
+    """People told by day (sent, else delivered; London days), oldest first, from the counters."""
+    days: Counter[date] = Counter()
+    for key, n in buckets.items():
+        if key.told_on is not None and n:
+            days[key.told_on] += n
+    return sorted(days.items())
 
 
 def summary(buckets: Counter[Bucket]) -> dict[str, int]:
@@ -203,7 +240,8 @@ def recount(incident: Incident) -> None:
     fresh = counted([incident.pk]).get(incident.pk, Counter())
     NotificationProgress.objects.bulk_create([NotificationProgress(
         incident_id=key.incident_id, status=key.status, withheld_code=key.withheld_code, channel=key.channel,
-        roles=key.roles, n=n) for key, n in sorted(fresh.items())], batch_size=500)
+        roles=key.roles, told_on=key.told_on or NOT_TOLD, n=n)
+        for key, n in sorted(fresh.items(), key=lambda item: _stored_key(item[0]))], batch_size=500)
 
 
 def check(*, repair: bool) -> list[str]:
@@ -216,7 +254,7 @@ def check(*, repair: bool) -> list[str]:
             kept = stored([incident.pk]).get(incident.pk, Counter())
             truth = counted([incident.pk]).get(incident.pk, Counter())
             wrong = [f"{_label(key)} {kept.get(key, 0)} (recount: {truth.get(key, 0)})"
-                     for key in sorted(set(kept) | set(truth)) if kept.get(key, 0) != truth.get(key, 0)]
+                     for key in sorted(set(kept) | set(truth), key=_stored_key) if kept.get(key, 0) != truth.get(key, 0)]
             if wrong:
                 problems.append(f"{incident.reference}: " + "; ".join(wrong))
                 if repair:
@@ -227,4 +265,5 @@ def check(*, repair: bool) -> list[str]:
 def _label(key: Bucket) -> str:
     roles = "+".join(r.code for r in ROLES.values() if key.roles & (1 << r.bit)) or "no role"
     reason = f" ({key.withheld_code})" if key.withheld_code else ""
-    return f"{key.status}{reason}/{key.channel}/{roles}"
+    day = f" on {key.told_on:%d %b %Y}" if key.told_on else ""
+    return f"{key.status}{reason}{day}/{key.channel}/{roles}"

@@ -177,11 +177,11 @@ def _apply_mark(row: Notification, *, actor: Any, status: str, when: datetime, r
     before = progress.of_row(row, progress.roles_of([row.pk])[row.pk])
     row.previous_status = row.status
     row.status = status
-    progress.moved([(before, progress.after(before, status=status))])
     if status == Status.SENT:
         row.sent_at = when
     elif status == Status.DELIVERED:
         row.delivered_at = when
+    progress.moved([(before, progress.of_row(row, before.roles))])  # with the day told, from the row
     row.version += 1
     attribute_to(row, actor, reason)
     row.save()
@@ -212,11 +212,11 @@ def notification_undo(*, notification: Notification, actor: Any, expected_versio
     undone = row.status
     before = progress.of_row(row, progress.roles_of([row.pk])[row.pk])
     row.status, row.previous_status = row.previous_status, ""
-    progress.moved([(before, progress.after(before, status=row.status))])
     if undone == Status.SENT:
         row.sent_at = None
     if undone == Status.DELIVERED:
         row.delivered_at = None
+    progress.moved([(before, progress.of_row(row, before.roles))])
     row.version += 1
     attribute_to(row, actor, f"Undo: was {undone}")
     row.save()

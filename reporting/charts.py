@@ -7,13 +7,13 @@ picture or by colour alone.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Min
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Max, Min
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from incidents.models import Decision, Incident, RegulatorSubmission
@@ -117,23 +117,18 @@ CHART_W, CHART_H, PAD = 240, 60, 4
 
 
 def notification_progress(incidents: list[Incident], today: date | None = None) -> dict[int, Progress]:
-    """People told by day for each incident, from the notifications' own record of when each
-    person was told (sent_at, or delivered_at for a call or visit): ONE aggregate query for
-    all incidents, grouped by incident and day, however many people. The target dates come
-    with the incidents (`select_related("notification_plan")`)."""
+    """People told by day for each incident (sent, or delivered for a call or visit; London
+    days), from the progress counters kept by every change of a notification: ONE query for
+    all incidents, however many people. The target dates come with the incidents
+    (`select_related("notification_plan")`)."""
 
     today = today or timezone.localdate()
     ids = [i.pk for i in incidents]
-    counts = counters.summaries(ids)  # the totals, from the counters kept by every change
-    totals = {pk: row["total"] for pk, row in counts.items()}
-    by_day: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    if ids:  # only the people told have a day
-        rows = (Notification.objects.filter(incident_id__in=ids, status__in=Notification.DONE)
-                .annotate(day=TruncDate(Coalesce("sent_at", "delivered_at"), tzinfo=timezone.get_current_timezone()))
-                .values("incident_id", "day").annotate(n=Count("id")).order_by("incident_id", "day"))
-        for row in rows:
-            if row["day"] is not None:
-                by_day[row["incident_id"]].append((row["day"], row["n"]))
+    # The totals and the people told by day, from the counters kept by every change (one
+    # query, however many people: nothing is counted here).
+    kept = counters.stored(ids)
+    totals = {pk: counters.summary(kept.get(pk, Counter()))["total"] for pk in ids}
+    by_day = {pk: counters.told_by_day(buckets) for pk, buckets in kept.items()}
     result: dict[int, Progress] = {}
     for incident in incidents:
         total = totals.get(incident.pk, 0)

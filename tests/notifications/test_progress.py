@@ -93,6 +93,30 @@ class CountersKeptByEveryServiceTests(InStep):
         self.assertInStep()
         self.assertEqual(self.statuses(), {"generated": 1, "sent": 1, "delivered": 2, "failed": 2})
 
+    def test_the_people_told_are_counted_by_the_london_day_they_were_told(self) -> None:
+        from datetime import date
+
+        from tests.base import local
+
+        generate_all(start_batch(self.incident, self.dpo))
+        first, second, third = (self.row(s) for s in self.letters[:3])
+        # 00:30 on 25 October 2026 in London is 23:30 on the 24th in UTC (summer time).
+        services.notification_mark(notification=first, actor=self.handler, status="delivered",
+                                   expected_version=first.version, when=local(2026, 10, 25, 0, 30))
+        services.notification_mark(notification=second, actor=self.handler, status="sent",
+                                   expected_version=second.version, when=local(2026, 10, 26, 9, 0))
+        services.contact_record(notification=third, actor=self.handler, expected_version=third.version,
+                                channel="phone", contacted_at=local(2026, 10, 26, 23, 30),
+                                outcome=ContactAttempt.Outcome.TOLD)
+        kept = progress.stored([self.incident.pk])[self.incident.pk]
+        self.assertEqual(progress.told_by_day(kept), [(date(2026, 10, 25), 1), (date(2026, 10, 26), 2)])
+        self.assertInStep()
+        second.refresh_from_db()
+        services.notification_undo(notification=second, actor=self.handler, expected_version=second.version)
+        kept = progress.stored([self.incident.pk])[self.incident.pk]
+        self.assertEqual(progress.told_by_day(kept), [(date(2026, 10, 25), 1), (date(2026, 10, 26), 1)])
+        self.assertInStep()
+
     def test_the_post_room_the_channel_and_failures(self) -> None:
         batch = start_batch(self.incident, self.dpo)
         generate_all(batch)
@@ -219,3 +243,14 @@ class CommandAndPagesTests(InStep):
         NotificationProgress.objects.all().delete()
         migration.count_existing_notifications(apps, None)
         self.assertInStep()
+
+    def test_the_migration_splits_the_people_told_by_the_day_they_were_told(self) -> None:
+        told = Notification.objects.filter(incident=self.incident).order_by("pk").first()
+        services.notification_mark(notification=told, actor=self.handler, status="sent",
+                                   expected_version=told.version)
+        migration = importlib.import_module("notifications.migrations.0017_progress_by_day_told")
+        NotificationProgress.objects.all().update(told_on=migration.NOT_TOLD)  # as before the migration
+        migration.count_by_day_told(apps, None)
+        self.assertInStep()
+        kept = progress.stored([self.incident.pk])[self.incident.pk]
+        self.assertEqual(progress.told_by_day(kept), [(timezone.localdate(), 1)])
