@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 
@@ -19,6 +21,16 @@ def incident_or_404(reference: str) -> Incident:
 def acting_user(request: HttpRequest) -> Any:
     """The signed-in user, as the actor a record names (every view here requires sign-in)."""
     return request.user
+
+
+def attach_errors(form: BaseForm, error: ValidationError) -> None:
+    """Show a service's refusal on the form (nothing was saved): each field's errors on that
+    field, the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def declared_length(request: HttpRequest) -> int:

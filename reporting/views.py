@@ -24,8 +24,8 @@ from breachtracker.csvsafe import csv_response
 from incidents.assessment import rules
 from incidents.assessment import services as assessment_services
 from incidents.assessment.forms import DecisionForm, SubmissionForm
-from incidents.assessment.views import attach_errors, form_page
-from incidents.http import acting_user, incident_or_404, posted
+from incidents.assessment.views import form_page
+from incidents.http import acting_user, attach_errors, incident_or_404, posted
 from incidents.register.services import incident_event_record
 from incidents.models import DataCategory, Decision, Incident, RegulatorSubmission
 from incidents.people import tally

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from ..http import acting_user, incident_or_404, posted
+from ..http import acting_user, attach_errors, incident_or_404, posted
 from ..roles import DECIDE, EDIT_CASE, READ, require
 from . import services
 from .forms import AssessmentForm, RestrictionForm, RestrictionReviewForm
@@ -25,15 +25,6 @@ def form_page(request: HttpRequest, incident: object, form: BaseForm, title: str
     context = {"incident": incident, "form": form, "title": title, "intro": intro, "tab": "assessment",
                "now": timezone.now(), **(extra or {})}
     return render(request, "incidents/assessment_form.html", context)
-
-
-def attach_errors(form: BaseForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form (nothing was saved)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require(READ)

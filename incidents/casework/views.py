@@ -11,7 +11,7 @@ from django.utils import timezone
 from breachtracker import keyset
 from breachtracker.inputs import record_id
 
-from ..http import incident_or_404, posted
+from ..http import attach_errors, incident_or_404, posted
 from ..roles import EDIT_CASE, READ, can, require
 from . import services
 from .forms import (
@@ -54,8 +54,7 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             record = services.request_create(incident=incident, actor=request.user, fields=form.service_fields())
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            attach_errors(form, error)
         else:
             messages.success(request, f"{record.get_kind_display()} recorded: respond by {record.deadline:%d %B %Y}.")
             return redirect("request_detail", incident.reference, record.pk)
@@ -88,8 +87,7 @@ def request_detail(request: HttpRequest, reference: str, pk: int) -> HttpRespons
             else:
                 services.request_close(record=record, actor=request.user, reason=data["reason"])
         except ValidationError as error:
-            for field, errors in (error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]):
-                forms[action].add_error(field if field in forms[action].fields else None, errors)
+            attach_errors(forms[action], error)
             messages.error(request, " ".join(error.messages))
             status = 400
         else:
@@ -170,8 +168,7 @@ def contact_create(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             contact = services.contact_create(incident=incident, actor=request.user, fields=form.service_fields())
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            attach_errors(form, error)
         else:
             messages.success(request, "Contact logged." + (" It is on the list of follow-ups waiting."
                                                             if contact.status == Contact.Status.FOLLOW_UP else ""))

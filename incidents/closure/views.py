@@ -10,19 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ..assessment import services as assessment_services
-from ..http import incident_or_404, posted
+from ..http import attach_errors, incident_or_404, posted
 from ..roles import DECIDE, require
 from . import services
 from .forms import ClosureReviewForm, CloseForm
 from .models import ClosureReview
-
-
-def _attach(form: ClosureReviewForm | CloseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @require(DECIDE)
@@ -35,7 +27,7 @@ def closure_edit(request: HttpRequest, reference: str) -> HttpResponse:
             try:
                 services.closure_review_save(incident=incident, actor=request.user, fields=dict(form.cleaned_data))
             except ValidationError as error:
-                _attach(form, error)
+                attach_errors(form, error)
             else:
                 messages.success(request, "Closure review saved.")
                 return redirect("closure", incident.reference)
@@ -58,7 +50,7 @@ def closure_close(request: HttpRequest, reference: str) -> HttpResponse:
                     incident=incident, actor=request.user, reason=form.cleaned_data["reason"],
                     open_items_reason=form.cleaned_data.get("open_items_reason", ""))
             except ValidationError as error:
-                _attach(form, error)
+                attach_errors(form, error)
             else:
                 messages.success(request, "Incident closed. The closure review is signed off.")
                 return redirect("closure", incident.reference)

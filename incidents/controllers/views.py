@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from ..http import incident_or_404, posted
+from ..http import attach_errors, incident_or_404, posted
 from ..register.models import Incident
 from ..roles import DECIDE, READ, require
 from . import services
@@ -53,7 +53,7 @@ def party_create(request: HttpRequest, reference: str, kind: str) -> HttpRespons
         try:
             services.party_create(incident=incident, actor=request.user, kind=kind, fields=fields)
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, f"{IncidentParty.Kind(kind).label} recorded.")
             return redirect("party_list", incident.reference)
@@ -70,7 +70,7 @@ def party_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         try:
             services.party_update(party=party, actor=request.user, fields=fields)
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, "Saved.")
             return redirect("party_list", incident.reference)
@@ -87,14 +87,6 @@ def party_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         messages.success(request, f"{party.name} removed. The history keeps the record and your reason.")
         return redirect("party_list", incident.reference)
     return _form_page(request, incident, form, f"Remove {party.name}", remove=True)
-
-
-def _attach(form: PartyForm, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _form_page(request: HttpRequest, incident: Incident, form: PartyForm | RemoveForm, title: str, *,

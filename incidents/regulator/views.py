@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from breachtracker import files
 
-from ..http import declared_length, incident_or_404, posted
+from ..http import attach_errors, declared_length, incident_or_404, posted
 from ..models import Incident
 from ..roles import DECIDE, READ, can, require
 from . import services
@@ -53,12 +53,6 @@ def _form_page(request: HttpRequest, incident: Incident, form: BaseForm, *, titl
         "error": error, "now": timezone.now(), "tab": "regulator"}, status=status)
 
 
-def _add_errors(form: BaseForm, error: ValidationError) -> None:
-    pairs = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
-    for field, errors in pairs:
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @require(DECIDE)
 def regulator_case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(reference)
@@ -71,7 +65,7 @@ def regulator_case_edit(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.case_save(incident=incident, actor=request.user, fields=fields)
         except ValidationError as error:
-            _add_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, "The regulator's case is saved.")
             return redirect("regulator", incident.reference)
@@ -106,7 +100,7 @@ def _correspondence_add(request: HttpRequest, incident: Incident) -> HttpRespons
             services.correspondence_add(incident=incident, actor=request.user, fields=fields,
                                         upload=form.cleaned_data.get("upload"))
         except ValidationError as error:
-            _add_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, "Correspondence recorded.")
             return redirect("regulator", incident.reference)
@@ -143,7 +137,7 @@ def regulator_request_add(request: HttpRequest, reference: str) -> HttpResponse:
             record = services.regulator_request_add(incident=incident, actor=request.user,
                                                     fields=dict(form.cleaned_data))
         except ValidationError as error:
-            _add_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, f"Information request recorded: reply by {record.due_on:%d %B %Y}.")
             return redirect("regulator", incident.reference)
@@ -162,7 +156,7 @@ def regulator_request_answer(request: HttpRequest, reference: str, pk: int) -> H
         try:
             services.regulator_request_answer(record=record, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, "Answer recorded.")
             return redirect("regulator", incident.reference)
@@ -181,7 +175,7 @@ def regulator_link_add(request: HttpRequest, reference: str) -> HttpResponse:
             services.link_add(incident=incident, actor=request.user, other=form.cleaned_data["other"],
                               reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, "Incidents linked.")
             return redirect("regulator", incident.reference)
