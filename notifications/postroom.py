@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from breachtracker.records import attribute_to
+from breachtracker.words import plural
 from incidents.casework.finder import LETTER_REFERENCE_RE
 from incidents.models import Incident
 from incidents.register.services import incident_event_record
@@ -31,10 +32,6 @@ TICKED_FIELDS = ["previous_status", "status", "sent_at", "version", "updated_at"
 
 class PostRoomRefused(ValueError):
     pass
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 @transaction.atomic
@@ -60,9 +57,9 @@ def print_pack_mark_posted(*, pack: PrintPack, actor: Any) -> dict[str, int]:
     attribute_to(pack, actor, "Marked as posted")
     pack.save()
     left = len(pack.notification_ids) - len(rows)
-    detail = f"Print pack {pack.pk}: {_count(len(rows), 'letter', 'letters')} marked sent"
+    detail = f"Print pack {pack.pk}: {plural(len(rows), 'letter', 'letters')} marked sent"
     if left:
-        detail += f"; {_count(left, 'letter', 'letters')} left as they were (already ticked or withheld since)"
+        detail += f"; {plural(left, 'letter', 'letters')} left as they were (already ticked or withheld since)"
     incident_event_record(incident=pack.batch.incident, actor=actor, kind="pack_posted", detail=detail + ".")
     return {"sent": len(rows), "left": left}
 
@@ -115,5 +112,5 @@ def letters_mark_returned(*, incident: Incident, actor: Any, text: str) -> int:
     bulk_update_with_history(rows, Notification, ["previous_status", "status", "version", "updated_at"],
                              batch_size=500, default_user=actor, default_change_reason="Returned by post")
     incident_event_record(incident=incident, actor=actor, kind="returned",
-                          detail=f"{_count(len(rows), 'letter', 'letters')} returned by post.")
+                          detail=f"{plural(len(rows), 'letter', 'letters')} returned by post.")
     return len(rows)

@@ -18,6 +18,7 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from breachtracker.words import plural
 from incidents.models import Contact, Incident, IncidentAction, PersonRequest
 from notifications.models import Notification
 
@@ -83,10 +84,6 @@ def _layout(chart: BarChart) -> None:
         chart.ends = (chart.bars[0].label, chart.bars[-1].label)
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 @dataclass
 class Casework:
     """The figures of one incident, or of several added together (`incident` None)."""
@@ -115,7 +112,7 @@ def contacts_chart(data: Casework, today: date, key: str) -> BarChart:
     days = [start + timedelta(days=n) for n in range((today - start).days + 1)]
     bars = [Bar(f"{day.day} {day:%b %Y}", data.contacts.get(day, 0)) for day in days]
     total = sum(bar.value for bar in bars)
-    summary = (f"{_plural(total, 'contact', 'contacts')} from {start.day} {start:%B %Y} "
+    summary = (f"{plural(total, 'contact', 'contacts')} from {start.day} {start:%B %Y} "
                f"(the first letter went out on {data.first_letter.day} {data.first_letter:%B %Y}) to today")
     if start > data.first_letter:
         summary += f", the latest {MAX_DAYS} days shown"
@@ -130,7 +127,7 @@ def requests_chart(data: Casework, key: str) -> BarChart:
     bars = [Bar("Overdue", r["overdue"], RED), Bar(f"Next {WEEK} days", r["week"], AMBER),
             Bar("Later", r["later"], BLUE)]
     open_ = sum(r.values())
-    summary = (f"{_plural(open_, 'open request or claim', 'open requests or claims')}: {r['overdue']} overdue, "
+    summary = (f"{plural(open_, 'open request or claim', 'open requests or claims')}: {r['overdue']} overdue, "
                f"{r['week']} due in the next {WEEK} days, {r['later']} due later." if open_ else
                "No open requests or claims.")
     return BarChart(key, "Open requests and claims by deadline", bars, summary, "Deadline", "Open requests and claims")
@@ -139,7 +136,7 @@ def requests_chart(data: Casework, key: str) -> BarChart:
 def actions_chart(data: Casework, key: str) -> BarChart:
     a = data.actions
     bars = [Bar("Overdue", a["overdue"], RED), Bar("Not yet due", a["open"], BLUE), Bar("Done", a["done"], GREEN)]
-    summary = (f"{_plural(a['overdue'], 'action', 'actions')} overdue, {a['open']} open and not yet due, "
+    summary = (f"{plural(a['overdue'], 'action', 'actions')} overdue, {a['open']} open and not yet due, "
                f"{a['done']} done." if sum(a.values()) else "No actions recorded.")
     return BarChart(key, "Actions", bars, summary, "State", "Actions")
 

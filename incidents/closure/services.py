@@ -15,15 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from breachtracker.records import apply_fields, attribute_to
+from breachtracker.words import plural
 
 from ..casework.models import Contact, IncidentAction, PersonRequest
 from ..models import Incident
 from ..roles import DECIDE, can
 from .models import ClosureReview
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -44,11 +41,11 @@ class OpenItems:
     def parts(self) -> list[str]:
         found = []
         if self.actions:
-            found.append(_plural(self.actions, "open action", "open actions"))
+            found.append(plural(self.actions, "open action", "open actions"))
         if self.requests:
-            found.append(_plural(self.requests, "open request or claim", "open requests or claims"))
+            found.append(plural(self.requests, "open request or claim", "open requests or claims"))
         if self.contacts:
-            found.append(_plural(self.contacts, "contact needing follow-up", "contacts needing follow-up"))
+            found.append(plural(self.contacts, "contact needing follow-up", "contacts needing follow-up"))
         return found
 
     def text(self) -> str:

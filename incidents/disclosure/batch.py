@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from breachtracker.words import plural
+
 from . import DOCUMENT_TYPES, TEXT_TYPES, WORKBOOK_TYPES, check_file
 from .package import ZIP_ERRORS, Limits, refuse_zip_bomb
-from .report import FAIL_AT, Refused, Report, plural
+from .report import FAIL_AT, Refused, Report
 
 logger = logging.getLogger(__name__)
 

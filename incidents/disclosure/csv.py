@@ -7,9 +7,11 @@ import io
 import re
 from pathlib import Path
 
+from breachtracker.words import plural
+
 from .detect import detect_table
 from .package import Deadline
-from .report import Finding, Location, Refused, Report, Severity, Table, plural
+from .report import Finding, Location, Refused, Report, Severity, Table
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?\d[\d,.]*$")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
+from breachtracker.words import plural
+
 from .detect import detect_table, find_in_text, mask_text
 from .ooxml import custom_xml_parts
 from .package import Package, attr, children, descendants, local, rels
-from .report import CategoryMatch, Finding, Location, Refused, Report, Severity, plural
+from .report import CategoryMatch, Finding, Location, Refused, Report, Severity
 
 DOCUMENT = "word/document.xml"
 _HIDING = ("vanish", "specVanish")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from breachtracker.words import plural
+
 from .detect import EMAIL, FIRST_NAMES, KINDS, PERSON_NAME, SURNAME_FIRST, find_in_text, mask_text
 from .package import Package, descendants, local
-from .report import CategoryMatch, Finding, Location, Report, Severity, plural
+from .report import CategoryMatch, Finding, Location, Report, Severity
 
 CORE = "docProps/core.xml"
 APP = "docProps/app.xml"

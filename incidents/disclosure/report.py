@@ -30,10 +30,6 @@ class Severity(IntEnum):
 FAIL_AT = Severity.MEDIUM
 
 
-def plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
 class Refused(Exception):
     """The file cannot be checked safely; `message` says why in plain words."""
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from xml.etree.ElementTree import Element
 
+from breachtracker.words import plural
+
 from .cells import col_letters, parse_range, parse_ref, spans
 from .cells import describe as _describe
 from .detect import KINDS, ColumnMatch, detect_column, detect_table, find_in_text, mask_text
 from .ooxml import custom_xml_parts
 from .package import Limits, Package, attr, children, descendants, local, rels, text_of
-from .report import CategoryMatch, Finding, Location, Refused, Report, SheetSummary, Severity, Table, merge_categories, plural
+from .report import CategoryMatch, Finding, Location, Refused, Report, SheetSummary, Severity, Table, merge_categories
 
 WORKBOOK = "xl/workbook.xml"
 BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57})
