@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from breachtracker.inputs import MAX_INTEGER
+from incidents.register.forms import LocalDateInput
 
 from .letters import TemplateRefused, compile_letter
 from .models import ContactAttempt, LetterTemplate, NotificationPlan
@@ -19,7 +20,7 @@ class PlanForm(forms.ModelForm):
         fields = ["target_date", "public_description", "consequences", "risk_reason", "measures", "advice", "support"]
         widgets = {
             # ISO value: the browser's date input shows nothing (and posts nothing) otherwise.
-            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "target_date": LocalDateInput(),
             **{name: forms.Textarea(attrs={"rows": 3}) for name in
                ("public_description", "consequences", "risk_reason", "measures", "advice", "support")},
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from incidents.register.forms import LocalDateInput
+
 from .models import ReportDetails
 
 
@@ -20,7 +22,7 @@ class ReportDetailsForm(forms.ModelForm):
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in (
             "consequences", "likelihood_reason", "staff_involved", "training_details", "actions_taken", "measures_before",
             "prevent_recurrence", "other_organisations", "delay_reasons", "staff_instructions", "told_answer_details")} | {
-            "prevent_recurrence_by": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+            "prevent_recurrence_by": LocalDateInput()}
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -12,7 +12,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from ..register.forms import LocalDateTimeInput
+from ..register.forms import LocalDateInput, LocalDateTimeInput
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -65,7 +65,7 @@ class DecisionForm(forms.ModelForm):
         fields = ["outcome", "justification", "exemption", "public_communication", "ico_agreement_date",
                   "ico_agreement_reference", "regulator_advice"]
         widgets = {
-            "ico_agreement_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ico_agreement_date": LocalDateInput(),
             "justification": forms.Textarea(attrs={"rows": 3}),
             "public_communication": forms.Textarea(attrs={"rows": 2}),
             "regulator_advice": forms.Textarea(attrs={"rows": 2}),
@@ -88,7 +88,7 @@ class DecisionForm(forms.ModelForm):
             # is judged on it (notifications track progress against this date).
             self.fields["target_date"] = forms.DateField(
                 label="Target date for telling everyone", required=False,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                widget=LocalDateInput(),
                 help_text="Required when you decide to tell people.",
             )
 
@@ -112,8 +112,8 @@ class RestrictionForm(forms.ModelForm):
         model = Restriction
         fields = ["subject", "extent", "withheld", "grounds", "rationale", "start_date", "review_date"]
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "review_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_date": LocalDateInput(),
+            "review_date": LocalDateInput(),
             "rationale": forms.Textarea(attrs={"rows": 3}),
             "withheld": forms.Textarea(attrs={"rows": 2}),
         }
@@ -137,7 +137,7 @@ class RestrictionReviewForm(forms.Form):
         choices=[("keep", "Keep it, with a new review date"), ("lift", "Lift it")], widget=forms.RadioSelect
     )
     review_date = forms.DateField(
-        label="Next review date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Next review date", required=False, widget=LocalDateInput()
     )
     note = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 

@@ -14,14 +14,11 @@ from breachtracker.inputs import MAX_INTEGER
 
 from .. import roles
 from ..models import DataSubject, Incident
-from ..register.forms import LocalDateTimeInput
+from ..register.forms import LocalDateInput, LocalDateTimeInput
 from .finder import MAX_FINDER_TEXT, find_person
 from .models import Contact, IncidentAction, PersonRequest
 
-DATE = {"type": "date"}
-
-
-def _owners(field: Any) -> None:
+def owner_choices(field: Any) -> None:
     """An owner is someone who can work the case (a DPO or a case handler), shown by name."""
     field.queryset = get_user_model().objects.filter(
         is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]).distinct().order_by("username")
@@ -73,14 +70,14 @@ class PersonRequestForm(FindsPerson):
     class Meta:
         model = PersonRequest
         fields = ["kind", "received_on", "due_on", "summary", "owner", "amount_claimed"]
-        widgets = {"received_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
-                   "due_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widgets = {"received_on": LocalDateInput(),
+                   "due_on": LocalDateInput(),
                    "summary": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"amount_claimed": "Compensation claims only. Pounds, e.g. 1250.00."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _owners(self.fields["owner"])
+        owner_choices(self.fields["owner"])
         self.order_fields(["person", "person_record", "kind", "received_on", "due_on", "summary", "owner",
                            "amount_claimed"])
 
@@ -95,7 +92,7 @@ class ContactForm(FindsPerson):
         model = Contact
         fields = ["direction", "channel", "happened_at", "caller", "question", "told", "follow_up",
                   "follow_up_due"]
-        widgets = {"happened_at": LocalDateTimeInput(), "follow_up_due": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widgets = {"happened_at": LocalDateTimeInput(), "follow_up_due": LocalDateInput(),
                    "direction": forms.RadioSelect, "caller": forms.TextInput(),
                    "question": forms.Textarea(attrs={"rows": 3}), "told": forms.Textarea(attrs={"rows": 3}),
                    "follow_up": forms.Textarea(attrs={"rows": 2})}
@@ -136,7 +133,7 @@ class ExtendForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answered_on = forms.DateField(label="Answered on", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    answered_on = forms.DateField(label="Answered on", widget=LocalDateInput())
     outcome = forms.CharField(label="What the response was", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     amount_offered = forms.DecimalField(label="Amount offered (£)", required=False, min_value=0, max_digits=12,
                                         decimal_places=2)
@@ -153,14 +150,14 @@ class ActionForm(forms.ModelForm):
         model = IncidentAction
         fields = ["kind", "description", "owner", "due_on"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}),
-                   "due_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d")}
+                   "due_on": LocalDateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _owners(self.fields["owner"])
+        owner_choices(self.fields["owner"])
 
 
 class ActionDoneForm(forms.Form):
-    done_on = forms.DateField(label="Done on", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    done_on = forms.DateField(label="Done on", widget=LocalDateInput())
     evidence = forms.CharField(label="What shows it was done", max_length=5000,
                                widget=forms.Textarea(attrs={"rows": 2}))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from breachtracker.inputs import IdMultipleChoiceField
 
+from ..register.forms import LocalDateInput
 from ..register.models import DataCategory
 from ..vocab import ROLE_CHOICES, ROLES, roles_to_mask
 from .models import DataSubject, normalise_postcode
@@ -52,7 +53,7 @@ class SubjectForm(forms.ModelForm):
             "representative_address",
         ]
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date_of_birth": LocalDateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "representative_address": forms.Textarea(attrs={"rows": 3}),
         }

@@ -18,6 +18,16 @@ from .models import DataCategory, Incident, Organisation
 from .services import locked_fields
 
 
+class LocalDateInput(forms.DateInput):
+    """A browser date picker. It shows its value only in ISO form: a default in the UK format
+    would leave the box empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class LocalDateTimeInput(forms.DateTimeInput):
     """A browser date-time picker showing Europe/London wall-clock time."""
 

@@ -6,27 +6,19 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
-from .. import roles
 from ..models import Incident
+from ..casework.forms import owner_choices
+from ..register.forms import LocalDateInput
 from .models import RegulatorCase, RegulatorCorrespondence, RegulatorRequest
 from .services import max_file_bytes, too_large_message
-
-DATE = {"type": "date"}
-
-
-def _date() -> forms.DateInput:
-    # A date box shows its value only in ISO form (a UK-format default would leave it empty).
-    return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
-
 
 class CaseForm(forms.ModelForm):
     class Meta:
         model = RegulatorCase
         fields = ["opened_on", "own_reference", "case_officer", "outcome", "outcome_on", "penalty_amount",
                   "outcome_summary"]
-        widgets = {"opened_on": _date(), "outcome_on": _date(),
+        widgets = {"opened_on": LocalDateInput(), "outcome_on": LocalDateInput(),
                    "case_officer": forms.Textarea(attrs={"rows": 2}),
                    "outcome_summary": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"penalty_amount": "For a penalty only. Pounds, for example 750000.00."}
@@ -46,7 +38,7 @@ class CorrespondenceForm(forms.ModelForm):
     class Meta:
         model = RegulatorCorrespondence
         fields = ["direction", "sent_on", "summary", "request"]
-        widgets = {"sent_on": _date(), "summary": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"sent_on": LocalDateInput(), "summary": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,26 +59,19 @@ class CorrespondenceForm(forms.ModelForm):
         return upload
 
 
-def _owners(field: Any) -> None:
-    """An owner is someone who can work the case (a DPO or a case handler), shown by name."""
-    field.queryset = get_user_model().objects.filter(
-        is_active=True, groups__name__in=[roles.DPO, roles.HANDLER]).distinct().order_by("username")
-    field.label_from_instance = lambda u: u.get_full_name() or u.username
-
-
 class RegulatorRequestForm(forms.ModelForm):
     class Meta:
         model = RegulatorRequest
         fields = ["received_on", "asked", "due_on", "owner"]
-        widgets = {"received_on": _date(), "due_on": _date(), "asked": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"received_on": LocalDateInput(), "due_on": LocalDateInput(), "asked": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _owners(self.fields["owner"])
+        owner_choices(self.fields["owner"])
 
 
 class AnswerForm(forms.Form):
-    answered_on = forms.DateField(label="Answered on", widget=_date())
+    answered_on = forms.DateField(label="Answered on", widget=LocalDateInput())
     reply = forms.CharField(label="What we replied", max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
