@@ -127,7 +127,7 @@ def notification_progress(incidents: list[Incident], today: date | None = None) 
     # The totals and the people told by day, from the counters kept by every change (one
     # query, however many people: nothing is counted here).
     kept = counters.stored(ids)
-    totals = {pk: counters.summary(kept.get(pk, Counter()))["total"] for pk in ids}
+    totals = {pk: sum(kept.get(pk, Counter()).values()) for pk in ids}
     by_day = {pk: counters.told_by_day(buckets) for pk, buckets in kept.items()}
     result: dict[int, Progress] = {}
     for incident in incidents:

@@ -49,7 +49,8 @@ class FindsPerson(forms.ModelForm):
         record, text = data.get("person_record"), (data.get("person") or "").strip()
         subject = None
         if record:
-            subject = DataSubject.objects.filter(incident=self.incident, pk=record).first()
+            subject = (self.preset if self.preset is not None and self.preset.pk == record  # read in __init__
+                       else DataSubject.objects.filter(incident=self.incident, pk=record).first())
             if subject is None:
                 self.add_error("person", "That person is not one of this incident's affected people.")
         elif text:
@@ -118,9 +119,10 @@ class ContactForm(FindsPerson):
         data = super().clean()
         if data.get("subject") is None and not (data.get("caller") or "").strip() and not self.has_error("person"):
             self.add_error("caller", "Say who it was: find them on the list, or write who they are.")
-        # Whether it needs a follow-up is what the handler wrote, not a separate tick to forget.
-        data["status"] = Contact.Status.FOLLOW_UP if (data.get("follow_up") or "").strip() else Contact.Status.DONE
-        self.instance.status = data["status"]
+        # Whether it needs a follow-up is what the handler wrote, not a separate tick to forget
+        # (the service decides it so; set here too for the model's own checks of the form).
+        self.instance.status = (Contact.Status.FOLLOW_UP if (data.get("follow_up") or "").strip()
+                                else Contact.Status.DONE)
         return data
 
 

@@ -35,7 +35,7 @@ def regulator(request: HttpRequest, reference: str) -> HttpResponse:
     case = RegulatorCase.objects.filter(incident=incident).first()
     return render(request, "incidents/regulator/case.html", {
         "incident": incident, "case": case,
-        "case_reference": services.reported_reference(incident) or (case.own_reference if case else ""),
+        "case_reference": services.case_reference(incident, case),
         "requests": list(incident.regulator_requests.select_related("owner")  # type: ignore[attr-defined]
                          .order_by("-status", "due_on", "pk")),
         "letters": list(incident.regulator_correspondence.select_related(  # type: ignore[attr-defined]
