@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from breachtracker.words import plural
 from incidents.models import Contact, Incident, IncidentAction, PersonRequest
-from notifications.models import Notification
+from notifications import progress as counters
 
 WIDTH, HEIGHT = 360, 150
 PAD, TOP, LABELS = 8, 16, 22
@@ -147,7 +147,7 @@ def casework_charts(incidents: list[Incident], today: date | None = None, *,
     letter of each incident, contacts by incident and Europe/London day, open requests by
     deadline, actions by state. A caller that already has each incident's first day of letters
     (the dashboard, from the people told by day: `charts.notification_progress`) passes them
-    as `first_letters` and saves the first query, which reads every person told."""
+    as `first_letters` and saves the first query (the progress counters, kept by day told)."""
     today = today or timezone.localdate()
     ids = [i.pk for i in incidents]
     found = {i.pk: Casework(i) for i in incidents}
@@ -155,17 +155,12 @@ def casework_charts(incidents: list[Incident], today: date | None = None, *,
     if not ids:
         return found, together
     london = timezone.get_current_timezone()
-    told = Coalesce("sent_at", "delivered_at")
-    if first_letters is not None:
-        for pk, day in first_letters.items():
-            if pk in found:
-                found[pk].first_letter = day
-    else:
-        firsts = (Notification.objects.filter(incident_id__in=ids, status__in=Notification.DONE).order_by()
-                  .values("incident_id").annotate(first=Min(told)))
-        for row in firsts:
-            if row["first"] is not None:
-                found[row["incident_id"]].first_letter = timezone.localtime(row["first"], london).date()
+    if first_letters is None:  # the first day anyone was told, from the counters kept by day told
+        first_letters = {pk: told[0][0] for pk, buckets in counters.stored(ids).items()
+                         if (told := counters.told_by_day(buckets))}
+    for pk, day in first_letters.items():
+        if pk in found:
+            found[pk].first_letter = day
     contacts = (Contact.objects.filter(incident_id__in=ids).order_by()
                 .annotate(day=TruncDate("happened_at", tzinfo=london))
                 .values("incident_id", "day").annotate(n=Count("id")))

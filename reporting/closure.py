@@ -13,25 +13,24 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from breachtracker.pdf import render_pdf
 from incidents.casework import services as casework_services
-from incidents.closure.services import open_items
-from incidents.models import ClosureReview, Contact, Incident
+from incidents.closure.services import OpenItems
+from incidents.models import ClosureReview, Incident
 from notifications import progress as counters
 
 
 def closure_facts(incident: Incident) -> dict[str, Any]:
     """Everything the Closure tab and the board PDF show. Queries: the review (+ who signed it
-    off); the actions; the requests' totals (4); the contacts (1); the letters' counters (1);
-    the open items (3) — the same however many rows."""
+    off); the actions; the requests' totals (4); the contacts (1); the letters' counters (1) —
+    the same however many rows. The open items are read from these, not counted again."""
     review = ClosureReview.objects.filter(incident=incident).select_related("signed_off_by").first()
     actions = list(incident.actions.order_by("due_on", "pk"))  # type: ignore[attr-defined]
-    contacts = Contact.objects.filter(incident=incident).aggregate(
-        total=Count("id"), follow_up=Count("id", filter=Q(status=Contact.Status.FOLLOW_UP)))
+    contacts = casework_services.contact_totals(incident)
+    requests = casework_services.totals(incident)
     letters = counters.summaries([incident.pk])[incident.pk]
     today = timezone.localdate()
     return {
@@ -39,11 +38,12 @@ def closure_facts(incident: Incident) -> dict[str, Any]:
         "review": review,
         "actions": actions,
         "actions_overdue": sum(1 for a in actions if a.status == a.Status.OPEN and a.due_on < today),
-        "requests": casework_services.totals(incident),
+        "requests": requests,
         "contacts": contacts,
         "letters": {"total": letters["total"], "told": letters["done"], "not_told": letters["total"] - letters["done"],
                     "outstanding": letters["outstanding"]},
-        "open": open_items(incident),
+        "open": OpenItems(actions=sum(1 for a in actions if a.status == a.Status.OPEN),
+                          requests=requests["open"], contacts=contacts["follow_up"]),
         "today": today,
     }
 
