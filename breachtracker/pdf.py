@@ -18,6 +18,7 @@ fonts are loaded once rather than per document.
 from __future__ import annotations
 
 import gc
+import io
 import mimetypes
 import os
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 from django.conf import settings
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -135,6 +137,13 @@ def render_pdf_parts(html: str, *, anchors: list[str], stylesheets: tuple[str, .
     """Render one document holding several parts (letters), laid out once, then write one
     complete PDF per part holding only that part's pages.
 
+    The document is written once (its fonts subset once for every part, which is most of a
+    PDF's writing) and cut into parts by qpdf (pikepdf): about 40% less than writing each
+    part's pages as a document of its own. Each part keeps the document's title and
+    language; the named destinations that marked the parts are not carried into them. A
+    part's font subsets hold the glyphs of every part of the document (shapes of letters,
+    not text: a part's text is only its own pages').
+
     Each part must start on a new page with an element whose id is in `anchors`, in order:
     the part runs from the first page that element is on to the page before the next part's.
     `stylesheets` (paths under `static/`) are applied to the whole document, parsed once per
@@ -150,7 +159,28 @@ def render_pdf_parts(html: str, *, anchors: list[str], stylesheets: tuple[str, .
         if len(starts) != len(anchors):
             raise ValueError(f"found {len(starts)} of {len(anchors)} part anchors")
         ends = [*starts[1:], len(document.pages)]
-        return [document.copy(document.pages[s:e]).write_pdf() for s, e in zip(starts, ends, strict=True)]
+        return split_pdf(document.write_pdf(), list(zip(starts, ends, strict=True)))
+
+
+def split_pdf(data: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+    """One PDF per (first, end) page range of `data`, each complete and valid on its own,
+    with the document's title, producer and language."""
+    parts = []
+    with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as source:
+        lang = source.Root.get("/Lang")
+        info = {key: str(value) for key, value in source.docinfo.items()}
+        for first, end in ranges:
+            with pikepdf.new() as part:
+                part.pages.extend(source.pages[first:end])
+                if lang is not None:
+                    part.Root.Lang = pikepdf.String(str(lang))
+                for key, value in info.items():
+                    part.docinfo[key] = pikepdf.String(value)
+                out = io.BytesIO()
+                part.save(out, min_version=str(source.pdf_version), deterministic_id=True,
+                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
+                parts.append(out.getvalue())
+    return parts
 
 
 @contextmanager

@@ -113,6 +113,21 @@ class RenderPdfTests(SimpleTestCase):
         self.assertEqual([len(PdfReader(io.BytesIO(p)).pages) for p in parts], [1, 2, 1])
         self.assertIn("Three", text_of(parts[2]))
 
+    def test_each_part_is_a_whole_pdf_with_only_its_own_pages_title_and_language(self) -> None:
+        html = ('<html lang="cy"><head><title>BR-2026-0042</title></head><body>'
+                '<style>section { break-before: page; }</style>'
+                '<section id="a">Annwyl Siân</section><section id="b">Annwyl Łukasz</section></body></html>')
+        first, second = pdf.render_pdf_parts(html, anchors=["a", "b"])
+        for data, own, other in ((first, "Siân", "Łukasz"), (second, "Łukasz", "Siân")):
+            reader = PdfReader(io.BytesIO(data), strict=True)
+            self.assertEqual(len(reader.pages), 1)
+            self.assertIn(own, text_of(data))
+            self.assertNotIn(other, text_of(data))
+            self.assertEqual(reader.metadata.title, "BR-2026-0042")
+            self.assertEqual(reader.trailer["/Root"]["/Lang"], "cy")
+            # The anchors that marked the parts are not carried into them.
+            self.assertNotIn("/Names", reader.trailer["/Root"])
+
 
 class StreamingPdfMergerTests(SimpleTestCase):
     def merged(self, *sources: bytes) -> tuple[list[int], PdfReader]:
