@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Model, Q
 from django.utils import timezone
 
 from breachtracker import files
@@ -317,26 +317,45 @@ def _finish_chunk(token: Any, results: list[_Outcome]) -> set[int]:
     return {r.row.pk for r in results}
 
 
+# The fields each row of a chunk has of its own (a letter's file and checksum, why a person's
+# letter is withheld), written by the bulk UPDATE even when a chunk of one has them alike.
+PER_LETTER_FIELDS = frozenset({"pdf", "pdf_sha256", "withheld_reason"})
+
+
+def _value_key(value: Any) -> Any:
+    return ("pk", value.pk) if isinstance(value, Model) else value
+
+
 def _write_chunk(token: Any, results: list[_Outcome], versions: dict[int, int], now: Any) -> None:
     """Bulk UPDATE (one per kind of result: each writes only its own fields, as `_finish`
     does) guarded by the claim token, then the history rows in one INSERT."""
     by_fields: dict[tuple[str, ...], list[_Outcome]] = {}
     for result in results:
         by_fields.setdefault(tuple(sorted(result.fields)), []).append(result)
-    common = ["claim_token", "claimed_at", "version", "updated_at"]
     # The progress counters move with the rows, in this transaction (two queries per chunk).
     before = progress.lock(Notification.objects.filter(claim_token=token, pk__in=[r.row.pk for r in results]))
     updated = 0
     for names, group in by_fields.items():
+        # A chunk's letters differ in a few fields (their file, its checksum, maybe template
+        # and channel): those go in one bulk UPDATE, and the fields every row of the group
+        # shares (status, last error...) in one plain UPDATE, which also gives up the claim.
+        # Two queries per kind of outcome, however many rows. (One bulk UPDATE of every field
+        # built a CASE per field and row: the most costly part of finishing a chunk.)
+        first = group[0].fields
+        own = [n for n in names if n in PER_LETTER_FIELDS
+               or any(_value_key(r.fields[n]) != _value_key(first[n]) for r in group)]
         rows = []
         for result in group:
             row = result.row
             for name, value in result.fields.items():
                 setattr(row, name, value)
             row.claim_token, row.claimed_at, row.updated_at = None, None, now
-            row.version = F("version") + 1  # type: ignore[assignment]
             rows.append(row)
-        updated += Notification.objects.filter(claim_token=token).bulk_update(rows, [*names, *common])
+        claimed = Notification.objects.filter(claim_token=token, pk__in=[row.pk for row in rows])
+        if own and claimed.bulk_update(rows, own) != len(rows):
+            raise _ClaimLost
+        updated += claimed.update(**{n: first[n] for n in names if n not in own}, claim_token=None,
+                                  claimed_at=None, updated_at=now, version=F("version") + 1)
     if updated != len(results):
         raise _ClaimLost
     progress.moved((before[r.row.pk], progress.after(before[r.row.pk], **{
