@@ -178,11 +178,14 @@ def _bare(html: str) -> None:
 
 
 def _ours(workers: int, n: int, cpu: list[float] | None = None) -> tuple[Any, float, float]:
-    """Our path over a fresh batch of n people: (batch, letters/s, peak MB per process)."""
+    """Our path over a fresh batch of n people: (batch, letters/s, peak MB per process). With
+    `cpu`, each worker's CPU seconds are appended, then the run's wall-clock seconds."""
     _incident, batch = _make_people(n)
     ids = list(batch.notifications.order_by("pk").values_list("pk", flat=True))
     size = tasks.chunk_size()
     seconds, peak = _pool(workers, [ids[i:i + size] for i in range(0, len(ids), size)], tasks.generate_chunk, cpu)
+    if cpu is not None:
+        cpu.append(seconds)
     done = Notification.objects.filter(batch=batch, status=Notification.Status.GENERATED).count()
     assert done == n, f"only {done} of {n} letters generated"
     return batch, n / seconds, peak
@@ -388,7 +391,8 @@ def letters(n: int = 1000, workers: int = 2, *, chunk_experiment: bool = False,
             _bare(html[0])
             ours_cpu: list[float] = []
             batch, ours, ours_peak = _ours(1, n, ours_cpu)
-            _batch_k, ours_k, ours_k_peak = _ours(workers, n)
+            k_cpu: list[float] = []
+            _batch_k, ours_k, ours_k_peak = _ours(workers, n, k_cpu)
             html = _html_for(batch)
             started, started_cpu = time.perf_counter(), _cpu_seconds()
             for one in html:
@@ -411,6 +415,10 @@ def letters(n: int = 1000, workers: int = 2, *, chunk_experiment: bool = False,
             print(f"baseline (bare WeasyPrint, one letter at a time, 1 process): {results['baseline']:7.1f} letters/s")
             print(f"ratio ours/bare, 1 worker: {ours / results['baseline']:.2f} (goal >= 1.3); "
                   f"{workers} workers / 1 worker: {ours_k / ours:.2f} (goal >= 1.7)")
+            # How busy each worker was: near 100% means the workers were CPU-bound (and a
+            # scaling below K means the cores were shared); well below, they waited (locks, disk).
+            print(f"worker CPU use: 1 worker {ours_cpu[0] / ours_cpu[-1]:.0%}; {workers} workers "
+                  + ", ".join(f"{spent / k_cpu[-1]:.0%}" for spent in k_cpu[:-1]))
             # CPU time is what a busy machine disturbs least: letters per CPU-second of the
             # worker process against the bare loop's (PostgreSQL's own CPU and the waits for
             # its commits are not counted: the wall-clock figures above include them).

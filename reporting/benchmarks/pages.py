@@ -135,6 +135,8 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
     session.save()
     urls = _urls(incident, size)
     times: dict[str, list[float]] = {name: [] for name in PAGES}
+    sql_times: dict[str, list[float]] = {name: [] for name in PAGES}
+    slowest: dict[str, tuple[float, str]] = {}
     rounds: list[float] = []
     queries: dict[str, int] = {}
     for name, url in urls.items():  # warm-up: the session's first write, template caches
@@ -151,11 +153,20 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
                 raise RuntimeError(f"{name} answered {response.status_code}")
             times[name].append(spent)
             queries[name] = len(captured)
+            # Django's debug cursor times each query on the client side: enough to say which
+            # query a page's growth is in (the diagnosis the summary prints for a page > 1.2x).
+            timed = [(float(q["time"]), q["sql"]) for q in captured.captured_queries]
+            sql_times[name].append(sum(t for t, _ in timed))
+            top = max(timed, default=(0.0, ""))
+            if top[0] > slowest.get(name, (0.0, ""))[0]:
+                slowest[name] = top
             total += spent
         rounds.append(total)
     return {"size": size, "setup_seconds": setup_seconds, "round_p50": statistics.median(rounds),
             "p50": {name: statistics.median(values) for name, values in times.items()},
             "p95": {name: _percentile(values, 95) for name, values in times.items()},
+            "sql_p50": {name: statistics.median(values) for name, values in sql_times.items()},
+            "slowest": {name: [round(t * 1000, 1), " ".join(sql.split())[:300]] for name, (t, sql) in slowest.items()},
             "queries": queries, "query_total": sum(queries.values())}
 
 
@@ -171,8 +182,9 @@ def run_pages(command: Any, options: dict[str, Any]) -> str:
             command.stdout.write(f"  {size:>7,} people set up in {result['setup_seconds']:.1f} s; "
                                  f"round p50 {result['round_p50'] * 1000:.1f} ms")
         command.stdout.write(f"  {'page':<24} {'p50 / p95 at ' + format(small, ','):>24} "
-                             f"{'p50 / p95 at ' + format(large, ','):>26} {'ratio':>6} {'queries':>9}")
+                             f"{'p50 / p95 at ' + format(large, ','):>26} {'ratio':>6} {'queries':>9} {'SQL ms':>13}")
         worst = 0.0
+        grown: list[str] = []
         for name in PAGES:
             a, b = results[small], results[large]
             ratio = b["p50"][name] / a["p50"][name]
@@ -180,7 +192,13 @@ def run_pages(command: Any, options: dict[str, Any]) -> str:
             command.stdout.write(
                 f"  {name:<24} {a['p50'][name] * 1000:>11.1f} / {a['p95'][name] * 1000:>6.1f} ms "
                 f"{b['p50'][name] * 1000:>13.1f} / {b['p95'][name] * 1000:>6.1f} ms {ratio:>6.2f} "
-                f"{a['queries'][name]:>4}/{b['queries'][name]:<4}")
+                f"{a['queries'][name]:>4}/{b['queries'][name]:<4} "
+                f"{a['sql_p50'][name] * 1000:>5.1f} / {b['sql_p50'][name] * 1000:<5.1f}")
+            if ratio > 1.2:
+                spent, sql = b["slowest"].get(name, [0.0, ""])
+                grown.append(f"  {name}: slowest query at {large:,} people, {spent} ms: {sql}")
+        for line in grown:
+            command.stdout.write(line)
         command.stdout.write(f"  load average after: {_load()}")
     ratio = results[large]["round_p50"] / results[small]["round_p50"]
     same = all(results[small]["queries"][n] == results[large]["queries"][n] for n in PAGES)

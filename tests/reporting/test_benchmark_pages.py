@@ -21,6 +21,9 @@ class PagesBenchmarkTests(TestCase):
         self.assertEqual(set(result["p95"]), set(PAGES))
         for name in PAGES:
             self.assertGreaterEqual(result["p95"][name], result["p50"][name], name)
+            # Each page's SQL time is part of its time, and its slowest query is named.
+            self.assertLessEqual(result["sql_p50"][name], result["p50"][name], name)
+            self.assertIn("SELECT", result["slowest"][name][1], name)
 
 
 class PercentileTests(TestCase):
