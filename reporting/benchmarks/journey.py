@@ -1,7 +1,7 @@
 """`python manage.py benchmark journey --people N [--workers K]`: a user's whole wait, on the
 benchmark's throwaway database: import N people from a CSV file (upload, check, import) →
-generate their letters with K worker processes → build the print pack → make the regulator's
-report PDF. Each stage runs in a process of its own; the summary gives each stage's time, its
+generate their letters with K worker processes → build the print pack (its parts in K worker
+processes, then the join, as the tasks do) → make the regulator's report PDF. Each stage runs in a process of its own; the summary gives each stage's time, its
 share of the total, and its peak memory.
 
 The letters stage makes the batch's rows as `batch_start` would once telling people is decided
@@ -20,9 +20,9 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from incidents.models import Incident
-from notifications import delivery, tasks
-from notifications.benchmarks import _in_child, _pool, ensure_organisation, make_batch
-from notifications.models import Batch, Notification, PrintPack
+from notifications import tasks
+from notifications.benchmarks import _ours_pack, _pool, ensure_organisation, make_batch
+from notifications.models import Batch, Notification
 from reporting import services as report_services
 from reporting.models import ReportPdf
 
@@ -57,11 +57,10 @@ def child_journey_letters(path: Path, options: dict[str, Any]) -> dict[str, Any]
 
 
 def child_journey_pack(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """The pack as the tasks build it: its parts in K worker processes, then the join."""
     batch = Batch.objects.get(incident_id=options["incident"])
-    started = time.perf_counter()
-    pack = PrintPack.objects.create(batch=batch)
-    pages, pack_peak = _in_child(lambda: delivery.print_pack_build(pack_id=pack.pk).pages)
-    return {"seconds": time.perf_counter() - started, "pages": pages, "peak_mb": max(peak_mb(), pack_peak)}
+    seconds, pack_peak, pages, _size = _ours_pack(batch, options["workers"])
+    return {"seconds": seconds, "pages": pages, "peak_mb": max(peak_mb(), pack_peak)}
 
 
 def child_journey_report(path: Path, options: dict[str, Any]) -> dict[str, Any]:
