@@ -26,6 +26,7 @@ from incidents.assessment import services as assessment_services
 from incidents.assessment.forms import DecisionForm, SubmissionForm
 from incidents.assessment.views import form_page
 from incidents.http import acting_user, attach_errors, incident_or_404, posted
+from incidents.regulator import services as regulator_services
 from incidents.register.services import incident_event_record
 from incidents.models import DataCategory, Decision, Incident, RegulatorSubmission
 from incidents.people import tally
@@ -386,7 +387,9 @@ def submission_create(request: HttpRequest, reference: str) -> HttpResponse:
         posted(request), instance=instance,
         initial={"kind": ("second" if incident.regime == "pecr" and not incident.submissions.filter(
             kind=RegulatorSubmission.Kind.SECOND).exists() else "follow_up") if has_initial else "initial",
-                 "submitted_at": timezone.localtime().replace(second=0, microsecond=0)},
+                 "submitted_at": timezone.localtime().replace(second=0, microsecond=0),
+                 # The case reference the ICO gave (a report, or the regulator's case), shown to check.
+                 "ico_reference": regulator_services.case_reference(incident) if has_initial else ""},
     )
     if request.method == "POST" and form.is_valid():
         try:

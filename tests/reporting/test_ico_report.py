@@ -113,6 +113,26 @@ class BuildReportTests(BaseTestCase):
         report_type = build_report(self.incident)["report_type"]
         self.assertEqual((report_type["type"], report_type["ico_case_reference"]), ("follow_up", "IC-123456-A1B2"))
 
+    def test_a_follow_up_takes_the_case_reference_from_the_regulators_case_when_no_report_gave_it(self) -> None:
+        from django.urls import reverse
+
+        from incidents.regulator import services as regulator_services
+
+        report_services.report_submit(incident=self.incident, actor=self.dpo, fields={
+            "kind": "initial", "submitted_at": timezone.now()})  # the ICO's reference came later
+        report_type = build_report(self.incident)["report_type"]
+        self.assertEqual((report_type["type"], report_type["ico_case_reference"]), ("follow_up", None))
+        self.assertIn("ico_case_reference", {g["field"] for g in build_report(self.incident)["gaps"]})
+        regulator_services.case_save(incident=self.incident, actor=self.dpo, fields={
+            "opened_on": timezone.localdate(), "own_reference": "IC-777777-C3D4"})
+        report = build_report(self.incident)
+        self.assertEqual(report["report_type"]["ico_case_reference"], "IC-777777-C3D4")
+        self.assertNotIn("ico_case_reference", {g["field"] for g in report["gaps"]})
+        # Recording the follow-up offers the same reference, to check rather than retype.
+        self.login(self.dpo)
+        page = self.client.get(reverse("submission_create", args=[self.incident.reference]))
+        self.assertContains(page, 'value="IC-777777-C3D4"')
+
     def test_the_reason_for_reporting_comes_from_the_decision_and_recommendation(self) -> None:
         assessment_services.decision_record(incident=self.incident, actor=self.dpo, kind="report",
                                  fields={"outcome": True, "justification": "To be safe."})
