@@ -61,6 +61,13 @@ def can(user: Any, action: str) -> bool:
     return bool(user_roles(user) & PERMISSIONS[action])
 
 
+def ensure(actor: Any, action: str, refusal: str) -> None:
+    """A service's own check of who acts, so a script or a task calling it is refused as a
+    view would be; `refusal` says, in the service's words, who may do it."""
+    if not can(actor, action):
+        raise PermissionDenied(refusal)
+
+
 # Any response a view returns (HttpResponse, FileResponse, StreamingHttpResponse).
 V = TypeVar("V", bound=HttpResponseBase)
 

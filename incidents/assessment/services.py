@@ -5,9 +5,10 @@ decisions, Part 3 restrictions, reports to the regulator; and what blocks tellin
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,16 +16,15 @@ from breachtracker.records import attribute_to
 
 from ..closure import services as closure_services
 from ..models import DataSubject, Incident
-from ..roles import DECIDE, can
+from ..roles import DECIDE, ensure
 from breachtracker.records import apply_fields
 from .models import Assessment, Decision, RegulatorSubmission, Restriction
 
 # --- Assessment, decisions, restrictions, regulator submissions ------------------------------
 
 
-def _require_dpo(actor: Any) -> None:
-    if not can(actor, DECIDE):
-        raise PermissionDenied("Only the DPO records decisions, restrictions and regulator reports.")
+_require_dpo = partial(ensure, action=DECIDE,
+                       refusal="Only the DPO records decisions, restrictions and regulator reports.")
 
 
 def _locked(incident: Incident) -> Incident:

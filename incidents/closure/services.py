@@ -8,9 +8,10 @@ with open items closes only with the DPO's reason, recorded on the review and in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from breachtracker.words import plural
 
 from ..casework.models import Contact, IncidentAction, PersonRequest
 from ..models import Incident
-from ..roles import DECIDE, can
+from ..roles import DECIDE, ensure
 from .models import ClosureReview
 
 
@@ -62,9 +63,7 @@ def open_items(incident: Incident) -> OpenItems:
     )
 
 
-def _require_dpo(actor: Any) -> None:
-    if not can(actor, DECIDE):
-        raise PermissionDenied("Only the DPO writes the closure review and closes an incident.")
+_require_dpo = partial(ensure, action=DECIDE, refusal="Only the DPO writes the closure review and closes an incident.")
 
 
 @transaction.atomic

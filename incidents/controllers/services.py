@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from breachtracker.records import apply_fields, attribute_to
 
 from ..register.models import Incident
-from ..roles import DECIDE, can
+from ..roles import DECIDE, ensure
 from .models import IncidentParty
 
 # Which kinds an incident may name, by our role in it.
@@ -26,13 +26,15 @@ KINDS_FOR_ROLE = {
 }
 
 
+ONLY_THE_DPO = "Only the DPO records the other organisations in an incident."
+
+
 def allowed_kinds(incident: Incident) -> tuple[str, ...]:
     return tuple(KINDS_FOR_ROLE.get(incident.data_role, ()))  # type: ignore[call-overload]
 
 
 def _check(actor: Any, incident: Incident, kind: str) -> None:
-    if not can(actor, DECIDE):
-        raise PermissionDenied("Only the DPO records the other organisations in an incident.")
+    ensure(actor, DECIDE, ONLY_THE_DPO)
     if kind not in allowed_kinds(incident):
         if not incident.data_role:
             raise ValidationError("First say whether you act as controller or processor (edit the incident's facts).")
@@ -99,8 +101,7 @@ def party_update(*, party: IncidentParty, actor: Any, fields: dict[str, Any]) ->
 @transaction.atomic
 def party_delete(*, party: IncidentParty, actor: Any, reason: str) -> None:
     """Remove an organisation named in error; the history keeps it, with the reason."""
-    if not can(actor, DECIDE):
-        raise PermissionDenied("Only the DPO records the other organisations in an incident.")
+    ensure(actor, DECIDE, ONLY_THE_DPO)
     if not reason.strip():
         raise ValidationError({"reason": "Say why it is removed."})
     attribute_to(party, actor, f"Removed: {reason.strip()}")

@@ -10,13 +10,13 @@ from typing import Any
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from breachtracker.records import apply_fields, attribute_to
 
-from ..roles import DECIDE, can
+from ..roles import DECIDE, ensure
 from .models import ClockCorrection, DataCategory, Incident, IncidentCategory, IncidentEvent, Organisation
 
 # Follows from the records (assessment.services.status_from_records) or from closing and
@@ -88,8 +88,7 @@ def incident_correct_clock(*, incident: Incident, actor: Any, aware_at: datetime
     are kept with the correction, which the incident page and the regulator report list.
     Raises PermissionDenied for anyone but a DPO, ValidationError (nothing saved) otherwise.
     """
-    if not can(actor, DECIDE):
-        raise PermissionDenied("Only the DPO corrects the clock of a reported incident.")
+    ensure(actor, DECIDE, "Only the DPO corrects the clock of a reported incident.")
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     if not locked.submissions.filter(kind="initial").exists():  # type: ignore[attr-defined]
         raise ValidationError("This incident has not been reported yet: change these by editing the incident.")

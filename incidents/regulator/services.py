@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 from pathlib import Path
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -16,17 +17,14 @@ from django.db.models import Q
 from breachtracker.records import apply_fields, attribute_to
 
 from ..models import Incident
-from ..roles import DECIDE, can
+from ..roles import DECIDE, ensure
 from .models import DUE_SOON_DAYS, IncidentLink, RegulatorCase, RegulatorCorrespondence, RegulatorRequest
 
 RETAINED = "(removed at the end of retention)"
 
 
-def _require_dpo(actor: Any) -> None:
-    """The regulator's case is the DPO's, in the services as in the views (a script or a task
-    calling them is refused too)."""
-    if not can(actor, DECIDE):
-        raise PermissionDenied("Only the DPO records the regulator's case.")
+# The regulator's case is the DPO's, in the services as in the views.
+_require_dpo = partial(ensure, action=DECIDE, refusal="Only the DPO records the regulator's case.")
 
 
 def max_file_bytes() -> int:
