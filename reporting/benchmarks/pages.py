@@ -158,7 +158,7 @@ def child_pages(size: int, repeat: int) -> dict[str, Any]:
             timed = [(float(q["time"]), q["sql"]) for q in captured.captured_queries]
             sql_times[name].append(sum(t for t, _ in timed))
             top = max(timed, default=(0.0, ""))
-            if top[0] > slowest.get(name, (0.0, ""))[0]:
+            if name not in slowest or top[0] > slowest[name][0]:
                 slowest[name] = top
             total += spent
         rounds.append(total)
