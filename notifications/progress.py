@@ -31,13 +31,13 @@ from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.vocab import ROLES, Channel
 
-from .models import NOT_TOLD, Notification, NotificationProgress
+from .models import NOT_TOLD, Notification, NotificationProgress, told_at
 
 Status = Notification.Status
 
@@ -170,7 +170,7 @@ def counted(incident_ids: list[int] | None = None) -> dict[int, Counter[Bucket]]
     if incident_ids is not None:
         rows = rows.filter(incident_id__in=incident_ids)
     result: dict[int, Counter[Bucket]] = defaultdict(Counter)
-    day = TruncDate(Coalesce("sent_at", "delivered_at"), tzinfo=timezone.get_current_timezone())
+    day = TruncDate(told_at(), tzinfo=timezone.get_current_timezone())
     for row in (rows.annotate(day=day).values("incident_id", "status", "withheld_code", "channel", "subject__roles",
                                              "day").annotate(n=Count("id"))):
         key = bucket(row["incident_id"], row["status"], row["withheld_code"], row["channel"], row["subject__roles"],

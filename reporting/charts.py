@@ -13,12 +13,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Max, Min
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from incidents.models import Decision, Incident, RegulatorSubmission
 from notifications import progress as counters
-from notifications.models import Notification
+from notifications.models import Notification, told_at
 
 WIDTH = 640
 LEFT, RIGHT = 16, 624
@@ -55,7 +54,7 @@ def case_timeline(incident: Incident, now: datetime | None = None) -> dict[str, 
     else:
         report = (RegulatorSubmission.objects.filter(incident=incident, kind=RegulatorSubmission.Kind.INITIAL)
                   .order_by("submitted_at").values_list("submitted_at", flat=True).first())
-    told = Coalesce("sent_at", "delivered_at")
+    told = told_at()  # the expression the notification_told_at index is on
     # How many from the progress counters; when, from the people told only (the first and the
     # latest), through the (incident, status) index.
     counts = counters.summaries([incident.pk])[incident.pk]
