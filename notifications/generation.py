@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Model, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from breachtracker import files
@@ -322,10 +322,6 @@ def _finish_chunk(token: Any, results: list[_Outcome]) -> set[int]:
 PER_LETTER_FIELDS = frozenset({"pdf", "pdf_sha256", "withheld_reason"})
 
 
-def _value_key(value: Any) -> Any:
-    return ("pk", value.pk) if isinstance(value, Model) else value
-
-
 def _write_chunk(token: Any, results: list[_Outcome], versions: dict[int, int], now: Any) -> None:
     """Bulk UPDATE (one per kind of result: each writes only its own fields, as `_finish`
     does) guarded by the claim token, then the history rows in one INSERT."""
@@ -343,7 +339,7 @@ def _write_chunk(token: Any, results: list[_Outcome], versions: dict[int, int], 
         # built a CASE per field and row: the most costly part of finishing a chunk.)
         first = group[0].fields
         own = [n for n in names if n in PER_LETTER_FIELDS
-               or any(_value_key(r.fields[n]) != _value_key(first[n]) for r in group)]
+               or any(r.fields[n] != first[n] for r in group)]
         rows = []
         for result in group:
             row = result.row
