@@ -34,8 +34,9 @@ from incidents.assessment import rules
 from incidents.assessment.models import PECR_SECOND_NOTIFICATION
 from incidents.controllers.models import IncidentParty
 from incidents.controllers.services import writing_as
-from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorCase, RegulatorSubmission
+from incidents.models import Assessment, DataCategory, Incident, Organisation, RegulatorSubmission
 from incidents.people import tally
+from incidents.regulator.services import case_reference
 from incidents.vocab import ICO_SUBJECT_CATEGORIES, REGIMES, ROLES
 from notifications import progress
 from notifications.models import Notification, NotificationPlan
@@ -227,12 +228,10 @@ def build_report(incident: Incident, *, submission: RegulatorSubmission | None =
     else:
         # PECR: the second notification comes next, unless it is already recorded.
         kind = "second" if pecr and second is None else "follow_up"
-    case_ref = next((s.ico_reference for s in reversed(submissions) if s.ico_reference), "") or None
-    if case_ref is None and kind == "follow_up":
-        # No report gave it (the ICO sent it later, or opened the case from a complaint): the
-        # one recorded on the regulator's case, never typed a second time.
-        case_ref = RegulatorCase.objects.filter(incident=incident).values_list(
-            "own_reference", flat=True).first() or None
+    reported = next((s.ico_reference for s in reversed(submissions) if s.ico_reference), "")
+    # A follow-up quotes it: if no report gave it (the ICO sent it later, or opened the case
+    # from a complaint), the one recorded on the regulator's case, never typed a second time.
+    case_ref = (case_reference(incident, reported=reported) if kind == "follow_up" else reported) or None
     labels = {"initial": "Initial notification" if pecr else "Initial report",
               "second": "Second notification", "follow_up": "Follow-up notification" if pecr else "Follow-up report"}
     report_type: dict[str, Any] = {"type": kind, "label": labels[kind],

@@ -171,12 +171,17 @@ def reported_reference(incident: Incident) -> str:
             .order_by("-submitted_at", "-pk").values_list("ico_reference", flat=True).first()) or ""
 
 
-def case_reference(incident: Incident, case: RegulatorCase | None = None) -> str:
+def case_reference(incident: Incident, case: RegulatorCase | None = None, *, reported: str | None = None) -> str:
     """The ICO case reference: from the reports to the regulator, else the one recorded on the
-    case (opened without a report that gave one). A caller that has the case passes it."""
+    case (opened without a report that gave one). A caller that has the case, or the reports'
+    reference (`reported`, "" if none gave one), passes it; the case is read only if needed."""
+    if reported is None:
+        reported = reported_reference(incident)
+    if reported:
+        return reported
     if case is None:
         case = RegulatorCase.objects.filter(incident=incident).first()
-    return reported_reference(incident) or (case.own_reference if case else "")
+    return case.own_reference if case else ""
 
 
 def requests_due(today: date, within_days: int = DUE_SOON_DAYS) -> Any:
