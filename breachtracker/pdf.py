@@ -21,7 +21,7 @@ import gc
 import io
 import mimetypes
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from django.conf import settings
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from weasyprint import CSS, HTML
+from weasyprint.document import Page
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -132,8 +133,16 @@ def stylesheet(relative: str) -> CSS:
     return _stylesheets[key]
 
 
+def render_pages(html: str, *, stylesheets: tuple[str, ...] = (), base_url: str | None = None) -> list[Page]:
+    """Lay a document out and return its pages (to draw over others: `render_pdf_parts`)."""
+    with collector_paused():
+        return HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher()).render(
+            stylesheets=[stylesheet(name) for name in stylesheets], font_config=font_config()).pages
+
+
 def render_pdf_parts(html: str, *, anchors: list[str], stylesheets: tuple[str, ...] = (),
-                     base_url: str | None = None) -> list[bytes]:
+                     base_url: str | None = None,
+                     overlay: Callable[[int], list[Page]] | None = None) -> list[bytes]:
     """Render one document holding several parts (letters), laid out once, then write one
     complete PDF per part holding only that part's pages.
 
@@ -148,6 +157,12 @@ def render_pdf_parts(html: str, *, anchors: list[str], stylesheets: tuple[str, .
     the part runs from the first page that element is on to the page before the next part's.
     `stylesheets` (paths under `static/`) are applied to the whole document, parsed once per
     process. Raises ValueError when a part's start is not found.
+
+    `overlay(n)`, when given, returns n laid-out pages (WeasyPrint's, the document's page
+    size) to draw over the n pages of every part that has n pages, page for page: what is
+    the same on many parts' pages, such as "Page 1 of 2" and a reference in the margins, is
+    laid out once instead of on every page. Those pages are written with the document, so
+    they share its fonts, and go in no part of their own (`split_pdf`).
     """
     with collector_paused():
         document = HTML(string=html, base_url=base_url or static_base_url(), url_fetcher=fetcher()).render(
@@ -158,15 +173,31 @@ def render_pdf_parts(html: str, *, anchors: list[str], stylesheets: tuple[str, .
                 starts.append(index)
         if len(starts) != len(anchors):
             raise ValueError(f"found {len(starts)} of {len(anchors)} part anchors")
-        ends = [*starts[1:], len(document.pages)]
-        return split_pdf(document.write_pdf(), list(zip(starts, ends, strict=True)))
+        ranges = list(zip(starts, [*starts[1:], len(document.pages)], strict=True))
+        if overlay is None:
+            return split_pdf(document.write_pdf(), ranges)
+        pages, first_of = list(document.pages), {}
+        for length in sorted({end - first for first, end in ranges}):
+            drawn = overlay(length)
+            if len(drawn) != length:
+                raise ValueError(f"the overlay of a {length}-page part has {len(drawn)} pages")
+            first_of[length] = len(pages)
+            pages.extend(drawn)
+        overlays = [list(range(first_of[end - first], first_of[end - first] + end - first)) for first, end in ranges]
+        return split_pdf(document.copy(pages).write_pdf(), ranges, overlays)
 
 
-def split_pdf(data: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+def split_pdf(data: bytes, ranges: list[tuple[int, int]], overlays: list[list[int]] | None = None) -> list[bytes]:
     """One PDF per (first, end) page range of `data`, each complete and valid on its own,
-    with the document's title, producer and language."""
+    with the document's title, producer and language.
+
+    `overlays`, when given, names for each range the page of `data` drawn over each of its
+    pages (as a form XObject, after the page's own content): `overlays[i][j]` goes over page
+    `ranges[i][0] + j`. The overlay pages themselves are usually in no range."""
     parts = []
     with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as source:
+        if overlays is not None:
+            _draw_overlays(source, ranges, overlays)
         lang = source.Root.get("/Lang")
         info = {key: str(value) for key, value in source.docinfo.items()}
         for first, end in ranges:
@@ -181,6 +212,50 @@ def split_pdf(data: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
                           object_stream_mode=pikepdf.ObjectStreamMode.generate)
                 parts.append(out.getvalue())
     return parts
+
+
+OVERLAY = pikepdf.Name("/BtOverlay")
+
+
+def _dictionary(value: Any) -> pikepdf.Dictionary:
+    """A new dictionary holding `value`'s entries (none if it is missing)."""
+    return pikepdf.Dictionary(dict(value.items()) if isinstance(value, pikepdf.Dictionary) else {})
+
+
+def _draw_overlays(source: pikepdf.Pdf, ranges: list[tuple[int, int]], overlays: list[list[int]]) -> None:
+    """Draw each overlay page over its pages, in place (see `split_pdf`).
+
+    The overlay becomes a form XObject with the resources its page had. WeasyPrint gives all
+    of a document's pages one resources dictionary; each page drawn over gets a dictionary of
+    its own (the shared one's entries, and the form) so that a part carries only its own
+    forms. WeasyPrint's page content leaves a transformation in place, so it is wrapped in
+    q … Q before the form is drawn."""
+    if len(overlays) != len(ranges):
+        raise ValueError(f"{len(overlays)} overlays for {len(ranges)} parts")
+    forms: dict[int, tuple[pikepdf.Object, pikepdf.Object, list[Any]]] = {}
+    save = source.make_stream(b"q\n")
+    for (first, end), over in zip(ranges, overlays, strict=True):
+        if len(over) != end - first:
+            raise ValueError(f"{len(over)} overlay pages for a part of {end - first}")
+        for index, drawn in zip(range(first, end), over, strict=True):
+            if drawn not in forms:
+                overlay = source.pages[drawn]
+                form = overlay.as_form_xobject()
+                if overlay.obj.Resources.is_indirect:  # refer to it, as the page did, not a copy
+                    form.Resources = overlay.obj.Resources
+                forms[drawn] = (form, source.make_stream(b"Q\n/BtOverlay Do\n"), list(overlay.mediabox))
+            form, restore_and_draw, size = forms[drawn]
+            if list(source.pages[index].mediabox) != size:
+                raise ValueError(f"overlay page {drawn + 1} is not the size of page {index + 1}")
+            page = source.pages[index].obj
+            resources = _dictionary(page.get("/Resources"))
+            xobjects = _dictionary(resources.get("/XObject"))
+            xobjects[OVERLAY] = form
+            resources.XObject = xobjects
+            page.Resources = resources
+            contents = page.get("/Contents")
+            own = list(contents) if isinstance(contents, pikepdf.Array) else [] if contents is None else [contents]
+            page.Contents = pikepdf.Array([save, *own, restore_and_draw])
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from breachtracker.pdf import render_pdf, render_pdf_parts
+from breachtracker.pdf import Page, render_pages, render_pdf, render_pdf_parts, stylesheet
 from incidents.controllers.services import on_behalf_of, writing_as
 from incidents.models import DataCategory, DataSubject, Incident, Organisation
 from incidents.vocab import Cause
@@ -305,6 +305,7 @@ class LetterPart:
     html: SafeString
     language: str
     title: str
+    reference: str  # the incident's, at the top of every page
     large_print: bool
     # A template carrying its own <style> or <link> is laid out alone, as letter.html, so its
     # rules reach no other person's letter and cascade as they always have; so is one with
@@ -324,28 +325,28 @@ def letter_part(*, letter: LetterTemplate, context: dict[str, Any], compiled: Te
     return LetterPart(
         html=mark_safe(render_to_string("pdf/_letter.html", values)),  # noqa: S308 (autoescaped)
         language="cy" if context["person"]["language"] == "cy" else "en-GB", title=context["incident"]["reference"],
-        large_print=bool(context["person"]["large_print"]), alone=alone,
+        reference=context["incident"]["reference"], large_print=bool(context["person"]["large_print"]), alone=alone,
         document=render_to_string("pdf/letter.html", values) if alone else "")
 
 
 def letters_pdf(parts: list[LetterPart]) -> list[bytes | Exception]:
     """One PDF per letter, in order (or the exception that letter's layout raised).
 
-    Letters sharing a language and title are laid out as ONE WeasyPrint document (each letter a
-    page group numbering its own pages, `static/css/letter.css`) and split one PDF per person,
-    which is far cheaper than a document per letter. If a document fails, its letters are laid
+    Letters sharing a language, title and reference are laid out as ONE WeasyPrint document
+    and split one PDF per person, which is far cheaper than a document per letter; each
+    letter's page numbers and reference are drawn over its pages from `letter_margins`. If a document fails, its letters are laid
     out again one by one, so only the letter at fault fails.
     """
     results: list[bytes | Exception | None] = [None] * len(parts)
-    groups: dict[tuple[str, str], list[int]] = {}
+    groups: dict[tuple[str, str, str], list[int]] = {}
     for index, part in enumerate(parts):
         if part.alone:
             results[index] = _alone(part)
         else:
-            groups.setdefault((part.language, part.title), []).append(index)
-    for (language, title), indexes in groups.items():
+            groups.setdefault((part.language, part.title, part.reference), []).append(index)
+    for indexes in groups.values():
         try:
-            pdfs: list[bytes | Exception] = list(_together([parts[i] for i in indexes], language, title))
+            pdfs: list[bytes | Exception] = list(_together([parts[i] for i in indexes]))
         except Exception:
             pdfs = [_one(parts[i]) for i in indexes]
         for i, data in zip(indexes, pdfs, strict=True):
@@ -353,15 +354,36 @@ def letters_pdf(parts: list[LetterPart]) -> list[bytes | Exception]:
     return [r if r is not None else ValueError("not rendered") for r in results]
 
 
-def _together(parts: list[LetterPart], language: str, title: str) -> list[bytes]:
-    html = render_to_string("pdf/letters.html", {"parts": parts, "lang": language, "title": title})
+def _together(parts: list[LetterPart]) -> list[bytes]:
+    """Letters of one language, title and reference: one document, one PDF per letter."""
+    first = parts[0]
+    html = render_to_string("pdf/letters.html", {"parts": parts, "lang": first.language, "title": first.title})
     return render_pdf_parts(html, anchors=[f"bt-letter-{i}" for i in range(len(parts))],
-                            stylesheets=("css/letter.css",))
+                            stylesheets=("css/letter.css",),
+                            overlay=lambda pages: letter_margins(first.reference, pages))
+
+
+_margins: dict[tuple[str, int, object], list[Page]] = {}
+
+
+def letter_margins(reference: str, pages: int) -> list[Page]:
+    """What the margins of a letter of `pages` pages say, a page for each of its pages: the
+    reference at the top right, "Page X of Y" at the bottom (letter.css's own @page rules,
+    as on a letter laid out alone). Laid out once per process for each reference and length
+    (a few pages each; again if the stylesheet changes)."""
+    sheet = stylesheet("css/letter.css")
+    key = (reference, pages, sheet)
+    if key not in _margins:
+        if len(_margins) >= 64:
+            _margins.clear()
+        html = render_to_string("pdf/letter_margins.html", {"reference": reference, "pages": range(1, pages + 1)})
+        _margins[key] = render_pages(html, stylesheets=("css/letter.css",))
+    return _margins[key]
 
 
 def _one(part: LetterPart) -> bytes | Exception:
     try:
-        return _together([part], part.language, part.title)[0]
+        return _together([part])[0]
     except Exception as exc:
         return exc
 

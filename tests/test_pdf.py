@@ -129,6 +129,36 @@ class RenderPdfTests(SimpleTestCase):
             self.assertNotIn("/Names", reader.trailer["/Root"])
 
 
+    def test_an_overlay_page_is_drawn_over_each_page_of_every_part_of_its_length(self) -> None:
+        html = ('<style>section { break-before: page; }</style>'
+                '<section id="a">Alpha</section><section id="b">Bravo<p style="break-before: page">Bravo 2</p></section>'
+                '<section id="c">Charlie</section>')
+        asked: list[int] = []
+
+        def overlay(pages: int) -> list[pdf.Page]:
+            asked.append(pages)
+            return pdf.render_pages("".join(f'<p style="break-before: page; margin-top: 20cm">Over {j} of {pages}</p>'
+                                            for j in range(1, pages + 1)))
+
+        parts = pdf.render_pdf_parts(html, anchors=["a", "b", "c"], overlay=overlay)
+        self.assertEqual(asked, [1, 2])  # laid out once for each length of part
+        pages = [[page.extract_text() for page in PdfReader(io.BytesIO(data), strict=True).pages] for data in parts]
+        self.assertEqual(len(pages), 3)
+        for texts, own in zip(pages, (["Alpha"], ["Bravo", "Bravo 2"], ["Charlie"]), strict=True):
+            self.assertEqual(len(texts), len(own))
+            for j, (text, body) in enumerate(zip(texts, own, strict=True), start=1):
+                # The page's own text first, then what is drawn over it; no other overlay page.
+                self.assertEqual(text.split(), [*body.split(), "Over", str(j), "of", str(len(own))])
+
+    def test_an_overlay_of_the_wrong_length_is_refused(self) -> None:
+        html = '<section id="a">Alpha</section>'
+        with self.assertRaisesRegex(ValueError, "the overlay of a 1-page part has 2 pages"):
+            pdf.render_pdf_parts(html, anchors=["a"], overlay=lambda pages: pdf.render_pages(
+                '<p>one</p><p style="break-before: page">two</p>'))
+        with self.assertRaisesRegex(ValueError, "overlay page 2 is not the size of page 1"):
+            pdf.render_pdf_parts(html, anchors=["a"], overlay=lambda pages: pdf.render_pages(
+                "<style>@page { size: A5; }</style><p>small</p>"))
+
 class StreamingPdfMergerTests(SimpleTestCase):
     def merged(self, *sources: bytes) -> tuple[list[int], PdfReader]:
         out = io.BytesIO()

@@ -110,6 +110,30 @@ class ChunkTests(BaseTestCase):
         self.assertEqual([mine for mine, _ in counts], [theirs for _, theirs in counts])
         self.assertEqual({mine for mine, _ in counts}, {1, 2})
 
+    def test_letters_of_one_two_and_three_pages_in_one_chunk_look_as_they_do_alone(self) -> None:
+        # Their margins ("Page X of Y", the reference) are laid out once per length and drawn
+        # over their pages; large print too. Made twice: the second time from the margins
+        # already laid out, byte for byte the same letters.
+        parts = []
+        for i, words in enumerate((60, 700, 1300, 80)):
+            letter = LetterTemplate(audience="general", version=99, body="<p>" + "word " * words + "</p>")
+            context = {"person": {"language": "en", "large_print": i == 3, "full_name": f"Person {i}"},
+                       "incident": {"reference": "BR-2026-0042"}, "organisation": {"name": "Org"},
+                       "addressee": {"name": f"Person {i}", "address_lines": ["1 Street", "AB1 2CD"]},
+                       "today": "1 January 2026", "letter": {"reference": f"BR-2026-0042-L{i}"}}
+            parts.append((letter_part(letter=letter, context=context), render_letter_html(letter=letter, context=context)))
+        together = letters_pdf([part for part, _ in parts])
+        self.assertEqual(letters_pdf([part for part, _ in parts]), together)
+        lengths = []
+        for data, (_, html) in zip(together, parts, strict=True):
+            assert isinstance(data, bytes)
+            texts = pages_of(data)
+            lengths.append(len(texts))
+            self.assertEqual(footers(texts), [f"Page {i} of {len(texts)}" for i in range(1, len(texts) + 1)])
+            self.assertTrue(all("Our reference: BR-2026-0042" in text for text in texts))
+            self.assertEqual(raster(data), raster(render_pdf(html)))
+        self.assertEqual(lengths[:3], [1, 2, 3])
+
     def test_a_chunk_mixing_a_withheld_an_emailed_and_a_posted_letter(self) -> None:
         withheld = make_subject(self.incident, full_name="Wanda Withheld", do_not_write=True, phone="07700 900123")
         emailed = make_subject(self.incident, full_name="Ed Emailed", preferred_channel="email",
