@@ -232,8 +232,9 @@ def _draw_overlays(source: pikepdf.Pdf, ranges: list[tuple[int, int]], overlays:
     q … Q before the form is drawn."""
     if len(overlays) != len(ranges):
         raise ValueError(f"{len(overlays)} overlays for {len(ranges)} parts")
-    forms: dict[int, tuple[pikepdf.Object, pikepdf.Object, list[Any]]] = {}
-    save = source.make_stream(b"q\n")
+    forms: dict[int, tuple[pikepdf.Object, list[Any]]] = {}
+    # Every page's own resources name its form /BtOverlay, so all pages share these two.
+    save, restore_and_draw = source.make_stream(b"q\n"), source.make_stream(b"Q\n/BtOverlay Do\n")
     for (first, end), over in zip(ranges, overlays, strict=True):
         if len(over) != end - first:
             raise ValueError(f"{len(over)} overlay pages for a part of {end - first}")
@@ -243,8 +244,8 @@ def _draw_overlays(source: pikepdf.Pdf, ranges: list[tuple[int, int]], overlays:
                 form = overlay.as_form_xobject()
                 if overlay.obj.Resources.is_indirect:  # refer to it, as the page did, not a copy
                     form.Resources = overlay.obj.Resources
-                forms[drawn] = (form, source.make_stream(b"Q\n/BtOverlay Do\n"), list(overlay.mediabox))
-            form, restore_and_draw, size = forms[drawn]
+                forms[drawn] = (form, list(overlay.mediabox))
+            form, size = forms[drawn]
             if list(source.pages[index].mediabox) != size:
                 raise ValueError(f"overlay page {drawn + 1} is not the size of page {index + 1}")
             page = source.pages[index].obj
