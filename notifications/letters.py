@@ -334,8 +334,9 @@ def letters_pdf(parts: list[LetterPart]) -> list[bytes | Exception]:
 
     Letters sharing a language, title and reference are laid out as ONE WeasyPrint document
     and split one PDF per person, which is far cheaper than a document per letter; each
-    letter's page numbers and reference are drawn over its pages from `letter_margins`. If a document fails, its letters are laid
-    out again one by one, so only the letter at fault fails.
+    letter's page numbers and reference are drawn over its pages from `letter_margins`. If a
+    document fails, its letters are laid out again one by one, so only the letter at fault
+    fails.
     """
     results: list[bytes | Exception | None] = [None] * len(parts)
     groups: dict[tuple[str, str, str], list[int]] = {}
