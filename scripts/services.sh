@@ -152,7 +152,10 @@ down() {
     rm -f "$s3_dir.pid"
   fi
   [ -n "$pg_bin" ] && [ -f "$pgdata/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null || true
-  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  # Only this checkout's own Redis (its dir is ours): never another checkout's on the port.
+  if [ "$(redis-cli -p "$redis_port" config get dir 2>/dev/null | sed -n 2p)" = "$root" ]; then
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  fi
 }
 
 case "${1:-up}" in
