@@ -6,6 +6,7 @@ import io
 import os
 from pathlib import Path
 
+import pikepdf
 from django.test import SimpleTestCase
 from pypdf import PdfReader
 
@@ -143,6 +144,9 @@ class RenderPdfTests(SimpleTestCase):
         parts = pdf.render_pdf_parts(html, anchors=["a", "b", "c"], overlay=overlay)
         self.assertEqual(asked, [1, 2])  # laid out once for each length of part
         pages = [[page.extract_text() for page in PdfReader(io.BytesIO(data), strict=True).pages] for data in parts]
+        for data in parts:
+            with pikepdf.open(io.BytesIO(data)) as checked:  # qpdf's own check: syntax, streams, content
+                self.assertEqual(checked.check_pdf_syntax(), [])
         self.assertEqual(len(pages), 3)
         for texts, own in zip(pages, (["Alpha"], ["Bravo", "Bravo 2"], ["Charlie"]), strict=True):
             self.assertEqual(len(texts), len(own))
