@@ -7,8 +7,9 @@ import hashlib
 import io
 import logging
 import smtplib
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,7 +31,7 @@ from incidents.register.services import incident_event_record
 from incidents.regulator import services as regulator_services
 from incidents.vocab import Channel
 
-from . import progress
+from . import packorder, progress
 from .letters import addressee, compile_letter, letter_context, render_email
 from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
 from .generation import Status, _claim, _finish
@@ -52,16 +53,14 @@ MANIFEST_HEADER = ["sequence", "first page", "pages", "notification", "reference
                    "address line 1", "address line 2", "town", "postcode", "letter reference"]
 
 
-def pack_order(pack: PrintPack) -> list[int]:
+def pack_order(pack: PrintPack) -> array[int]:
     """The ids of the pack's letters in postcode order, then name.
 
     Postcodes and names are encrypted at rest, so the database cannot sort by them: the keys
-    are read and sorted here (ids only are kept).
+    are read and sorted here, in bounded memory (`packorder`); ids only are kept.
     """
-    letters = _pack_rows(pack)
-    keys = sorted(letters.values_list("subject__postcode", "subject__full_name", "pk").iterator(chunk_size=2000),
-                  key=lambda k: (k[0].replace(" ", "").upper(), k[1].casefold(), k[2]))
-    return [k[2] for k in keys]
+    rows = _pack_rows(pack).values_list("subject__postcode", "subject__full_name", "pk").iterator(chunk_size=2000)
+    return packorder.sorted_ids(rows)
 
 
 def _pack_rows(pack: PrintPack) -> Any:
@@ -69,12 +68,12 @@ def _pack_rows(pack: PrintPack) -> Any:
             .exclude(pdf=""))
 
 
-def pack_letters(pack: PrintPack, chunk: int = 500, order: list[int] | None = None) -> Iterator[Any]:
+def pack_letters(pack: PrintPack, chunk: int = 500, order: Sequence[int] | None = None) -> Iterator[Any]:
     """The pack's letters (or those of `order`, in that order), fetched in chunks."""
     order = pack_order(pack) if order is None else order
     letters = _pack_rows(pack)
     for start in range(0, len(order), chunk):
-        ids = order[start:start + chunk]
+        ids = list(order[start:start + chunk])
         found = letters.select_related("subject").in_bulk(ids)
         yield from (found[i] for i in ids if i in found)
 
@@ -137,14 +136,32 @@ def _delete_parts(pack: PrintPack, attempt: int, parts: int) -> None:
         _delete_part(pack, attempt, index)
 
 
-def print_pack_start(*, pack_id: int) -> tuple[int, list[list[int]]] | None:
+class PackParts:
+    """A pack's letter ids in print order, cut into parts of `size`; a part is made a list only
+    when asked for, so the plan of a large pack holds 8 bytes a letter. No letters: one empty
+    part (the join then makes an empty pack)."""
+
+    def __init__(self, order: array[int], size: int) -> None:
+        self.order, self.size = order, size
+
+    def __len__(self) -> int:
+        return max(1, -(-len(self.order) // self.size))
+
+    def __getitem__(self, index: int) -> list[int]:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.order[index * self.size:(index + 1) * self.size].tolist()
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return (self[index] for index in range(len(self)))
+
+
+def print_pack_start(*, pack_id: int) -> tuple[int, PackParts] | None:
     """Start a new attempt at building a pack: its letters in print order, cut into parts of
     `NOTIFICATIONS_PACK_PART_SIZE`. Returns (attempt, parts), or None when the pack is no
     longer being built. A part or join of an earlier attempt is ignored from now on."""
     pack = PrintPack.objects.select_related("batch__incident").get(pk=pack_id)
-    order = pack_order(pack)
-    size = pack_part_size()
-    parts = [order[start:start + size] for start in range(0, len(order), size)] or [[]]
+    parts = PackParts(pack_order(pack), pack_part_size())
     with transaction.atomic():
         row = PrintPack.objects.select_for_update().get(pk=pack_id)
         if row.status != PrintPack.Status.BUILDING:
@@ -236,7 +253,7 @@ def print_pack_join(*, pack_id: int, attempt: int) -> PrintPack | None:
     base = _pack_base(pack)
     letters = pages = 0
     skipped = sum(int(part["skipped"]) for part in pack.parts_done.values())
-    included: list[int] = []
+    included = array("q")
     with files.private_folder(prefix="breachtracker-pack-") as folder:
         pdf_path, csv_path = folder / "pack.pdf", folder / "manifest.csv"
         with (open(csv_path, "w", newline="", encoding="utf-8") as manifest, open(pdf_path, "wb") as out):
@@ -276,7 +293,7 @@ def print_pack_join(*, pack_id: int, attempt: int) -> PrintPack | None:
             pack.manifest.name = f"{base}.csv"
             pack.pdf_sha256 = digest.hexdigest()
             pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
-            pack.notification_ids = included
+            pack.notification_ids = included.tolist()
             pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
             attribute_to(pack, pack.created_by, "Print pack built by the worker")
             pack.save()

@@ -9,8 +9,8 @@ of a piece are stored once.
 Parts are joined by `PackJoiner`, which never parses a part into memory: qpdf writes each part
 with plain objects and a classic cross-reference table, and the joiner copies every object's
 bytes to the pack in order, adding an offset to its number and to the numbers it refers to.
-It keeps only each object's byte offset (8 bytes) and the page object numbers, so joining
-100,000 letters holds a few megabytes whatever the size of the pack.
+Each object's cross-reference entry and each page's reference go to temporary files as they
+are copied, so joining holds one part's offsets whatever the size of the pack.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from array import array
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -129,7 +129,8 @@ class DamagedPart(ValueError):
 
 
 def _xref(handle: IO[bytes], size: int) -> list[int]:
-    """Offsets of a part's objects 1..N, from its classic cross-reference table."""
+    """Offsets of a part's objects 1..N, from its classic cross-reference table (one section,
+    as qpdf writes it, or the ascending sections PackJoiner writes)."""
     handle.seek(max(0, size - 1024))
     tail = handle.read()
     found = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", tail)
@@ -138,31 +139,40 @@ def _xref(handle: IO[bytes], size: int) -> list[int]:
     handle.seek(int(found.group(1)))
     if handle.readline().strip() != b"xref":
         raise DamagedPart("a pack part has no classic cross-reference table")
-    first, count = (int(v) for v in handle.readline().split())
-    if first != 0:
-        raise DamagedPart("a pack part's cross-reference table has more than one section")
-    offsets = []
-    for _ in range(count):
-        entry = handle.read(20)
-        offsets.append(int(entry[:10]) if entry[17:18] == b"n" else -1)
+    offsets: list[int] = []
+    while (header := handle.readline().split()) and header[0] != b"trailer":
+        if len(header) != 2 or not all(h.isdigit() for h in header) or int(header[0]) != len(offsets):
+            raise DamagedPart("a pack part's cross-reference table is not in order")
+        for _ in range(int(header[1])):
+            entry = handle.read(20)
+            offsets.append(int(entry[:10]) if entry[17:18] == b"n" else -1)
+    if not offsets:
+        raise DamagedPart("a pack part's cross-reference table is empty")
     return offsets[1:]
 
 
 class PackJoiner:
-    """Parts copied object by object into one PDF, in order; only offsets kept in memory.
+    """Parts copied object by object into one PDF, in order.
 
         joiner = PackJoiner(out)
         for part in parts:
             joiner.append(part_path)    # returns the part's page count
         joiner.close()
-    """
+
+    Memory does not grow with the pack: each object's cross-reference entry and each page's
+    reference are written to temporary files as the objects are copied (they hold numbers
+    only, no personal data) and copied into the pack by `close()`; what is held is one part's
+    table of offsets."""
 
     CATALOG, PAGES = 1, 2
+    ENTRY = 20  # bytes of one cross-reference entry
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
-        self.offsets = array("Q", [0, 0])  # objects 1 (catalog) and 2 (page tree) come last
-        self.kids = array("Q")
+        self.objects = 2  # objects 1 (catalog) and 2 (page tree) are written by close()
+        self.pages = 0
+        self._entries: IO[bytes] = tempfile.TemporaryFile()  # objects 3.. in order
+        self._kids: IO[bytes] = tempfile.TemporaryFile()  # "n 0 R " for every page, in order
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
     def append(self, path: Path) -> int:
@@ -172,7 +182,7 @@ class PackJoiner:
             info = part.trailer.get("/Info")
             skip = {root, *([info.objgen[0]] if info is not None and info.is_indirect else [])}
             page_numbers = [int(page.objgen[0]) for page in part.pages]
-        base = len(self.offsets)  # the part's object n becomes base + n; its own page tree → 2
+        base = self.objects  # the part's object n becomes base + n; its own page tree → 2
 
         def renumber(match: re.Match[bytes]) -> bytes:
             if match.group(1) is None:
@@ -187,13 +197,17 @@ class PackJoiner:
         size = path.stat().st_size
         with open(path, "rb") as handle:
             offsets = _xref(handle, size)
+            entries = bytearray()
             for number, offset in enumerate(offsets, start=1):
-                self.offsets.append(self.out.tell())
+                entries += b"%010d 00000 n \n" % self.out.tell()
                 if offset < 0 or number in skip or number == pages_root:
                     self.out.write(b"%d 0 obj\nnull\nendobj\n" % (base + number))
                     continue
                 self._copy(handle, offset, number, base + number, renumber)
-        self.kids.extend(base + n for n in page_numbers)
+        self._entries.write(entries)
+        self._kids.write(b"".join(b"%d 0 R " % (base + n) for n in page_numbers))
+        self.objects += len(offsets)
+        self.pages += len(page_numbers)
         return len(page_numbers)
 
     def _copy(self, handle: IO[bytes], offset: int, number: int, new: int, renumber: Any) -> None:
@@ -234,15 +248,23 @@ class PackJoiner:
         self.out.write(b"\nendstream\nendobj\n")
 
     def close(self) -> None:
-        self.offsets[self.CATALOG - 1] = self.out.tell()
+        catalog = self.out.tell()
         self.out.write(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
-        self.offsets[self.PAGES - 1] = self.out.tell()
-        self.out.write(b"2 0 obj\n<< /Type /Pages /Count %d /Kids [" % len(self.kids))
-        for start in range(0, len(self.kids), 1000):
-            self.out.write(b" ".join(b"%d 0 R" % k for k in self.kids[start:start + 1000]) + b" ")
+        pages = self.out.tell()
+        self.out.write(b"2 0 obj\n<< /Type /Pages /Count %d /Kids [ " % self.pages)
+        self._copy_out(self._kids)
         self.out.write(b"] >>\nendobj\n")
         xref = self.out.tell()
-        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1))
-        for start in range(0, len(self.offsets), 10000):
-            self.out.write(b"".join(b"%010d 00000 n \n" % o for o in self.offsets[start:start + 10000]))
-        self.out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(self.offsets) + 1, xref))
+        # Objects 1 and 2 were written last: their entries make the first section.
+        self.out.write(b"xref\n0 3\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n" % (catalog, pages))
+        if self.objects > 2:
+            self.out.write(b"3 %d\n" % (self.objects - 2))
+            self._copy_out(self._entries)
+        self.out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (self.objects + 1, xref))
+        self._entries.close()
+        self._kids.close()
+
+    def _copy_out(self, source: IO[bytes]) -> None:
+        source.seek(0)
+        for block in iter(lambda: source.read(1 << 16), b""):
+            self.out.write(block)
