@@ -51,6 +51,7 @@ from weasyprint import HTML
 
 from breachtracker import files
 from breachtracker.csvsafe import neutralise
+from breachtracker.memory import peak_mb, rss_mb
 from breachtracker.pdf import StreamingPdfMerger, static_base_url
 from incidents.models import DataCategory, DataSubject, Organisation
 from incidents.register.services import incident_create
@@ -63,19 +64,6 @@ from .models import Batch, Notification, PrintPack, audience_for, letter_referen
 from .withholding import withhold_reason
 
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _rss_mb() -> float:
-    """This process's resident size now (Linux), which a forked child starts with."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
-    except OSError:  # not Linux: the peak so far is the nearest figure
-        return _maxrss_mb()
-
-
 def _in_child(target: Callable[..., Any], *args: Any) -> Any:
     """Run target(*args) in a forked process; return (result, its peak RSS in MB)."""
     connections.close_all()
@@ -84,7 +72,7 @@ def _in_child(target: Callable[..., Any], *args: Any) -> Any:
 
     def run() -> None:
         result = target(*args)
-        out.put((result, _maxrss_mb()))
+        out.put((result, peak_mb()))
 
     process = ctx.Process(target=run)
     process.start()
@@ -124,7 +112,7 @@ def _pool(k: int, work: list[Any], handle: Callable[[Any], None], cpu: list[floa
                 break
             handle(item)
             done += 1
-        results.put((_maxrss_mb(), _cpu_seconds() - started_cpu, ended))
+        results.put((peak_mb(), _cpu_seconds() - started_cpu, ended))
 
     def start() -> Any:
         process = ctx.Process(target=run)
@@ -300,11 +288,15 @@ def _plain_size(name: str) -> int:
     return size
 
 
-def _ours_pack(batch: Any, workers: int) -> tuple[float, float, int, int]:
-    """Our path: plan, parts in `workers` processes, join in one: (seconds, peak MB, pages, bytes)."""
+def _ours_pack(batch: Any, workers: int) -> dict[str, Any]:
+    """Our path as the tasks run it, each step in processes forked from this one (as Celery's
+    pool children are from their parent): the plan in one, the parts in `workers`, the join in
+    one. Returns seconds, pages, bytes, and each step's peak memory (the most any of its
+    processes held, counting what it inherited: `forked_mb`)."""
     pack = PrintPack.objects.create(batch=batch)
+    forked_mb = rss_mb()
     started = time.perf_counter()
-    plan = delivery.print_pack_start(pack_id=pack.pk)
+    plan, plan_mb = _in_child(lambda: delivery.print_pack_start(pack_id=pack.pk))
     assert plan is not None
     attempt, parts = plan
     work = [(attempt, index, ids) for index, ids in enumerate(parts)]
@@ -312,23 +304,32 @@ def _ours_pack(batch: Any, workers: int) -> tuple[float, float, int, int]:
     def part(item: tuple[int, int, list[int]]) -> None:
         delivery.print_pack_part_build(pack_id=pack.pk, attempt=item[0], index=item[1], notification_ids=item[2])
 
-    _, parts_peak = _pool(min(workers, len(work)), work, part)
+    _, parts_mb = _pool(min(workers, len(work)), work, part)
 
     def join() -> int:
         joined = delivery.print_pack_join(pack_id=pack.pk, attempt=attempt)
         assert joined is not None, "the pack was not joined"
         return joined.pages
 
-    pages, join_peak = _in_child(join)
+    pages, join_mb = _in_child(join)
     seconds = time.perf_counter() - started
-    return seconds, max(parts_peak, join_peak), pages, _plain_size(PrintPack.objects.get(pk=pack.pk).pdf.name)
+    return {"seconds": seconds, "pages": pages, "bytes": _plain_size(PrintPack.objects.get(pk=pack.pk).pdf.name),
+            "peak_mb": max(plan_mb, parts_mb, join_mb), "plan_mb": plan_mb, "parts_mb": parts_mb,
+            "join_mb": join_mb, "forked_mb": forked_mb}
+
+
+def pack_memory_line(ours: dict[str, Any]) -> str:
+    return (f"plan {ours['plan_mb']:.0f} MB, each part {ours['parts_mb']:.0f} MB, join {ours['join_mb']:.0f} MB "
+            f"(peak of each process, forked from one of {ours['forked_mb']:.0f} MB)")
 
 
 def pack_figures(batch: Any, count: int, workers: int = 1, *, baseline: bool = True) -> dict[str, float]:
     """The print pack of `count` letters: our path (with 1 and with `workers` processes for the
     parts) against the pypdf baseline (unless `baseline` is false), measured in the same run.
     Prints and returns figures."""
-    _fake_pack(batch, count)
+    # Made in a child: the pack's processes below fork from this one, which stays as small as
+    # a Celery worker's parent.
+    _in_child(_fake_pack, batch, count)
     letters = batch.notifications.exclude(pdf="").count()
     print(f"load average before the pack figures: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results: dict[str, float] = {"pack_letters": letters}
@@ -343,13 +344,15 @@ def pack_figures(batch: Any, count: int, workers: int = 1, *, baseline: bool = T
         results.update(pack_baseline=letters / base_s, pack_baseline_peak_mb=base_peak,
                        pack_baseline_bytes_per_letter=base_bytes / letters)
     for k in sorted({1, workers}):
-        seconds, peak, pages, size = _ours_pack(batch, k)
+        ours = _ours_pack(batch, k)
+        seconds, peak, pages, size = ours["seconds"], ours["peak_mb"], ours["pages"], ours["bytes"]
         if baseline:
             assert pages == base_pages, f"our pack has {pages} pages, the baseline's {base_pages}"
         versus = f" ({letters / seconds / results['pack_baseline']:.2f}x)" if baseline else ""
         print(f"print pack, ours ({k} process{'es' if k > 1 else ''} for the parts, {delivery.pack_part_size()} "
               f"letters a part): {letters} letters ({pages} pages) in {seconds:.1f} s = {letters / seconds:.1f} "
               f"letters/s{versus}, {size / letters:,.0f} bytes/letter, peak {peak:.0f} MB")
+        print(f"  memory: {pack_memory_line(ours)}")
         results[f"pack_ours_{k}"] = letters / seconds
         results["pack_ours"], results["pack_peak_mb"] = letters / seconds, max(peak, results.get("pack_peak_mb", 0))
         results["pack_bytes_per_letter"] = size / letters
@@ -359,25 +362,45 @@ def pack_figures(batch: Any, count: int, workers: int = 1, *, baseline: bool = T
     return results
 
 
-def pack_only(count: int, workers: int = 1, distinct: int = 200, *, baseline: bool = True) -> dict[str, float]:
-    """Only the pack figures, for `count` letters of which `distinct` are rendered for real
-    (different people, so different font subsets) and the rest copies of them."""
-    workdir = Path(tempfile.mkdtemp(prefix="bt-bench-"))
+def _test_database(workdir: Path) -> str:
+    """Create the benchmark's database (migrated) in a forked child, so this process, which the
+    workers are forked from, does not keep the migrations' memory (about 40 MB); point this
+    process at it. Returns the old name for `destroy_test_db`."""
     settings.DATABASES["default"].setdefault("TEST", {})
     if connection.vendor == "sqlite":
         settings.DATABASES["default"]["TEST"]["NAME"] = str(workdir / "bench.sqlite3")
         connection.settings_dict["TEST"] = settings.DATABASES["default"]["TEST"]
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = connection.settings_dict["NAME"]
+
+    def create() -> str:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        return str(connection.settings_dict["NAME"])
+
+    name, _mb = _in_child(create)
+    connections.close_all()
+    settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = name
+    return str(old_name)
+
+
+def pack_only(count: int, workers: int = 1, distinct: int = 200, *, baseline: bool = True) -> dict[str, float]:
+    """Only the pack figures, for `count` letters of which `distinct` are rendered for real
+    (different people, so different font subsets) and the rest copies of them."""
+    workdir = Path(tempfile.mkdtemp(prefix="bt-bench-"))
+    old_name = _test_database(workdir)
     try:
         with override_settings(MEDIA_ROOT=str(workdir / "media")):
-            ensure_organisation()
-            now = timezone.now()
-            incident = incident_create(actor=None, fields={
-                "title": "Benchmark", "description": "An FOI response carried hidden crime-report data.",
-                "cause": "hidden_data", "regime": "dpa_part3", "breach_confidentiality": True, "data_role": "controller",
-                "discovered_at": now, "aware_at": now})
-            _varied_people(incident, min(count, distinct))
-            batch = make_batch(incident)
+            def people() -> int:
+                ensure_organisation()
+                now = timezone.now()
+                incident = incident_create(actor=None, fields={
+                    "title": "Benchmark", "description": "An FOI response carried hidden crime-report data.",
+                    "cause": "hidden_data", "regime": "dpa_part3", "breach_confidentiality": True,
+                    "data_role": "controller", "discovered_at": now, "aware_at": now})
+                _varied_people(incident, min(count, distinct))
+                return int(make_batch(incident).pk)
+
+            batch_pk, _mb = _in_child(people)  # Faker's memory stays in the child, too
+            batch = Batch.objects.get(pk=batch_pk)
             ids = list(batch.notifications.order_by("pk").values_list("pk", flat=True))
             size = tasks.chunk_size()
             _pool(workers, [ids[i:i + size] for i in range(0, len(ids), size)], tasks.generate_chunk)
@@ -403,11 +426,7 @@ def letters(n: int = 1000, workers: int = 2, *, chunk_experiment: bool = False,
     """The benchmark. Prints figures; returns them. Django must be set up (see main())."""
     workers = max(2, workers)
     workdir = Path(tempfile.mkdtemp(prefix="bt-bench-"))
-    settings.DATABASES["default"].setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        settings.DATABASES["default"]["TEST"]["NAME"] = str(workdir / "bench.sqlite3")
-        connection.settings_dict["TEST"] = settings.DATABASES["default"]["TEST"]
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = _test_database(workdir)
     results: dict[str, float] = {}
     try:
         with override_settings(MEDIA_ROOT=str(workdir / "media")):
@@ -429,7 +448,7 @@ def letters(n: int = 1000, workers: int = 2, *, chunk_experiment: bool = False,
             def build() -> int:
                 return delivery.print_pack_build(pack_id=pack_row.pk).pages
 
-            forked_mb = _rss_mb()
+            forked_mb = rss_mb()
             started = time.perf_counter()
             pages, pack_peak = _in_child(build)
             pack_s = time.perf_counter() - started
@@ -438,7 +457,7 @@ def letters(n: int = 1000, workers: int = 2, *, chunk_experiment: bool = False,
             for one in html:
                 _bare(one)
             base_s, base_cpu = time.perf_counter() - started, _cpu_seconds() - started_cpu
-            base_peak = _maxrss_mb()
+            base_peak = peak_mb()
             results = {"ours": ours, "baseline": n / base_s, "ours_peak_mb": max(ours_peak, ours_k_peak),
                        f"ours_{workers}_workers": ours_k, "scaling": ours_k / ours, "workers": workers,
                        "baseline_peak_mb": base_peak, "pack_seconds": pack_s, "pack_peak_mb": pack_peak}

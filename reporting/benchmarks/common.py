@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -167,10 +166,6 @@ def run_child(env: dict[str, str], *args: str) -> dict[str, Any]:
         # The child's own traceback, not just "exit status 1".
         raise RuntimeError(f"benchmark step {' '.join(args[:3])} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def fresh_incident(actor: Any) -> Any:

@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from openpyxl import Workbook
 
 from breachtracker.crypto import blind_index
+from breachtracker.memory import peak_mb
 
 from incidents.imports import services as import_services
 from incidents.imports.xlsx import READER_PEAKS
@@ -31,7 +32,7 @@ from incidents.models import DataCategory, DataSubject, Incident, SubjectImport
 from incidents.people import tally
 from incidents.vocab import ROLES
 
-from .common import benchmark_user, fresh_incident, peak_mb, run_child, throwaway_database
+from .common import benchmark_user, fresh_incident, run_child, throwaway_database
 
 
 FIRST = ("Aisha Alex Amir Ben Carys Chloe Dafydd Daniel Ella Emma Farah Finn Grace Harri Imran Isla Jack Jade "

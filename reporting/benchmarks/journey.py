@@ -19,14 +19,15 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db.models import Count
 
+from breachtracker.memory import peak_mb
 from incidents.models import Incident
 from notifications import tasks
-from notifications.benchmarks import _ours_pack, _pool, ensure_organisation, make_batch
+from notifications.benchmarks import _ours_pack, _pool, ensure_organisation, make_batch, pack_memory_line
 from notifications.models import Batch, Notification
 from reporting import services as report_services
 from reporting.models import ReportPdf
 
-from .common import benchmark_user, fresh_incident, peak_mb, run_child, throwaway_database
+from .common import benchmark_user, fresh_incident, run_child, throwaway_database
 from .imports import write_file
 
 STAGES = ("import", "letters", "pack", "report")
@@ -59,8 +60,9 @@ def child_journey_letters(path: Path, options: dict[str, Any]) -> dict[str, Any]
 def child_journey_pack(path: Path, options: dict[str, Any]) -> dict[str, Any]:
     """The pack as the tasks build it: its parts in K worker processes, then the join."""
     batch = Batch.objects.get(incident_id=options["incident"])
-    seconds, pack_peak, pages, _size = _ours_pack(batch, options["workers"])
-    return {"seconds": seconds, "pages": pages, "peak_mb": max(peak_mb(), pack_peak)}
+    ours = _ours_pack(batch, options["workers"])
+    return {"seconds": ours["seconds"], "pages": ours["pages"], "peak_mb": max(peak_mb(), ours["peak_mb"]),
+            "memory": pack_memory_line(ours)}
 
 
 def child_journey_report(path: Path, options: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +89,8 @@ def run_journey(command: BaseCommand, options: dict[str, Any]) -> str:
     total = sum(r["seconds"] for r in results.values())
     details = {"import": f"{results['import']['rows']:,} rows, {results['import']['created']:,} people",
                "letters": f"{results['letters']['letters']:,} letters, {results['letters']['withheld']:,} withheld",
-               "pack": f"{results['pack']['pages']:,} pages", "report": "regulator's report PDF"}
+               "pack": f"{results['pack']['pages']:,} pages; {results['pack']['memory']}",
+               "report": "regulator's report PDF"}
     for stage in STAGES:
         r = results[stage]
         command.stdout.write(f"  {stage:<8} {r['seconds']:8.1f} s  {100 * r['seconds'] / total:5.1f} %  "
