@@ -71,13 +71,25 @@ def _in_child(target: Callable[..., Any], *args: Any) -> Any:
     out: Any = ctx.Queue()
 
     def run() -> None:
-        result = target(*args)
+        try:
+            result = target(*args)
+        except BaseException as exc:  # said in the parent, which would otherwise wait forever
+            out.put((None, f"{type(exc).__name__}: {exc}"))
+            raise
         out.put((result, peak_mb()))
 
     process = ctx.Process(target=run)
     process.start()
-    result = out.get()
+    while True:
+        try:
+            result = out.get(timeout=1)
+            break
+        except queue.Empty:
+            if process.exitcode is not None:
+                raise RuntimeError(f"a benchmark step died (exit code {process.exitcode})") from None
     process.join()
+    if isinstance(result[1], str):
+        raise RuntimeError(f"a benchmark step failed: {result[1]}")
     return result
 
 

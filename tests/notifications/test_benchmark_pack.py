@@ -9,6 +9,7 @@ import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -19,10 +20,13 @@ from tests.worker import needs_services
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_pack_benchmark_prints_each_step_s_memory(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_pack_benchmark_prints_each_step_s_memory(capsys: pytest.CaptureFixture[str], django_db_blocker: Any) -> None:
     needs_services()
     out = StringIO()
-    call_command("benchmark", "letters", "--pack-only", "--pack", "12", "--workers", "2", "--no-pack-baseline", stdout=out)
+    # The benchmark uses a database of its own, from forked processes: not the test's.
+    with django_db_blocker.unblock():
+        call_command("benchmark", "letters", "--pack-only", "--pack", "12", "--workers", "2", "--no-pack-baseline",
+                     stdout=out)
     text = capsys.readouterr().out + out.getvalue()
     assert "its own PostgreSQL (fsync=on, synchronous_commit=on, full_page_writes=on)" in text, text
     for k in ("1 process", "2 processes"):
