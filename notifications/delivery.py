@@ -7,6 +7,7 @@ import hashlib
 import io
 import logging
 import smtplib
+import tempfile
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +34,7 @@ from incidents.vocab import Channel
 
 from . import packorder, progress
 from .letters import addressee, compile_letter, letter_context, render_email
-from .models import DigestSent, Notification, NotificationPlan, PrintPack, letter_reference
+from .models import DigestSent, Notification, NotificationPlan, PrintPack, PrintPackLetter, letter_reference
 from .generation import Status, _claim, _finish
 from . import withholding
 from .packpdf import PackJoiner, PartWriter
@@ -237,6 +238,43 @@ def print_pack_part_build(*, pack_id: int, attempt: int, index: int, notificatio
         return len(finished) == row.parts
 
 
+class PackEntries:
+    """The join's letter ids in print order, kept in a temporary file (numbers only) a block
+    at a time and saved as `PrintPackLetter` rows a block at a time: memory does not grow with
+    the pack."""
+
+    BLOCK = 5000
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.block = array("q")
+        self.count = 0
+
+    def append(self, pk: int) -> None:
+        self.block.append(pk)
+        self.count += 1
+        if len(self.block) >= self.BLOCK:
+            self.block.tofile(self.file)
+            self.block = array("q")
+
+    def blocks(self) -> Iterator[array[int]]:
+        self.block.tofile(self.file)
+        self.block = array("q")
+        self.file.seek(0)
+        while data := self.file.read(self.BLOCK * 8):
+            yield array("q", data)
+
+    def save(self, pack: PrintPack) -> None:
+        """The rows of a pack being built (none can exist yet: a pack is joined once)."""
+        position = 0
+        for block in self.blocks():
+            PrintPackLetter.objects.bulk_create(
+                PrintPackLetter(pack_id=pack.pk, notification_id=pk, position=position + offset)
+                for offset, pk in enumerate(block))
+            position += len(block)
+        self.file.close()
+
+
 def print_pack_join(*, pack_id: int, attempt: int) -> PrintPack | None:
     """Join an attempt's parts, in order, into the pack's one PDF and one manifest; record the
     pack as built (history and the incident's event, as before parts existed).
@@ -253,7 +291,7 @@ def print_pack_join(*, pack_id: int, attempt: int) -> PrintPack | None:
     base = _pack_base(pack)
     letters = pages = 0
     skipped = sum(int(part["skipped"]) for part in pack.parts_done.values())
-    included = array("q")
+    included = PackEntries()
     with files.private_folder(prefix="breachtracker-pack-") as folder:
         pdf_path, csv_path = folder / "pack.pdf", folder / "manifest.csv"
         with (open(csv_path, "w", newline="", encoding="utf-8") as manifest, open(pdf_path, "wb") as out):
@@ -293,10 +331,10 @@ def print_pack_join(*, pack_id: int, attempt: int) -> PrintPack | None:
             pack.manifest.name = f"{base}.csv"
             pack.pdf_sha256 = digest.hexdigest()
             pack.letters, pack.pages, pack.status = letters, pages, PrintPack.Status.READY
-            pack.notification_ids = included.tolist()
             pack.last_error = f"{skipped} letter(s) left out: the person may no longer be written to." if skipped else ""
             attribute_to(pack, pack.created_by, "Print pack built by the worker")
             pack.save()
+            included.save(pack)
             incident_event_record(incident=pack.batch.incident, actor=pack.created_by, kind="pack_built",
                                   detail=f"Print pack {pack.pk} of batch {pack.batch_id}: {letters} letters, {pages} pages.")
             parts = pack.parts

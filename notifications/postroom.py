@@ -34,34 +34,45 @@ class PostRoomRefused(ValueError):
     pass
 
 
+BLOCK = 2000
+
+
 @transaction.atomic
 def print_pack_mark_posted(*, pack: PrintPack, actor: Any) -> dict[str, int]:
-    """Mark every letter of the pack still waiting to be posted as sent, in one action."""
+    """Mark every letter of the pack still waiting to be posted as sent, in one action.
+
+    A block of letters at a time (in id order), so a pack of any size is ticked in bounded
+    memory; all in one transaction, so the pack is posted whole or not at all."""
     pack = PrintPack.objects.select_for_update().select_related("batch__incident").get(pk=pack.pk)
     if pack.status != PrintPack.Status.READY:
         raise PostRoomRefused("Only a pack that is ready can be marked as posted.")
     if pack.posted_at:
         raise PostRoomRefused(f"Print pack {pack.pk} was already marked as posted.")
     now = timezone.now()
-    rows = list(Notification.objects.select_for_update().filter(pk__in=pack.notification_ids, status=Status.GENERATED))
-    roles = progress.roles_of([row.pk for row in rows])
-    before = [progress.of_row(row, roles[row.pk]) for row in rows]
-    for row in rows:
-        row.previous_status, row.status, row.sent_at = row.status, Status.SENT, now
-        row.version += 1
-        row.updated_at = now
-    progress.moved(zip(before, (progress.of_row(row, roles[row.pk]) for row in rows), strict=True))
-    bulk_update_with_history(rows, Notification, TICKED_FIELDS, batch_size=500, default_user=actor,
-                             default_change_reason=f"Posted in print pack {pack.pk}")
+    waiting = Notification.objects.select_for_update(of=("self",)).filter(pack_entries__pack=pack,
+                                                                           status=Status.GENERATED)
+    sent = last = 0
+    while rows := list(waiting.filter(pk__gt=last).order_by("pk")[:BLOCK]):
+        last = rows[-1].pk
+        roles = progress.roles_of([row.pk for row in rows])
+        before = [progress.of_row(row, roles[row.pk]) for row in rows]
+        for row in rows:
+            row.previous_status, row.status, row.sent_at = row.status, Status.SENT, now
+            row.version += 1
+            row.updated_at = now
+        progress.moved(zip(before, (progress.of_row(row, roles[row.pk]) for row in rows), strict=True))
+        bulk_update_with_history(rows, Notification, TICKED_FIELDS, batch_size=500, default_user=actor,
+                                 default_change_reason=f"Posted in print pack {pack.pk}")
+        sent += len(rows)
     pack.posted_at, pack.posted_by = now, actor
     attribute_to(pack, actor, "Marked as posted")
     pack.save()
-    left = len(pack.notification_ids) - len(rows)
-    detail = f"Print pack {pack.pk}: {plural(len(rows), 'letter', 'letters')} marked sent"
+    left = pack.entries.count() - sent
+    detail = f"Print pack {pack.pk}: {plural(sent, 'letter', 'letters')} marked sent"
     if left:
         detail += f"; {plural(left, 'letter', 'letters')} left as they were (already ticked or withheld since)"
     incident_event_record(incident=pack.batch.incident, actor=actor, kind="pack_posted", detail=detail + ".")
-    return {"sent": len(rows), "left": left}
+    return {"sent": sent, "left": left}
 
 
 def parse_references(incident: Incident, text: str) -> list[int]:

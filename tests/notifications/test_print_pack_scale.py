@@ -100,7 +100,7 @@ class PackContentTests(BaseTestCase):
             self.assertEqual(text, own)
             self.assertIn(row["name"], text)
             self.assertEqual([name for name in NAMES if name in text], [row["name"]])
-        self.assertEqual(pack.notification_ids, [int(r["notification"]) for r in rows])
+        self.assertEqual(pack.letter_ids(), [int(r["notification"]) for r in rows])
 
     def test_a_pack_built_in_several_parts_equals_one_built_in_one_part(self) -> None:
         whole, in_parts = self.build(part_size=100), self.build(part_size=2)
@@ -108,7 +108,7 @@ class PackContentTests(BaseTestCase):
         one, several = _reader(whole.pdf.name), _reader(in_parts.pdf.name)
         self.assertEqual([p.extract_text() for p in several.pages], [p.extract_text() for p in one.pages])
         self.assertEqual(_manifest(in_parts), _manifest(whole))
-        self.assertEqual(in_parts.notification_ids, whole.notification_ids)
+        self.assertEqual(in_parts.letter_ids(), whole.letter_ids())
 
     def test_a_part_saved_in_pieces_equals_one_saved_whole(self) -> None:
         letters = [files.read(n.pdf.name) for n in Notification.objects.filter(batch=self.batch).order_by("pk")]
@@ -155,7 +155,7 @@ class PackContentTests(BaseTestCase):
             "subject": held.subject})
         pack = self.build(part_size=3)
         self.assertEqual(pack.letters, len(NAMES) - 1)
-        self.assertNotIn(held.pk, pack.notification_ids)
+        self.assertNotIn(held.pk, pack.letter_ids())
         self.assertNotIn(held.subject.full_name, "".join(p.extract_text() for p in _reader(pack.pdf.name).pages))
         self.assertIn("1 letter(s) left out", pack.last_error)
 
@@ -281,7 +281,7 @@ def test_a_real_worker_builds_a_pack_in_parts_and_joins_them(tmp_path: Path) -> 
         for row in rows:
             first = int(row["first page"])
             assert row["name"] in reader.pages[first - 1].extract_text()
-        assert [int(r["notification"]) for r in rows] == pack.notification_ids
+        assert [int(r["notification"]) for r in rows] == pack.letter_ids()
         assert IncidentEvent.objects.filter(incident=incident, kind="pack_built").count() == 1
         assert [h.history_change_reason for h in pack.history.order_by("history_id")][-1] == "Print pack built by the worker"
         wait_for(lambda: not list((tmp_path / "packs").glob("**/*-part-*")), timeout=60)
