@@ -1,8 +1,10 @@
 """`python manage.py benchmark journey --people N [--workers K]`: a user's whole wait, on the
 benchmark's throwaway database: import N people from a CSV file (upload, check, import) →
 generate their letters with K worker processes → build the print pack (its parts in K worker
-processes, then the join, as the tasks do) → make the regulator's report PDF. Each stage runs in a process of its own; the summary gives each stage's time, its
-share of the total, and its peak memory.
+processes, then the join, as the tasks do) → mark the pack posted (the post room's one click:
+every letter ticked sent, with history) → make the regulator's report PDF. Each stage runs in a
+process of its own; the summary gives each stage's time, its share of the total, and its peak
+memory.
 
 The letters stage makes the batch's rows as `batch_start` would once telling people is decided
 and the letters approved (those steps are a DPO's clicks, not a wait), then runs the real task
@@ -22,15 +24,17 @@ from django.db.models import Count
 from breachtracker.memory import peak_mb
 from incidents.models import Incident
 from notifications import tasks
-from notifications.benchmarks import _ours_pack, _pool, ensure_organisation, make_batch, pack_memory_line
-from notifications.models import Batch, Notification
+from notifications.benchmarks import (
+    _ours_pack, _pool, ensure_organisation, make_batch, mark_posted, pack_memory_line, posted_line,
+)
+from notifications.models import Batch, Notification, PrintPack
 from reporting import services as report_services
 from reporting.models import ReportPdf
 
 from .common import benchmark_user, fresh_incident, run_child, throwaway_database
 from .imports import write_file
 
-STAGES = ("import", "letters", "pack", "report")
+STAGES = ("import", "letters", "pack", "posted", "report")
 
 
 def child_journey_setup(path: Path, options: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +69,14 @@ def child_journey_pack(path: Path, options: dict[str, Any]) -> dict[str, Any]:
             "memory": pack_memory_line(ours)}
 
 
+def child_journey_posted(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """The post room marks the pack posted: every letter in it ticked sent, with history."""
+    pack = PrintPack.objects.filter(batch__incident_id=options["incident"], status=PrintPack.Status.READY).latest("pk")
+    posted = mark_posted(pack.pk)
+    return {"seconds": posted["seconds"], "sent": posted["sent"], "peak_mb": max(peak_mb(), posted["peak_mb"]),
+            "line": posted_line(posted)}
+
+
 def child_journey_report(path: Path, options: dict[str, Any]) -> dict[str, Any]:
     incident = Incident.objects.get(pk=options["incident"])
     started = time.perf_counter()
@@ -90,6 +102,7 @@ def run_journey(command: BaseCommand, options: dict[str, Any]) -> str:
     details = {"import": f"{results['import']['rows']:,} rows, {results['import']['created']:,} people",
                "letters": f"{results['letters']['letters']:,} letters, {results['letters']['withheld']:,} withheld",
                "pack": f"{results['pack']['pages']:,} pages; {results['pack']['memory']}",
+               "posted": results["posted"]["line"],
                "report": "regulator's report PDF"}
     for stage in STAGES:
         r = results[stage]

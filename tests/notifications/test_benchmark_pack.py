@@ -34,6 +34,9 @@ def test_the_pack_benchmark_prints_each_step_s_memory(capsys: pytest.CaptureFixt
     memory_lines = re.findall(r"^  memory: plan \d+ MB, each part \d+ MB, join \d+ MB "
                               r"\(peak of each process, forked from one of \d+ MB\)$", text, re.M)
     assert len(memory_lines) == 2, text
+    # "Mark posted" on the last pack: each of its letters ticked.
+    assert re.search(r"^mark posted \(the last pack\): 12 letters ticked sent in [\d.]+ s, peak \d+ MB "
+                     r"\(2,000 a block\)$", text, re.M), text
     assert re.search(r"^pack: ratio=- ours=[\d.]+ baseline=- bytes_per_letter=\d+ peak_mb=\d+ letters=12$", text, re.M), text
 
 

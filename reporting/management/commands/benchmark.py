@@ -26,6 +26,7 @@ from reporting.benchmarks.imports import child_baseline, child_ours, child_setup
 from reporting.benchmarks.journey import (
     child_journey_letters,
     child_journey_pack,
+    child_journey_posted,
     child_journey_report,
     child_journey_setup,
     run_journey,
@@ -67,6 +68,7 @@ CHILDREN: dict[str, Callable[[Path, dict[str, Any]], dict[str, Any]]] = {"baseli
                                                                           "journey_import": child_ours,  # the import as a user runs it
                                                                           "journey_letters": child_journey_letters,
                                                                           "journey_pack": child_journey_pack,
+                                                                          "journey_posted": child_journey_posted,
                                                                           "journey_report": child_journey_report}
 
 
