@@ -118,6 +118,15 @@ s3_up() {
       return 1
     fi
   else
+    # Its parts take the next four ports and 10000 above each: a server there (another
+    # checkout's S3 on a port close to ours) would make it fail after minutes of waiting.
+    local q
+    for q in $((p + 1)) $((p + 2)) $((p + 3)) $((p + 4)) $((p + 10000)) $((p + 10001)) $((p + 10002)) $((p + 10003)) $((p + 10004)); do
+      if port_open "$q"; then
+        echo "services: port $q, which the S3 server on $p needs for its parts ($p+1 to $p+4 and 10000 above each), is taken. Set BT_S3_PORT at least 5 away from any other checkout's." >&2
+        return 1
+      fi
+    done
     mkdir -p "$s3_dir"
     printf '{"identities":[{"name":"breachtracker","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
       "$s3_key" "$s3_secret" >"$s3_dir.json"
