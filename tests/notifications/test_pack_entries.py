@@ -77,12 +77,21 @@ class PackRowsTests(BaseTestCase):
     def test_marking_posted_ticks_a_block_at_a_time_and_misses_none(self) -> None:
         first = Notification.objects.order_by("pk").first()
         services.notification_mark(notification=first, actor=self.dpo, status="delivered", expected_version=first.version)
+        before = dict(Notification.objects.values_list("pk", "version"))
         with mock.patch.object(postroom, "BLOCK", 3), CaptureQueriesContext(connection) as queries:
             done = postroom.print_pack_mark_posted(pack=self.pack, actor=self.handler)
         self.assertEqual(done, {"sent": 6, "left": 1})
+        after = dict(Notification.objects.values_list("pk", "version"))
+        self.assertEqual(after, {pk: v + (pk != first.pk) for pk, v in before.items()}, "each ticked once; the delivered one untouched")
         self.assertEqual(Notification.objects.filter(status=Status.SENT).count(), 6)
         for n in Notification.objects.filter(status=Status.SENT):
-            self.assertEqual(n.history.latest().history_change_reason, f"Posted in print pack {self.pack.pk}")
+            latest = n.history.latest()
+            self.assertEqual((latest.history_change_reason, latest.history_user), (f"Posted in print pack {self.pack.pk}", self.handler))
+            # The stored row and its history row agree: ticked once, from generated, at one time.
+            self.assertEqual((n.previous_status, n.version), (Status.GENERATED, latest.version))
+            self.assertEqual((latest.status, latest.previous_status, latest.sent_at), (Status.SENT, Status.GENERATED, n.sent_at))
+            self.assertIsNotNone(n.sent_at)
+            self.assertEqual(n.updated_at, n.sent_at)
         # 6 letters waiting in blocks of 3: two full blocks, then one that finds none.
         blocks = [q for q in queries.captured_queries
                   if '"notifications_printpackletter"' in q["sql"] and "LIMIT 3" in q["sql"]]
