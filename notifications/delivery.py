@@ -248,11 +248,9 @@ class PackEntries:
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()
         self.block = array("q")
-        self.count = 0
 
     def append(self, pk: int) -> None:
         self.block.append(pk)
-        self.count += 1
         if len(self.block) >= self.BLOCK:
             self.block.tofile(self.file)
             self.block = array("q")

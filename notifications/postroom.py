@@ -51,21 +51,20 @@ def print_pack_mark_posted(*, pack: PrintPack, actor: Any) -> dict[str, int]:
     now = timezone.now()
     waiting = Notification.objects.select_for_update(of=("self",)).filter(pack_entries__pack=pack,
                                                                            status=Status.GENERATED)
+    ticked = {"previous_status": Status.GENERATED, "status": Status.SENT, "sent_at": now, "updated_at": now}
     sent = last = 0
     while rows := list(waiting.filter(pk__gt=last).order_by("pk")[:BLOCK]):
         last = rows[-1].pk
         roles = progress.roles_of([row.pk for row in rows])
         before = [progress.of_row(row, roles[row.pk]) for row in rows]
         for row in rows:
-            row.previous_status, row.status, row.sent_at = row.status, Status.SENT, now
+            for field, value in ticked.items():
+                setattr(row, field, value)
             row.version += 1
-            row.updated_at = now
         progress.moved(zip(before, (progress.of_row(row, roles[row.pk]) for row in rows), strict=True))
         # Every row of the block changes the same way (all were generated, all are locked), so
         # one UPDATE does what bulk_update's per-row CASE would; their history rows as usual.
-        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-            previous_status=Status.GENERATED, status=Status.SENT, sent_at=now, version=F("version") + 1,
-            updated_at=now)
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(**ticked, version=F("version") + 1)
         Notification.history.bulk_history_create(rows, batch_size=500, update=True, default_user=actor,
                                                  default_change_reason=f"Posted in print pack {pack.pk}")
         sent += len(rows)
