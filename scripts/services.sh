@@ -121,7 +121,7 @@ s3_up() {
     # Its parts take the next four ports and 10000 above each: a server there (another
     # checkout's S3 on a port close to ours) would make it fail after minutes of waiting.
     local q
-    for q in $((p + 1)) $((p + 2)) $((p + 3)) $((p + 4)) $((p + 10000)) $((p + 10001)) $((p + 10002)) $((p + 10003)) $((p + 10004)); do
+    for q in $(seq $((p + 1)) $((p + 4))) $(seq $((p + 10000)) $((p + 10004))); do
       if port_open "$q"; then
         echo "services: port $q, which the S3 server on $p needs for its parts ($p+1 to $p+4 and 10000 above each), is taken. Set BT_S3_PORT at least 5 away from any other checkout's." >&2
         return 1
